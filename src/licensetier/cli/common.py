@@ -1,0 +1,48 @@
+"""Shared CLI plumbing: exit codes and the one place where errors become messages."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from licensetier.errors import ConfigError, LicensetierError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def translate_errors(func: F) -> F:
+    """Configuration errors exit 2 with the file and key; any other failure exits 3."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except ConfigError as exc:
+            click.echo(f"licensetier: configuration error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except LicensetierError as exc:
+            click.echo(f"licensetier: error: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+        except KeyboardInterrupt:
+            click.echo("licensetier: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            click.echo(
+                f"licensetier: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in licensetier; please report it with the command you ran.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,138 @@
+"""``licensetier explain LICENSE_OR_EXPRESSION``: family, strength and the verdict per tier."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from licensetier.cli.common import translate_errors
+from licensetier.config import Config
+from licensetier.errors import UnknownLicenseError
+from licensetier.license_db import LicenseDB
+from licensetier.models import Classification, Tier
+from licensetier.policy import Policy, declared_row
+from licensetier.tiers import TierData, load_tiers
+
+
+def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
+    """(ScanCode key expression, SPDX expression, how it was read)."""
+    try:
+        keys = db.spdx_to_keys(text)
+        return keys, db.keys_to_spdx(keys), "SPDX expression"
+    except UnknownLicenseError as spdx_error:
+        lowered = text.strip().lower()
+        try:
+            spdx = db.keys_to_spdx(lowered)
+            db.spdx_to_keys(spdx)
+            return lowered, spdx, "ScanCode license expression"
+        except UnknownLicenseError:
+            pass
+        from licensetier.detect.engine import Engine
+
+        keys_found, score = Engine().detect_text(text)
+        if keys_found is None:
+            raise click.BadParameter(
+                f"{text!r} is neither an SPDX nor a ScanCode license expression, and "
+                f"ScanCode's detection found no license in it ({spdx_error})",
+                param_hint="LICENSE_OR_EXPRESSION",
+            ) from None
+        return keys_found, db.keys_to_spdx(keys_found), f"ScanCode detection (score {score:.0f})"
+
+
+def _verdicts(policy: Policy, tiers: TierData, keys: str) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for tier in Tier:
+        kinds: list[str | None] = [None]
+        kinds += [o.kind for o in tiers.component_overrides if tiers.tier_of(o.kind) is tier]
+        for kind in kinds:
+            c = policy.classify(keys, tier, kind)
+            component = policy.component_cell(c, tier, kind)
+            row = declared_row(c)
+            declared = policy.declared_cell(row, tier)
+            entry: dict[str, object] = {
+                "tier": tier.value,
+                "kind": kind,
+                "chosen": c.deciding,
+                "family": c.family.value,
+                "strength": c.strength.value if c.strength else None,
+                "as_component": component,
+                "as_component_why": tiers.why_component[c.row],
+                "as_declared_license": declared,
+                "as_declared_why": tiers.why_declared[row],
+                "obligations": list(policy.db.obligations(c.deciding)),
+            }
+            override = next(
+                (
+                    o
+                    for o in tiers.component_overrides
+                    if o.kind == kind and c.deciding in o.licenses
+                ),
+                None,
+            )
+            if kind is not None and override is None:
+                continue  # nothing special for this kind
+            if override is not None:
+                entry["as_component_why"] = override.why
+            out.append(entry)
+    return out
+
+
+def _describe(c: Classification) -> str:
+    return c.family.value + (f" ({c.strength.value})" if c.strength else "")
+
+
+@click.command()
+@click.argument("expression", metavar="LICENSE_OR_EXPRESSION")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@translate_errors
+def explain(expression: str, fmt: str) -> None:
+    """Explain a license or an expression: its family and its verdict in each tier.
+
+    LICENSE_OR_EXPRESSION is an SPDX expression ("MIT OR GPL-3.0-only"), a ScanCode
+    license key ("bsl-1.1"), or free text that ScanCode's detection understands.
+    """
+    db = LicenseDB.load()
+    tiers = load_tiers()
+    policy = Policy(db, tiers, Config())
+    keys, spdx, how = _resolve(db, expression)
+    general = db.classify(keys)
+    verdicts = _verdicts(policy, tiers, keys)
+    if fmt == "json":
+        payload = {
+            "input": expression,
+            "read_as": how,
+            "license": spdx,
+            "scancode_license": keys,
+            "family": general.family.value,
+            "strength": general.strength.value if general.strength else None,
+            "category": general.category,
+            "notes": list(general.notes),
+            "tiers": verdicts,
+        }
+        click.echo(json.dumps(payload, indent=2))
+        sys.exit(0)
+    click.echo(f"{spdx}  (read as {how}; ScanCode: {keys})")
+    click.echo(
+        f"family: {_describe(general)}"
+        + (f"; ScanCode category: {general.category}" if general.category else "")
+    )
+    for note in general.notes:
+        click.echo(f"note: {note}")
+    for v in verdicts:
+        label = str(v["tier"]) + (f", kind {v['kind']}" if v["kind"] else "")
+        click.echo(f"\n{label}:")
+        if " OR " in keys.upper():
+            click.echo(f"  the favourable choice here: {v['chosen']} ({v['family']})")
+        click.echo(
+            f"  inside an artifact of this tier: {v['as_component']}. {v['as_component_why']}"
+        )
+        click.echo(
+            f"  as the artifact's own license:   {v['as_declared_license']}. {v['as_declared_why']}"
+        )
+        obligations = v["obligations"]
+        if isinstance(obligations, list) and obligations:
+            click.echo("  obligations: " + " ".join(str(o) for o in obligations))

@@ -1,0 +1,27 @@
+"""``licensetier``: the command group."""
+
+from __future__ import annotations
+
+import click
+
+from licensetier import __version__
+from licensetier.cli.explain import explain
+from licensetier.cli.scan import scan
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="licensetier")
+def cli() -> None:
+    """License compliance against the tier each artifact is meant to have.
+
+    Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 usage or
+    configuration error; 3 internal error.
+    """
+
+
+cli.add_command(scan)
+cli.add_command(explain)
+
+
+def main() -> None:
+    cli(prog_name="licensetier")

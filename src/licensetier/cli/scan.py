@@ -1,0 +1,148 @@
+"""``licensetier scan [PATH]``."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors
+from licensetier.config import load_config, parse_size, with_root_overrides
+from licensetier.detect.engine import Engine
+from licensetier.license_db import LicenseDB
+from licensetier.models import ScanResult, Severity, Tier
+from licensetier.reporters import REPORTER_BY_NAME, render
+from licensetier.scan import Progress, Scanner
+from licensetier.tiers import load_tiers
+
+FAIL_ON = {"error": Severity.ERROR.rank, "warning": Severity.WARNING.rank, "never": 99}
+
+
+def exit_code(result: ScanResult, fail_on: str) -> int:
+    threshold = FAIL_ON[fail_on]
+    worst = max((f.severity.rank for f in result.findings), default=0)
+    if result.errors:  # a file that could not be read counts as a warning
+        worst = max(worst, Severity.WARNING.rank)
+    return EXIT_FINDINGS if worst >= threshold else EXIT_OK
+
+
+def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progress | None]:
+    if not enabled:
+        return nullcontext(), None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}", style="dim"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("", total=None)
+
+    def update(done: int, total: int, path: str) -> None:
+        bar.update(task, completed=done, total=total, description=path[-50:])
+
+    return bar, update
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTER_BY_NAME)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@click.option("--kind", help="Kind of the root artifact (sdk, commercial-tooling, ...).")
+@click.option(
+    "--tier", type=click.Choice([t.value for t in Tier]), help="Tier of the root artifact."
+)
+@click.option(
+    "--license", "license_", metavar="SPDX", help="Intended license of the root artifact."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file (default: PATH/licensetier.toml, then PATH/pyproject.toml).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(FAIL_ON)),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
+@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than this (e.g. 5MB).")
+@click.option(
+    "--full-detection",
+    is_flag=True,
+    help="Run ScanCode's approximate matcher on every file (slower; the default runs it "
+    "only where the exact pass leaves evidence of license text).",
+)
+@click.option(
+    "--verbose", "-v", is_flag=True, help="List every file with a license and every skipped file."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Only errors, warnings and the summary line.")
+@translate_errors
+def scan(
+    path: Path,
+    fmt: str,
+    output: Path | None,
+    kind: str | None,
+    tier: str | None,
+    license_: str | None,
+    config_path: Path | None,
+    fail_on: str,
+    max_file_size: str | None,
+    full_detection: bool,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Scan PATH (default: the current directory) for licenses and tier conflicts."""
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet exclude each other")
+    db = LicenseDB.load()
+    tiers = load_tiers()
+    root = path.resolve()
+    config = load_config(root, config_path, db, tiers)
+    config = with_root_overrides(config, kind=kind, tier=tier, license=license_, db=db, tiers=tiers)
+    if max_file_size is not None:
+        size = parse_size(
+            max_file_size,
+            lambda: click.BadParameter(
+                "use a size such as 5000000 or 5MB", param_hint="--max-file-size"
+            ),
+        )
+        config = replace(config, max_file_size=size)
+    show_progress = not quiet and sys.stderr.isatty()
+    bar, progress = _progress_bar(show_progress)
+    with bar:
+        result = Scanner(
+            config, db, tiers, engine=Engine(fast=not full_detection), progress=progress
+        ).scan(root)
+    to_file = output is not None
+    color = fmt == "text" and not to_file and sys.stdout.isatty()
+    report = render(fmt, result, verbose=verbose, quiet=quiet, color=color)
+    if output is not None:
+        output.write_text(report, encoding="utf-8")
+        if fmt != "text" or not quiet:
+            click.echo(
+                f"licensetier: wrote {fmt} report to {output} ({result.count(Severity.ERROR)} "
+                f"errors, {result.count(Severity.WARNING)} warnings)",
+                err=True,
+            )
+    else:
+        click.echo(report, nl=False)
+    sys.exit(exit_code(result, fail_on))

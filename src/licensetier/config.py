@@ -1,0 +1,376 @@
+"""Configuration: ``[tool.licensetier]`` in pyproject.toml, or ``licensetier.toml``.
+
+Everything is validated here, once, into a frozen :class:`Config`; a misspelled
+key, tier, kind, severity or license is a :class:`ConfigError` naming the file and
+the key (and the line, where it can be found), never a silent default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from licensetier.errors import ConfigError, UnknownLicenseError
+from licensetier.license_db import LicenseDB
+from licensetier.models import Tier
+from licensetier.tiers import TierData
+from licensetier.walk import DEFAULT_MAX_FILE_SIZE
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SEVERITIES = ("error", "warning", "info", "ok")
+TOP_KEYS = {"artifacts", "exceptions", "matrix", "exclude", "max_file_size"}
+ARTIFACT_KEYS = {"path", "kind", "tier", "license"}
+EXCEPTION_KEYS = {"path", "license", "dependency", "reason", "expires"}
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ArtifactSpec:
+    path: str  # "." or a POSIX path relative to the root, no trailing slash
+    kind: str | None
+    tier: Tier | None
+    license: str | None  # SPDX expression as written
+    origin: str
+
+
+@dataclass(frozen=True)
+class ExceptionSpec:
+    reason: str
+    origin: str
+    path: str | None = None
+    license: str | None = None  # ScanCode key expression
+    license_raw: str | None = None
+    dependency: str | None = None
+    expires: dt.date | None = None
+    line: int | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.path:
+            parts.append(f"path {self.path}")
+        if self.license_raw:
+            parts.append(f"license {self.license_raw}")
+        if self.dependency:
+            parts.append(f"dependency {self.dependency}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str | None = None  # the file it came from
+    artifacts: tuple[ArtifactSpec, ...] = ()
+    exceptions: tuple[ExceptionSpec, ...] = ()
+    component_matrix: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    declared_matrix: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+
+def _line_of(text: str, key: str, after: int = 0) -> int | None:
+    pattern = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=|^\s*\[+[^\]]*\b{re.escape(key)}\b")
+    for number, line in enumerate(text.splitlines()[after:], start=after + 1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+class _Reader:
+    """Validates one configuration table; knows its file for messages."""
+
+    def __init__(self, path: Path, text: str, db: LicenseDB, tiers: TierData) -> None:
+        self.path = path
+        self.text = text
+        self.db = db
+        self.tiers = tiers
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        line = _line_of(self.text, key.rsplit(".", 1)[-1].split("[")[0])
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(message, path=where, key=key)
+
+    def table(self, data: dict[str, Any], prefix: str) -> Config:
+        unknown = sorted(set(data) - TOP_KEYS)
+        if unknown:
+            raise self.fail(
+                f"{prefix}{unknown[0]}",
+                f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}",
+            )
+        artifacts = tuple(
+            self.artifact(item, f"{prefix}artifacts[{i}]")
+            for i, item in enumerate(self.list_of(data, "artifacts", prefix))
+        )
+        seen: set[str] = set()
+        for art in artifacts:
+            if art.path in seen:
+                raise self.fail(f"{prefix}artifacts", f"artifact path {art.path!r} declared twice")
+            seen.add(art.path)
+        exceptions = tuple(
+            self.exception(item, f"{prefix}exceptions[{i}]")
+            for i, item in enumerate(self.list_of(data, "exceptions", prefix))
+        )
+        component, declared = self.matrix(data.get("matrix", {}), f"{prefix}matrix")
+        exclude = data.get("exclude", [])
+        if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
+            raise self.fail(f"{prefix}exclude", "must be a list of path globs")
+        return Config(
+            source=str(self.path),
+            artifacts=artifacts,
+            exceptions=exceptions,
+            component_matrix=component,
+            declared_matrix=declared,
+            exclude=tuple(exclude),
+            max_file_size=self.size(data.get("max_file_size"), f"{prefix}max_file_size"),
+        )
+
+    def list_of(self, data: dict[str, Any], key: str, prefix: str) -> list[dict[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+            raise self.fail(f"{prefix}{key}", f"must be an array of tables ([[{key}]])")
+        return value
+
+    def artifact(self, item: dict[str, Any], key: str) -> ArtifactSpec:
+        unknown = sorted(set(item) - ARTIFACT_KEYS)
+        if unknown:
+            raise self.fail(
+                f"{key}.{unknown[0]}",
+                f"unknown key; expected one of {', '.join(sorted(ARTIFACT_KEYS))}",
+            )
+        raw_path = item.get("path")
+        if not isinstance(raw_path, str) or not raw_path.strip():
+            raise self.fail(f"{key}.path", 'every artifact needs a path (use "." for the root)')
+        path = normalize_artifact_path(raw_path)
+        if path is None:
+            raise self.fail(f"{key}.path", f"{raw_path!r} must be a relative path inside the root")
+        kind = item.get("kind")
+        tier_raw = item.get("tier")
+        if kind is None and tier_raw is None:
+            raise self.fail(f"{key}", f"artifact {raw_path!r} needs a kind or a tier")
+        kind = self.kind(kind, f"{key}.kind") if kind is not None else None
+        tier = self.tier(tier_raw, f"{key}.tier") if tier_raw is not None else None
+        lic = item.get("license")
+        if lic is not None:
+            self.license(lic, f"{key}.license")
+        return ArtifactSpec(path, kind, tier or self.tiers.tier_of(kind), lic, str(self.path))
+
+    def kind(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or value not in self.tiers.kinds:
+            raise self.fail(
+                key, f"unknown kind {value!r}; expected one of {', '.join(self.tiers.kinds)}"
+            )
+        return value
+
+    def tier(self, value: Any, key: str) -> Tier:
+        try:
+            return Tier(value)
+        except ValueError:
+            raise self.fail(
+                key, f"unknown tier {value!r}; expected one of {', '.join(t.value for t in Tier)}"
+            ) from None
+
+    def license(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, "must be an SPDX license expression (a string)")
+        try:
+            return self.db.spdx_to_keys(value)
+        except UnknownLicenseError as exc:
+            raise self.fail(key, f"not a known SPDX license expression: {exc}") from None
+
+    def exception(self, item: dict[str, Any], key: str) -> ExceptionSpec:
+        unknown = sorted(set(item) - EXCEPTION_KEYS)
+        if unknown:
+            raise self.fail(
+                f"{key}.{unknown[0]}",
+                f"unknown key; expected one of {', '.join(sorted(EXCEPTION_KEYS))}",
+            )
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise self.fail(f"{key}.reason", "every exception needs a reason")
+        targets = [k for k in ("path", "license", "dependency") if k in item]
+        if not targets:
+            raise self.fail(key, "an exception needs a path glob, a license or a dependency")
+        for k in targets:
+            if not isinstance(item[k], str) or not item[k].strip():
+                raise self.fail(f"{key}.{k}", "must be a non-empty string")
+        lic_raw = item.get("license")
+        lic = self.license(lic_raw, f"{key}.license") if lic_raw is not None else None
+        expires = item.get("expires")
+        if expires is not None:
+            if isinstance(expires, dt.datetime):
+                expires = expires.date()
+            elif isinstance(expires, str):
+                try:
+                    expires = dt.date.fromisoformat(expires)
+                except ValueError:
+                    raise self.fail(f"{key}.expires", "must be a date, YYYY-MM-DD") from None
+            elif not isinstance(expires, dt.date):
+                raise self.fail(f"{key}.expires", "must be a date, YYYY-MM-DD")
+        return ExceptionSpec(
+            reason=reason.strip(),
+            origin=str(self.path),
+            path=item.get("path"),
+            license=lic,
+            license_raw=lic_raw,
+            dependency=item.get("dependency"),
+            expires=expires,
+            line=_line_of(self.text, "reason"),
+        )
+
+    def matrix(
+        self, data: Any, key: str
+    ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+        if not isinstance(data, dict):
+            raise self.fail(key, "must be a table with [matrix.component] and [matrix.declared]")
+        unknown = sorted(set(data) - {"component", "declared"})
+        if unknown:
+            raise self.fail(f"{key}.{unknown[0]}", "unknown key; expected component or declared")
+        result: list[dict[str, dict[str, str]]] = []
+        for part, rows in (
+            ("component", self.tiers.component_rows),
+            ("declared", self.tiers.declared_rows),
+        ):
+            table = data.get(part, {})
+            if not isinstance(table, dict):
+                raise self.fail(f"{key}.{part}", "must be a table")
+            out: dict[str, dict[str, str]] = {}
+            for row, cells in table.items():
+                if row not in rows:
+                    raise self.fail(
+                        f"{key}.{part}.{row}", f"unknown row; expected one of {', '.join(rows)}"
+                    )
+                if not isinstance(cells, dict):
+                    raise self.fail(f"{key}.{part}.{row}", "must map tiers to severities")
+                for tier, severity in cells.items():
+                    self.tier(tier, f"{key}.{part}.{row}.{tier}")
+                    if severity not in SEVERITIES:
+                        raise self.fail(
+                            f"{key}.{part}.{row}.{tier}",
+                            f"unknown severity {severity!r}; "
+                            f"expected one of {', '.join(SEVERITIES)}",
+                        )
+                    out.setdefault(row, {})[tier] = severity
+            result.append(out)
+        return result[0], result[1]
+
+    def size(self, value: Any, key: str) -> int:
+        if value is None:
+            return DEFAULT_MAX_FILE_SIZE
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        return parse_size(value, lambda: self.fail(key, "must be a size such as 5000000 or 5MB"))
+
+
+def parse_size(value: Any, error: Any) -> int:
+    m = _SIZE.match(str(value)) if isinstance(value, (str, int)) else None
+    if not m or int(m.group(1)) <= 0:
+        raise error()
+    unit = (m.group(2) or "b").lower()[0]
+    return int(m.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+
+
+def normalize_artifact_path(raw: str) -> str | None:
+    text = raw.strip().replace("\\", "/")
+    if text.startswith("/"):
+        return None
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    return "/".join(parts) or "."
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", path=str(path)) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+
+
+def find_config_file(root: Path) -> Path | None:
+    for name in ("licensetier.toml", "pyproject.toml"):
+        candidate = root / name
+        if candidate.is_file():
+            if name == "pyproject.toml":
+                try:
+                    data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                    # A broken pyproject is reported by the manifest reader;
+                    # it only counts as configuration if it says [tool.licensetier].
+                    if "[tool.licensetier" in candidate.read_text(errors="replace"):
+                        return candidate
+                    continue
+                if "licensetier" not in data.get("tool", {}):
+                    continue
+            return candidate
+    return None
+
+
+def load_config(root: Path, explicit: Path | None, db: LicenseDB, tiers: TierData) -> Config:
+    """Read the configuration for a scan of ``root``.
+
+    ``explicit`` (``--config``) wins; otherwise ``licensetier.toml`` at the root,
+    then ``[tool.licensetier]`` in the root's pyproject.toml. No file: defaults.
+    """
+    path = explicit or find_config_file(root)
+    if path is None:
+        return Config()
+    data, text = _read_toml(path)
+    reader = _Reader(path, text, db, tiers)
+    if path.name == "pyproject.toml" or ("tool" in data and "licensetier" in data["tool"]):
+        table = data.get("tool", {}).get("licensetier")
+        if table is None:
+            raise ConfigError("has no [tool.licensetier] table", path=str(path))
+        if not isinstance(table, dict):
+            raise reader.fail("tool.licensetier", "must be a table")
+        return reader.table(table, "tool.licensetier.")
+    return reader.table(data, "")
+
+
+def with_root_overrides(
+    config: Config,
+    *,
+    kind: str | None,
+    tier: str | None,
+    license: str | None,
+    db: LicenseDB,
+    tiers: TierData,
+) -> Config:
+    """Apply --kind / --tier / --license to the root artifact."""
+    if kind is None and tier is None and license is None:
+        return config
+    reader = _Reader(Path("command line"), "", db, tiers)
+    existing = next((a for a in config.artifacts if a.path == "."), None)
+    new_kind = reader.kind(kind, "--kind") if kind is not None else None
+    new_tier = reader.tier(tier, "--tier") if tier is not None else None
+    if license is not None:
+        reader.license(license, "--license")
+    if existing is None:
+        if new_kind is None and new_tier is None:
+            raise ConfigError(
+                "--license needs --kind or --tier (or a root artifact in the configuration)"
+            )
+        root = ArtifactSpec(
+            ".", new_kind, new_tier or tiers.tier_of(new_kind), license, "command line"
+        )
+        return replace(config, artifacts=(root, *config.artifacts))
+    root = ArtifactSpec(
+        ".",
+        new_kind if new_kind is not None else existing.kind,
+        new_tier or (tiers.tier_of(new_kind) if new_kind else existing.tier),
+        license if license is not None else existing.license,
+        "command line",
+    )
+    return replace(config, artifacts=tuple(root if a.path == "." else a for a in config.artifacts))

@@ -1,0 +1,1 @@
+"""License detection in files: ScanCode's engine in-process and the fast path."""

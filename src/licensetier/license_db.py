@@ -1,0 +1,731 @@
+"""The license data in ``license_db/``: the family of a key, and of a whole expression.
+
+Four files, read together:
+
+* ``scancode_licenses.json`` - generated from the installed ScanCode by
+  :mod:`licensetier.gen_license_db`: every key, its SPDX ids, its category and the
+  family that category maps to;
+* ``overrides.toml`` - curated corrections where the category is wrong for us
+  (network copyleft, AI model licenses, source-available licenses, the traps), and
+  extra SPDX-style ids;
+* ``exceptions.toml`` - what a ``WITH`` exception does to the license on its left;
+* ``obligations.toml`` - the obligations of the custom AI licenses.
+
+ScanCode keys and SPDX ids live in two separate namespaces: ``BSL-1.0`` (SPDX) is the
+Boost license, ScanCode key ``boost-1.0``, while the ScanCode key ``bsl-1.0`` is the
+Business Source License 1.0. An SPDX id is always resolved through the SPDX table,
+never by lower-casing it into a key.
+
+Loading reads only these files: ScanCode is never imported here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from licensetier.errors import LicenseDBError, UnknownLicenseError
+from licensetier.models import Classification, Family, Strength
+from licensetier.paths import data_directory
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+RankFn = Callable[[Classification], tuple[int, ...]]
+
+GENERATED_FILE = "scancode_licenses.json"
+OVERRIDES_FILE = "overrides.toml"
+EXCEPTIONS_FILE = "exceptions.toml"
+OBLIGATIONS_FILE = "obligations.toml"
+VERSION_FILE = "VERSION"
+SCANCODE_PREFIX = "LicenseRef-scancode-"
+_PARSE_CACHE_SIZE = 4096
+
+# Effects an exception may have on the license on its left. The first three relax a
+# copyleft license; the next three restrict whatever is on the left.
+RELAXING_EFFECTS = frozenset({"permissive", "copyleft-weak", "copyleft-strong"})
+RESTRICTING_EFFECTS = frozenset({"source-available", "custom", "proprietary"})
+EXCEPTION_EFFECTS = RELAXING_EFFECTS | RESTRICTING_EFFECTS | {"unchanged"}
+
+_DEFAULT_ORDER: Mapping[str, int] = {
+    "permissive": 0,
+    "copyleft-weak": 1,
+    "copyleft-strong": 2,
+    "copyleft-network": 3,
+    "custom": 4,
+    "source-available": 5,
+    "unknown": 6,
+    "proprietary": 7,
+}
+
+
+@dataclass(frozen=True)
+class LicenseInfo:
+    """One ScanCode key, with the family after the curated overrides."""
+
+    key: str
+    name: str
+    spdx: str | None  # ScanCode's spdx_license_key (None for some deprecated keys)
+    other_spdx: tuple[str, ...]
+    category: str
+    family: Family
+    strength: Strength | None
+    not_a_license_of_use: bool = False
+    is_exception: bool = False
+    is_unknown: bool = False
+    is_generic: bool = False
+    is_deprecated: bool = False
+    replaced_by: tuple[str, ...] = ()
+    override_reason: str | None = None  # why the family differs from the category's
+
+    @property
+    def spdx_id(self) -> str:
+        """The id to write in an SPDX expression."""
+        return self.spdx or f"{SCANCODE_PREFIX}{self.key}"
+
+
+@dataclass(frozen=True)
+class ExceptionRule:
+    """What ``<license> WITH <key>`` does to the license on the left."""
+
+    key: str
+    effect: str  # one of EXCEPTION_EFFECTS
+    reason: str
+
+
+# The parsed form of an expression: a leaf, a WITH pair, or an AND/OR of nodes.
+@dataclass(frozen=True)
+class _Leaf:
+    key: str  # the ScanCode key, or the identifier as written when not known
+    known: bool
+    raw: str
+
+
+@dataclass(frozen=True)
+class _With:
+    license: _Leaf
+    exception: _Leaf
+
+
+@dataclass(frozen=True)
+class _Op:
+    operator: str  # "AND" or "OR"
+    children: tuple[_Node, ...]
+
+
+_Node: TypeAlias = "_Leaf | _With | _Op"
+
+
+def _row(family: Family, strength: Strength | None) -> str:
+    if family is Family.COPYLEFT:
+        return f"copyleft-{(strength or Strength.STRONG).value}"
+    return str(family.value)
+
+
+def _family_of_row(row: str) -> tuple[Family, Strength | None]:
+    if row.startswith("copyleft-"):
+        return Family.COPYLEFT, Strength(row.removeprefix("copyleft-"))
+    return Family(row), None
+
+
+def _dedupe(notes: Iterator[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(notes))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
+    except FileNotFoundError:
+        raise LicenseDBError(f"{path}: missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LicenseDBError(f"{path}: {exc}") from exc
+
+
+def _str(table: Mapping[str, Any], name: str, where: str) -> str:
+    value = table.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise LicenseDBError(f"{where}: `{name}` must be a non-empty string")
+    return value.strip()
+
+
+def _str_list(table: Mapping[str, Any], name: str, where: str) -> list[str]:
+    value = table.get(name)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise LicenseDBError(f"{where}: `{name}` must be a non-empty list of strings")
+    return [v.strip() for v in value]
+
+
+def _check_fields(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    extra = sorted(set(table) - allowed)
+    if extra:
+        raise LicenseDBError(f"{where}: unknown field(s) {extra}; allowed: {sorted(allowed)}")
+
+
+class LicenseDB:
+    """Families of ScanCode keys and of license expressions. Build with :meth:`load`."""
+
+    version: str
+    scancode_version: str
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        scancode_version: str,
+        licenses: Mapping[str, LicenseInfo],
+        exceptions: Mapping[str, ExceptionRule],
+        obligations: Mapping[str, tuple[str, ...]],
+        spdx_aliases: Mapping[str, str],
+    ) -> None:
+        self.version = version
+        self.scancode_version = scancode_version
+        self._licenses = dict(licenses)
+        self._exceptions = dict(exceptions)
+        self._obligations = dict(obligations)
+        self._keys = frozenset(self._licenses)
+        self._spdx = self._build_spdx_table(spdx_aliases)
+        self._key_licensing: Any = None
+        self._spdx_licensing: Any = None
+        self._parsed: dict[tuple[str, bool], _Node] = {}
+
+    # ----------------------------------------------------------------- loading
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> LicenseDB:
+        """The data in ``directory``, or the installed data (cached) by default."""
+        if directory is None:
+            return _load_default()
+        return cls.from_files(Path(directory))
+
+    @classmethod
+    def from_files(
+        cls, directory: Path, *, generated: Mapping[str, Any] | None = None
+    ) -> LicenseDB:
+        """Read ``directory``; ``generated`` replaces its ``scancode_licenses.json``
+        (the generator validates the curated files against data not yet written)."""
+        version_path = directory / VERSION_FILE
+        try:
+            version = version_path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise LicenseDBError(f"{version_path}: missing") from None
+        if not version:
+            raise LicenseDBError(f"{version_path}: empty")
+        if generated is None:
+            path = directory / GENERATED_FILE
+            try:
+                generated = json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise LicenseDBError(
+                    f"{path}: missing; run `python -m licensetier.gen_license_db`"
+                ) from None
+            except ValueError as exc:
+                raise LicenseDBError(f"{path}: {exc}") from exc
+        assert generated is not None
+        raw = generated.get("licenses")
+        if not isinstance(raw, dict) or not raw:
+            raise LicenseDBError(f"{directory / GENERATED_FILE}: no licenses")
+        licenses = {key: _license_info(key, entry) for key, entry in raw.items()}
+        spdx_aliases = _apply_overrides(licenses, _read_toml(directory / OVERRIDES_FILE))
+        exceptions = _read_exceptions(licenses, _read_toml(directory / EXCEPTIONS_FILE))
+        obligations = _read_obligations(licenses, _read_toml(directory / OBLIGATIONS_FILE))
+        return cls(
+            version=version,
+            scancode_version=str(generated.get("scancode_version", "")),
+            licenses=licenses,
+            exceptions=exceptions,
+            obligations=obligations,
+            spdx_aliases=spdx_aliases,
+        )
+
+    def _build_spdx_table(self, aliases: Mapping[str, str]) -> dict[str, str]:
+        """Lower-cased SPDX id -> key: ScanCode's SPDX ids (current keys first, then
+        deprecated ones where no current key claims the id), every
+        ``LicenseRef-scancode-<key>``, and the curated aliases."""
+        table: dict[str, str] = {}
+        ordered = sorted(self._licenses.values(), key=lambda i: (i.is_deprecated, i.key))
+        for info in ordered:
+            ids = [info.spdx, *info.other_spdx] if info.spdx else list(info.other_spdx)
+            for ident in ids:
+                low = ident.lower()
+                owner = table.get(low)
+                if owner is None:
+                    table[low] = info.key
+                elif owner != info.key and not info.is_deprecated:
+                    raise LicenseDBError(f"SPDX id {ident!r} names both {owner!r} and {info.key!r}")
+        for info in ordered:
+            table.setdefault(f"{SCANCODE_PREFIX}{info.key}".lower(), info.key)
+        for ident, key in aliases.items():
+            owner = table.get(ident.lower())
+            if owner is not None and owner != key:
+                raise LicenseDBError(
+                    f"{OVERRIDES_FILE}: alias {ident!r} -> {key!r} shadows the SPDX id of {owner!r}"
+                )
+            table[ident.lower()] = key
+        return table
+
+    # ------------------------------------------------------------------ lookup
+
+    def keys(self) -> frozenset[str]:
+        """Every ScanCode key in the data, deprecated ones included."""
+        return self._keys
+
+    def info(self, key: str) -> LicenseInfo | None:
+        return self._licenses.get(key.lower())
+
+    def name(self, key: str) -> str:
+        info = self.info(key)
+        return info.name if info else key
+
+    def obligations(self, key: str) -> tuple[str, ...]:
+        """The obligations of a custom AI license (``()`` for any other key). A
+        ``deciding`` of the form ``<key> WITH <exception>`` gives those of ``<key>``."""
+        base = key.strip().split()[0].lower() if key.strip() else ""
+        return self._obligations.get(base, ())
+
+    def exception_rule(self, key: str) -> ExceptionRule | None:
+        return self._exceptions.get(key.lower())
+
+    def is_spdx_id(self, ident: str) -> bool:
+        """Whether ``ident`` resolves as an SPDX id (``LicenseRef-scancode-<key>``,
+        deprecated ids and ``<id>+`` included), case-insensitively."""
+        return self._resolve_spdx_id(ident) is not None
+
+    def classify_key(self, key: str) -> Classification:
+        """The family of one ScanCode key; an unknown key is ``unknown``, with a note."""
+        info = self.info(key)
+        if info is None:
+            return Classification(
+                family=Family.UNKNOWN,
+                strength=None,
+                deciding=key,
+                notes=(f"{key!r} is not a ScanCode license key known to licensetier",),
+            )
+        notes: tuple[str, ...] = ()
+        if info.not_a_license_of_use:
+            notes = (f"{info.key} ({info.name}) is not a license of use ({info.category})",)
+        return Classification(
+            family=info.family,
+            strength=info.strength,
+            deciding=info.key,
+            category=info.category,
+            not_a_license_of_use=info.not_a_license_of_use,
+            notes=notes,
+        )
+
+    # ------------------------------------------------------------- expressions
+
+    def default_rank(self, c: Classification) -> tuple[int, ...]:
+        """General favourability, lower is better: permissive < copyleft weak < strong
+        < network < custom < source-available < unknown < proprietary."""
+        return (_DEFAULT_ORDER[_row(c.family, c.strength)],)
+
+    def classify(
+        self, expression: str, *, spdx: bool = False, rank: RankFn | None = None
+    ) -> Classification:
+        """The family of a ScanCode key expression (or, with ``spdx=True``, an SPDX one).
+
+        ``A OR B`` gives the option with the lowest ``rank`` (the licensee chooses),
+        ``A AND B`` the highest, ``A WITH exc`` what the exception catalogue says.
+        Patent grants and CLAs are set aside when there is a license of use beside
+        them. An identifier that is not known counts as ``unknown`` (with a note);
+        an expression that cannot be parsed raises :class:`UnknownLicenseError`.
+        """
+        rank_fn = rank or self.default_rank
+        node = self._modernise(self._parse(expression, spdx=spdx))
+        return self._evaluate(node, rank_fn)
+
+    def spdx_to_keys(self, spdx_expression: str) -> str:
+        """An SPDX expression as a ScanCode key expression.
+
+        Ids are case-insensitive; ScanCode's deprecated and alternative SPDX ids are
+        accepted, as are ``LicenseRef-scancode-<key>`` and ``<id>+``. A deprecated key
+        that ScanCode replaced by one expression is written as that expression.
+        Raises :class:`UnknownLicenseError` naming any id that is not known, or when
+        the expression cannot be parsed.
+        """
+        node = self._parse(spdx_expression, spdx=True)
+        unknown = [leaf.raw for leaf in _leaves(node) if not leaf.known]
+        if unknown:
+            ids = ", ".join(repr(u) for u in dict.fromkeys(unknown))
+            raise UnknownLicenseError(f"unknown SPDX license id {ids} in {spdx_expression!r}")
+        return _render(self._modernise(node), lambda leaf: leaf.key)
+
+    def keys_to_spdx(self, key_expression: str) -> str:
+        """A ScanCode key expression as SPDX; keys without an SPDX id become
+        ``LicenseRef-scancode-<key>``. Raises :class:`UnknownLicenseError` on an
+        unknown key or a syntax error."""
+        node = self._parse(key_expression, spdx=False)
+        unknown = [leaf.raw for leaf in _leaves(node) if not leaf.known]
+        if unknown:
+            keys = ", ".join(repr(u) for u in dict.fromkeys(unknown))
+            raise UnknownLicenseError(f"unknown license key {keys} in {key_expression!r}")
+        return _render(node, lambda leaf: self._licenses[leaf.key].spdx_id)
+
+    # --------------------------------------------------------------- internals
+
+    def _modernise(self, node: _Node) -> _Node:
+        """Replace each deprecated key that ScanCode replaced by exactly one expression
+        of current keys with that expression (``ecos`` -> ``gpl-2.0-plus WITH
+        ecos-exception-2.0``), so that the exception catalogue applies to it."""
+        if isinstance(node, _Op):
+            return _Op(node.operator, tuple(self._modernise(c) for c in node.children))
+        if isinstance(node, _With) or not node.known:
+            return node
+        info = self._licenses[node.key]
+        if not info.is_deprecated or len(info.replaced_by) != 1:
+            return node
+        try:
+            replacement = self._parse(info.replaced_by[0], spdx=False)
+        except UnknownLicenseError:
+            return node
+        current = all(
+            leaf.known and not self._licenses[leaf.key].is_deprecated
+            for leaf in _leaves(replacement)
+        )
+        lone_exception = isinstance(replacement, _Leaf) and (
+            self._licenses[replacement.key].is_exception
+        )
+        return replacement if current and not lone_exception else node
+
+    def _resolve_spdx_id(self, ident: str) -> str | None:
+        low = ident.strip().lower()
+        key = self._spdx.get(low)
+        if key is not None or not low.endswith("+"):
+            return key
+        # `<id>+` ("or any later version") where ScanCode lists no such id.
+        base = low[:-1]
+        for candidate in (base.removesuffix("-only") + "-or-later", base):
+            key = self._spdx.get(candidate)
+            if key is not None:
+                break
+        if key is None:
+            return None
+        plus = f"{key}-plus"
+        return plus if plus in self._licenses else key
+
+    def _licensing(self, spdx: bool) -> Any:
+        """A ``license_expression.Licensing`` per namespace, built on first use."""
+        if spdx and self._spdx_licensing is not None:
+            return self._spdx_licensing
+        if not spdx and self._key_licensing is not None:
+            return self._key_licensing
+        from license_expression import LicenseSymbol, Licensing
+
+        if spdx:
+            exception_ids = {
+                ident for ident, key in self._spdx.items() if self._licenses[key].is_exception
+            }
+            symbols = [LicenseSymbol(i, is_exception=i in exception_ids) for i in self._spdx]
+            self._spdx_licensing = Licensing(symbols)
+            return self._spdx_licensing
+        symbols = [
+            LicenseSymbol(info.key, is_exception=info.is_exception)
+            for info in self._licenses.values()
+        ]
+        self._key_licensing = Licensing(symbols)
+        return self._key_licensing
+
+    def _parse(self, expression: str, *, spdx: bool) -> _Node:
+        """The parsed, resolved expression; parsed trees are immutable and cached."""
+        cached = self._parsed.get((expression, spdx))
+        if cached is not None:
+            return cached
+        node = self._parse_uncached(expression, spdx=spdx)
+        if len(self._parsed) >= _PARSE_CACHE_SIZE:
+            self._parsed.clear()
+        self._parsed[(expression, spdx)] = node
+        return node
+
+    def _parse_uncached(self, expression: str, *, spdx: bool) -> _Node:
+        from license_expression import ExpressionError
+
+        if not isinstance(expression, str) or not expression.strip():
+            raise UnknownLicenseError("empty license expression")
+        licensing = self._licensing(spdx)
+        try:
+            parsed = licensing.parse(expression, validate=False)
+        except ExpressionError as exc:
+            raise UnknownLicenseError(
+                f"cannot parse license expression {expression!r}: {exc}"
+            ) from exc
+        if parsed is None:
+            raise UnknownLicenseError(f"empty license expression {expression!r}")
+        return self._convert(parsed, licensing, spdx, expression)
+
+    def _convert(self, parsed: Any, licensing: Any, spdx: bool, expression: str) -> _Node:
+        from license_expression import LicenseSymbol, LicenseWithExceptionSymbol
+
+        if isinstance(parsed, LicenseWithExceptionSymbol):
+            left = self._leaf(parsed.license_symbol.key, spdx)
+            right = self._leaf(parsed.exception_symbol.key, spdx)
+            if right.known and not self._licenses[right.key].is_exception:
+                raise UnknownLicenseError(
+                    f"{right.raw!r} is not a license exception, in {expression!r}"
+                )
+            return _With(left, right)
+        if isinstance(parsed, LicenseSymbol):
+            return self._leaf(parsed.key, spdx)
+        if isinstance(parsed, licensing.AND):
+            operator = "AND"
+        elif isinstance(parsed, licensing.OR):
+            operator = "OR"
+        else:  # pragma: no cover - the parser builds nothing else
+            raise UnknownLicenseError(f"cannot parse license expression {expression!r}")
+        children = tuple(self._convert(a, licensing, spdx, expression) for a in parsed.args)
+        return _Op(operator, children)
+
+    def _leaf(self, raw: str, spdx: bool) -> _Leaf:
+        if spdx:
+            key = self._resolve_spdx_id(raw)
+            return _Leaf(key or raw, key is not None, raw)
+        low = raw.lower()
+        return _Leaf(low if low in self._licenses else raw, low in self._licenses, raw)
+
+    def _evaluate(self, node: _Node, rank: RankFn) -> Classification:
+        if isinstance(node, _Leaf):
+            return self._classify_leaf(node)
+        if isinstance(node, _With):
+            return self._classify_with(node)
+        results = [self._evaluate(child, rank) for child in node.children]
+        of_use = [r for r in results if not r.not_a_license_of_use]
+        candidates = of_use or results
+        pick = min if node.operator == "OR" else max
+        chosen = pick(candidates, key=rank)
+        notes = _dedupe(n for r in results for n in r.notes)
+        return Classification(
+            family=chosen.family,
+            strength=chosen.strength,
+            deciding=chosen.deciding,
+            category=chosen.category,
+            not_a_license_of_use=chosen.not_a_license_of_use,
+            notes=notes,
+        )
+
+    def _classify_leaf(self, leaf: _Leaf) -> Classification:
+        if leaf.known:
+            return self.classify_key(leaf.key)
+        return Classification(
+            family=Family.UNKNOWN,
+            strength=None,
+            deciding=leaf.raw,
+            notes=(f"{leaf.raw!r} is not a license identifier known to licensetier",),
+        )
+
+    def _classify_with(self, node: _With) -> Classification:
+        left = self._classify_leaf(node.license)
+        exc_key = node.exception.key
+        deciding = f"{left.deciding} WITH {exc_key}"
+        notes = list(left.notes)
+        rule = self._exceptions.get(exc_key) if node.exception.known else None
+        family, strength = left.family, left.strength
+        if not node.exception.known:
+            notes.append(f"{node.exception.raw!r} is not a license exception known to licensetier")
+        elif rule is None:
+            notes.append(
+                f"{exc_key} is not in the exception catalogue: {left.deciding} is "
+                "classified as if the exception were absent"
+            )
+        elif rule.effect == "unchanged":
+            notes.append(f"{exc_key} does not change the family of {left.deciding}: {rule.reason}")
+        else:
+            current = _DEFAULT_ORDER[_row(left.family, left.strength)]
+            target = _DEFAULT_ORDER[rule.effect]
+            if rule.effect in RELAXING_EFFECTS:
+                if left.family not in (Family.COPYLEFT, Family.PERMISSIVE):
+                    notes.append(
+                        f"{exc_key} relaxes copyleft only; {left.deciding} is {left.row}: unchanged"
+                    )
+                elif left.family is Family.COPYLEFT and target < current:
+                    family, strength = _family_of_row(rule.effect)
+                    notes.append(f"{exc_key} makes {left.deciding} {rule.effect}: {rule.reason}")
+            elif target > current:
+                family, strength = _family_of_row(rule.effect)
+                notes.append(f"{exc_key} makes {left.deciding} {rule.effect}: {rule.reason}")
+        return Classification(
+            family=family,
+            strength=strength,
+            deciding=deciding,
+            category=left.category,
+            not_a_license_of_use=left.not_a_license_of_use,
+            notes=_dedupe(notes),
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _leaves(node: _Node) -> Iterator[_Leaf]:
+    if isinstance(node, _Leaf):
+        yield node
+    elif isinstance(node, _With):
+        yield node.license
+        yield node.exception
+    else:
+        for child in node.children:
+            yield from _leaves(child)
+
+
+def _render(node: _Node, symbol: Callable[[_Leaf], str]) -> str:
+    if isinstance(node, _Leaf):
+        return symbol(node)
+    if isinstance(node, _With):
+        return f"{symbol(node.license)} WITH {symbol(node.exception)}"
+    parts = []
+    for child in node.children:
+        text = _render(child, symbol)
+        parts.append(f"({text})" if isinstance(child, _Op) else text)
+    return f" {node.operator} ".join(parts)
+
+
+def _license_info(key: str, entry: Mapping[str, Any]) -> LicenseInfo:
+    where = f"{GENERATED_FILE}: {key}"
+    try:
+        strength = entry.get("strength")
+        return LicenseInfo(
+            key=key,
+            name=str(entry.get("name") or key),
+            spdx=entry.get("spdx") or None,
+            other_spdx=tuple(entry.get("other_spdx") or ()),
+            category=str(entry["category"]),
+            family=Family(entry["family"]),
+            strength=Strength(strength) if strength else None,
+            not_a_license_of_use=bool(entry.get("not_a_license_of_use", False)),
+            is_exception=bool(entry.get("is_exception", False)),
+            is_unknown=bool(entry.get("is_unknown", False)),
+            is_generic=bool(entry.get("is_generic", False)),
+            is_deprecated=bool(entry.get("is_deprecated", False)),
+            replaced_by=tuple(entry.get("replaced_by") or ()),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise LicenseDBError(f"{where}: {exc!r}") from exc
+
+
+def _apply_overrides(licenses: dict[str, LicenseInfo], data: Mapping[str, Any]) -> dict[str, str]:
+    """Apply ``[[override]]`` entries to ``licenses`` in place; return the aliases."""
+    _check_fields(data, {"override", "spdx_alias"}, OVERRIDES_FILE)
+    seen: dict[str, int] = {}
+    for index, table in enumerate(data.get("override", [])):
+        where = f"{OVERRIDES_FILE}: override #{index + 1}"
+        if not isinstance(table, dict):
+            raise LicenseDBError(f"{where}: must be a table")
+        _check_fields(
+            table, {"keys", "family", "strength", "not_a_license_of_use", "reason"}, where
+        )
+        reason = _str(table, "reason", where)
+        try:
+            family = Family(_str(table, "family", where))
+        except ValueError:
+            raise LicenseDBError(
+                f"{where}: family {table['family']!r} is not one of {[f.value for f in Family]}"
+            ) from None
+        strength_text = table.get("strength")
+        strength: Strength | None = None
+        if family is Family.COPYLEFT:
+            try:
+                strength = Strength(strength_text)
+            except ValueError:
+                raise LicenseDBError(
+                    f"{where}: copyleft needs a strength, one of {[s.value for s in Strength]}"
+                ) from None
+        elif strength_text is not None:
+            raise LicenseDBError(f"{where}: only copyleft has a strength")
+        not_of_use = table.get("not_a_license_of_use")
+        if not_of_use is not None and not isinstance(not_of_use, bool):
+            raise LicenseDBError(f"{where}: not_a_license_of_use must be true or false")
+        for key in _str_list(table, "keys", where):
+            if key not in licenses:
+                raise LicenseDBError(f"{where}: {key!r} is not a ScanCode key in the data")
+            if key in seen:
+                raise LicenseDBError(f"{where}: {key!r} is already in override #{seen[key]}")
+            seen[key] = index + 1
+            old = licenses[key]
+            licenses[key] = LicenseInfo(
+                key=old.key,
+                name=old.name,
+                spdx=old.spdx,
+                other_spdx=old.other_spdx,
+                category=old.category,
+                family=family,
+                strength=strength,
+                not_a_license_of_use=old.not_a_license_of_use if not_of_use is None else not_of_use,
+                is_exception=old.is_exception,
+                is_unknown=old.is_unknown,
+                is_generic=old.is_generic,
+                is_deprecated=old.is_deprecated,
+                replaced_by=old.replaced_by,
+                override_reason=reason,
+            )
+    aliases: dict[str, str] = {}
+    for index, table in enumerate(data.get("spdx_alias", [])):
+        where = f"{OVERRIDES_FILE}: spdx_alias #{index + 1}"
+        if not isinstance(table, dict):
+            raise LicenseDBError(f"{where}: must be a table")
+        _check_fields(table, {"id", "key", "reason"}, where)
+        _str(table, "reason", where)
+        ident, key = _str(table, "id", where), _str(table, "key", where)
+        if key not in licenses:
+            raise LicenseDBError(f"{where}: {key!r} is not a ScanCode key in the data")
+        aliases[ident] = key
+    return aliases
+
+
+def _read_exceptions(
+    licenses: Mapping[str, LicenseInfo], data: Mapping[str, Any]
+) -> dict[str, ExceptionRule]:
+    _check_fields(data, {"exception"}, EXCEPTIONS_FILE)
+    table = data.get("exception", {})
+    if not isinstance(table, dict):
+        raise LicenseDBError(f"{EXCEPTIONS_FILE}: [exception.<key>] tables expected")
+    rules: dict[str, ExceptionRule] = {}
+    for key, entry in table.items():
+        where = f"{EXCEPTIONS_FILE}: exception.{key}"
+        if not isinstance(entry, dict):
+            raise LicenseDBError(f"{where}: must be a table")
+        _check_fields(entry, {"effect", "reason"}, where)
+        info = licenses.get(key)
+        if info is None:
+            raise LicenseDBError(f"{where}: {key!r} is not a ScanCode key in the data")
+        if not info.is_exception:
+            raise LicenseDBError(f"{where}: ScanCode does not flag {key!r} as an exception")
+        effect = _str(entry, "effect", where)
+        if effect not in EXCEPTION_EFFECTS:
+            raise LicenseDBError(f"{where}: effect {effect!r} not in {sorted(EXCEPTION_EFFECTS)}")
+        rules[key] = ExceptionRule(key, effect, _str(entry, "reason", where))
+    return rules
+
+
+def _read_obligations(
+    licenses: Mapping[str, LicenseInfo], data: Mapping[str, Any]
+) -> dict[str, tuple[str, ...]]:
+    _check_fields(data, {"obligation"}, OBLIGATIONS_FILE)
+    result: dict[str, tuple[str, ...]] = {}
+    for index, table in enumerate(data.get("obligation", [])):
+        where = f"{OBLIGATIONS_FILE}: obligation #{index + 1}"
+        if not isinstance(table, dict):
+            raise LicenseDBError(f"{where}: must be a table")
+        _check_fields(table, {"keys", "items", "source"}, where)
+        items = tuple(_str_list(table, "items", where))
+        for key in _str_list(table, "keys", where):
+            info = licenses.get(key)
+            if info is None:
+                raise LicenseDBError(f"{where}: {key!r} is not a ScanCode key in the data")
+            if info.family is not Family.CUSTOM:
+                raise LicenseDBError(f"{where}: {key!r} is {info.family.value}, not custom")
+            if key in result:
+                raise LicenseDBError(f"{where}: {key!r} appears twice")
+            result[key] = items
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def _load_default() -> LicenseDB:
+    return LicenseDB.from_files(data_directory())

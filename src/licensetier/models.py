@@ -1,0 +1,196 @@
+"""Values that flow through a scan: frozen dataclasses and closed enums.
+
+The pipeline is walk -> detect -> classify -> evaluate -> report; each stage takes
+and returns these values and nothing else, so that a reporter only ever sees a
+finished, immutable :class:`ScanResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+SCHEMA_VERSION = "1.0"
+
+
+class Family(str, Enum):
+    """What a license *is* (DOMAIN.md section 1)."""
+
+    PERMISSIVE = "permissive"
+    COPYLEFT = "copyleft"
+    SOURCE_AVAILABLE = "source-available"
+    CUSTOM = "custom"
+    PROPRIETARY = "proprietary"
+    UNKNOWN = "unknown"
+
+
+class Strength(str, Enum):
+    """How far a copyleft license reaches."""
+
+    WEAK = "weak"
+    STRONG = "strong"
+    NETWORK = "network"
+
+
+class Tier(str, Enum):
+    """What an artifact is *meant* to be (DOMAIN.md section 2)."""
+
+    TYPICALLY_OPEN = "typically-open"
+    SOMETIMES_OPEN = "sometimes-open"
+    RARELY_OPEN = "rarely-open"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: info 1, warning 2, error 3."""
+        return {"info": 1, "warning": 2, "error": 3}[self.value]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The family of one license key or of a whole expression.
+
+    ``deciding`` is the license key that gave the family (for an expression, the
+    chosen side of an OR or the worst part of an AND); ``category`` is ScanCode's
+    category of that key; ``not_a_license_of_use`` marks patent grants and CLAs,
+    which are reported as information only.
+    """
+
+    family: Family
+    strength: Strength | None
+    deciding: str
+    category: str = ""
+    not_a_license_of_use: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def row(self) -> str:
+        """The row name in the component conflict matrix: ``copyleft-weak`` etc."""
+        if self.family is Family.COPYLEFT and self.strength is not None:
+            return f"copyleft-{self.strength.value}"
+        return self.family.value
+
+
+@dataclass(frozen=True)
+class Match:
+    """One match of one ScanCode rule in a file."""
+
+    license: str  # ScanCode license expression (keys)
+    license_spdx: str
+    start_line: int
+    end_line: int
+    score: float
+    matcher: str  # ScanCode's matcher: 1-hash, 1-spdx-id, 2-aho, 3-seq, ...
+    rule: str  # ScanCode rule identifier
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One license detection in a file, as ScanCode's post-processing groups its matches.
+
+    ``start_line``/``end_line`` span all its matches; ``score`` is the lowest match
+    score; ``matcher`` and ``rule`` are those of the first match (all are in ``matches``).
+    """
+
+    license: str  # ScanCode license expression (keys)
+    license_spdx: str
+    start_line: int
+    end_line: int
+    score: float
+    matcher: str
+    rule: str
+    matches: tuple[Match, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """A scanned file: its detected license and every detection in it."""
+
+    path: str  # POSIX path relative to the scan root
+    license: str | None  # ScanCode's detected_license_expression
+    license_spdx: str | None  # ...and its SPDX form
+    detections: tuple[Detection, ...] = ()
+    clues: int = 0  # license clues ScanCode kept apart from detections
+    classification: Classification | None = None
+    engine: str = ""  # "exact" or "full": which path of detection answered
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeclaredLicense:
+    """One statement of an artifact's own license: a LICENSE file or a manifest field."""
+
+    source: str  # path relative to the scan root
+    field: str  # "file", "project.license", "license" (package.json) ...
+    license: str | None  # ScanCode expression (keys), None if not understood
+    license_spdx: str | None
+    raw: str  # the text as written, for messages
+    score: float = 100.0
+    line: int | None = None
+    low_confidence: bool = False
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: str  # "." for the root, else a POSIX path relative to the root
+    kind: str | None
+    tier: Tier | None
+    intended_license: str | None  # SPDX expression from the configuration or --license
+    declared: tuple[DeclaredLicense, ...] = ()
+    declared_license: str | None = None  # SPDX expression combining ``declared``
+    declared_classification: Classification | None = None
+    origin: str = ""  # where it was declared: a config file, "--kind", or "implicit"
+
+    def contains(self, path: str) -> bool:
+        return self.path == "." or path == self.path or path.startswith(self.path + "/")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    rule: str
+    message: str
+    why: str
+    action: str
+    path: str | None
+    line: int | None
+    license: str | None  # SPDX expression
+    family: Family | None
+    strength: Strength | None
+    artifact: str
+    tier: Tier | None
+    dependency: str | None = None
+    excepted: str | None = None  # the reason of the exception that downgraded it
+
+
+@dataclass(frozen=True)
+class ScanError:
+    path: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    root: str
+    artifacts: tuple[Artifact, ...]
+    files: tuple[FileResult, ...]
+    skipped: tuple[SkippedFile, ...]
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    notes: tuple[str, ...] = ()
+    engine: dict[str, str] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)

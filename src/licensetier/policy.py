@@ -1,0 +1,349 @@
+"""Tiers and policy: the conflict matrices, their overrides and the exceptions -> findings.
+
+Pure: takes the artifacts and the files of a scan, returns findings. The defaults
+of both matrices are data (license_db/tiers.toml); the configuration overrides
+single cells; exceptions downgrade matching findings to information until they
+expire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from license_expression import ExpressionError, Licensing
+
+from licensetier.config import Config, ExceptionSpec
+from licensetier.license_db import LicenseDB, RankFn
+from licensetier.models import (
+    Artifact,
+    Classification,
+    Family,
+    FileResult,
+    Finding,
+    Severity,
+    Tier,
+)
+from licensetier.tiers import TierData
+from licensetier.walk import is_excluded
+
+CELL_RANK = {"ok": 0, "info": 1, "warning": 2, "error": 3}
+_LICENSING = Licensing()
+
+
+def keys_of(expression: str | None) -> frozenset[str]:
+    """The license keys (and exception keys) in a ScanCode expression."""
+    if not expression:
+        return frozenset()
+    try:
+        return frozenset(k.lower() for k in _LICENSING.license_keys(expression))
+    except ExpressionError:
+        return frozenset()
+
+
+@dataclass(frozen=True)
+class Policy:
+    db: LicenseDB
+    tiers: TierData
+    config: Config
+
+    # -- the matrices, with the configuration's overrides ----------------------------
+    def component_cell(self, c: Classification, tier: Tier, kind: str | None) -> str:
+        override = self.config.component_matrix.get(c.row, {}).get(tier.value)
+        if override is not None:
+            return override
+        for o in self.tiers.component_overrides:
+            if o.kind == kind and c.deciding in o.licenses:
+                return o.severity
+        return self.tiers.component[c.row][tier]
+
+    def declared_cell(self, row: str, tier: Tier) -> str:
+        override = self.config.declared_matrix.get(row, {}).get(tier.value)
+        return override if override is not None else self.tiers.declared[row][tier]
+
+    def rank_for(self, tier: Tier | None, kind: str | None) -> RankFn:
+        """The order in which OR picks its favourite and AND its worst, for a tier."""
+        if tier is None:
+            return self.db.default_rank
+
+        def rank(c: Classification) -> tuple[int, ...]:
+            return (CELL_RANK[self.component_cell(c, tier, kind)], *self.db.default_rank(c))
+
+        return rank
+
+    def classify(
+        self, expression: str, tier: Tier | None, kind: str | None, *, spdx: bool = False
+    ) -> Classification:
+        return self.db.classify(expression, spdx=spdx, rank=self.rank_for(tier, kind))
+
+
+def declared_row(c: Classification | None) -> str:
+    if c is None:
+        return "none"
+    if c.not_a_license_of_use:
+        return "unknown"
+    return c.family.value
+
+
+def _severity(cell: str) -> Severity | None:
+    return None if cell == "ok" else Severity(cell)
+
+
+def _describe(c: Classification) -> str:
+    if c.family is Family.COPYLEFT and c.strength is not None:
+        return f"copyleft ({c.strength.value})"
+    return c.family.value
+
+
+def _artifact_label(a: Artifact) -> str:
+    what = a.kind or (a.tier.value if a.tier else "no tier")
+    return f'artifact "{a.path}" ({what}, {a.tier.value if a.tier else "no tier"})'
+
+
+def owner_of(path: str, artifacts: Sequence[Artifact]) -> Artifact:
+    """The deepest artifact whose path contains ``path``; the root artifact comes first."""
+    containing = [a for a in artifacts if a.contains(path)]
+    return max(containing, key=lambda a: 0 if a.path == "." else a.path.count("/") + 1)
+
+
+def _line_for(result: FileResult, deciding: str) -> int | None:
+    for det in result.detections:
+        if deciding in keys_of(det.license):
+            return det.start_line
+    return result.detections[0].start_line if result.detections else None
+
+
+def evaluate_files(
+    policy: Policy, files: Iterable[FileResult], artifacts: Sequence[Artifact]
+) -> list[Finding]:
+    findings: list[Finding] = []
+    declaration_sources = {d.source for a in artifacts for d in a.declared}
+    for result in files:
+        if not result.license or result.path in declaration_sources:
+            continue
+        art = owner_of(result.path, artifacts)
+        c = policy.classify(result.license, art.tier, art.kind)
+        spdx = result.license_spdx or result.license
+        line = _line_for(result, c.deciding)
+        if c.not_a_license_of_use:
+            findings.append(
+                Finding(
+                    Severity.INFO,
+                    "not-a-license-of-use",
+                    f"{result.path}: {spdx} is a {c.category or 'patent grant or CLA'}, "
+                    "not a license of use",
+                    "Patent grants and contributor agreements do not grant the right to use "
+                    "or redistribute the code.",
+                    "Check that the file also carries a license of use.",
+                    result.path, line, spdx, c.family, c.strength, art.path, art.tier,
+                )
+            )  # fmt: skip
+            continue
+        if art.tier is None:
+            continue
+        sev = _severity(policy.component_cell(c, art.tier, art.kind))
+        obligations = policy.db.obligations(c.deciding) if c.family is Family.CUSTOM else ()
+        if sev is None:
+            continue
+        override_why = next(
+            (
+                o.why
+                for o in policy.tiers.component_overrides
+                if o.kind == art.kind and c.deciding in o.licenses
+            ),
+            None,
+        )
+        why = override_why or policy.tiers.why_component[c.row]
+        if obligations:
+            why += " Obligations: " + " ".join(obligations)
+        findings.append(
+            Finding(
+                severity=sev,
+                rule=f"component-{c.row}",
+                message=(
+                    f"{result.path}: {spdx} is {_describe(c)}, which "
+                    + (
+                        "conflicts with"
+                        if sev is not Severity.INFO
+                        else "comes with obligations in"
+                    )
+                    + f" the {art.tier.value} tier of {_artifact_label(art)}"
+                ),
+                why=why,
+                action=policy.tiers.action_component.get(c.row, ""),
+                path=result.path,
+                line=line,
+                license=spdx,
+                family=c.family,
+                strength=c.strength,
+                artifact=art.path,
+                tier=art.tier,
+            )
+        )
+    return findings
+
+
+def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
+    findings: list[Finding] = []
+    distinct = sorted({d.license_spdx for d in art.declared if d.license_spdx})
+    first_source = art.declared[0] if art.declared else None
+    if len(distinct) > 1:
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                "declared-licenses-disagree",
+                f'{_artifact_label(art)} declares different licenses: '
+                + "; ".join(f"{d.source}: {d.license_spdx or d.raw}" for d in art.declared),
+                "When the LICENSE file and the manifests disagree, recipients cannot tell "
+                "which terms apply.",
+                "Make every manifest field and LICENSE file state the same license.",
+                first_source.source if first_source else None,
+                first_source.line if first_source else None,
+                art.declared_license, None, None, art.path, art.tier,
+            )
+        )  # fmt: skip
+    for d in art.declared:
+        if d.license is None or d.low_confidence:
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "declared-license-unclear",
+                    f"{d.source}: the declared license {d.raw!r} could not be identified "
+                    + ("with confidence" if d.license else "")
+                    + (f" (read as {d.license_spdx}, score {d.score:.0f})" if d.license else ""),
+                    "A license that is not a valid SPDX expression or a verbatim text cannot "
+                    "be checked by tools or understood with certainty by people.",
+                    "Use a valid SPDX expression in the manifest and a verbatim license text "
+                    "in the LICENSE file.",
+                    d.source, d.line, d.license_spdx, None, None, art.path, art.tier,
+                )
+            )  # fmt: skip
+    if art.tier is None:
+        return findings
+    c = art.declared_classification
+    row = declared_row(c)
+    if art.intended_license and art.declared_license:
+        intended = policy.db.spdx_to_keys(art.intended_license)
+        declared_keys = policy.db.spdx_to_keys(art.declared_license)
+        if keys_of(intended) != keys_of(declared_keys):
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "declared-license-mismatch",
+                    f"{_artifact_label(art)} is meant to be licensed {art.intended_license}, "
+                    f"but its files declare {art.declared_license}",
+                    "The license the owner decided on and the one the artifact actually "
+                    "carries differ: recipients get the terms in the files.",
+                    "Change the LICENSE file and manifest fields to the intended license, or "
+                    "correct the intended license in the configuration.",
+                    first_source.source if first_source else None,
+                    first_source.line if first_source else None,
+                    art.declared_license, c.family if c else None, c.strength if c else None,
+                    art.path, art.tier,
+                )
+            )  # fmt: skip
+    cell = policy.declared_cell(row, art.tier)
+    sev = _severity(cell)
+    obligations = policy.db.obligations(c.deciding) if c and c.family is Family.CUSTOM else ()
+    if sev is None and obligations:
+        sev = Severity.INFO
+    if sev is None:
+        return findings
+    why = policy.tiers.why_declared[row]
+    if obligations:
+        why += " Obligations: " + " ".join(obligations)
+    if row == "none":
+        message = f"{_artifact_label(art)} declares no license"
+        if art.intended_license:
+            message += f" (the configuration intends {art.intended_license}: add its LICENSE file)"
+    else:
+        message = (
+            f"{_artifact_label(art)} is declared {art.declared_license}, which is "
+            f"{_describe(c) if c else row}: "
+            + ("a conflict with" if sev is not Severity.INFO else "allowed in")
+            + f" the {art.tier.value} tier ({policy.tiers.intended[art.tier]})"
+        )
+    findings.append(
+        Finding(
+            severity=sev,
+            rule=f"declared-{row}",
+            message=message,
+            why=why,
+            action=policy.tiers.action_declared.get(row, ""),
+            path=first_source.source if first_source else (art.path if art.path != "." else None),
+            line=first_source.line if first_source else None,
+            license=art.declared_license,
+            family=c.family if c else None,
+            strength=c.strength if c else None,
+            artifact=art.path,
+            tier=art.tier,
+        )
+    )
+    return findings
+
+
+def _exception_matches(exc: ExceptionSpec, finding: Finding, db: LicenseDB) -> bool:
+    if exc.path and not (finding.path and is_excluded(finding.path, [exc.path])):
+        return False
+    if exc.license:
+        if not finding.license:
+            return False
+        try:
+            finding_keys = keys_of(db.spdx_to_keys(finding.license))
+        except Exception:
+            return False
+        if not keys_of(exc.license) <= finding_keys:
+            return False
+    return not (exc.dependency and finding.dependency != exc.dependency)
+
+
+def apply_exceptions(
+    findings: Sequence[Finding], config: Config, db: LicenseDB, today: dt.date
+) -> list[Finding]:
+    out: list[Finding] = []
+    expired = [e for e in config.exceptions if e.expires is not None and e.expires < today]
+    active = [e for e in config.exceptions if e not in expired]
+    for finding in findings:
+        if finding.severity is Severity.INFO:
+            out.append(finding)
+            continue
+        exc = next((e for e in active if _exception_matches(e, finding, db)), None)
+        if exc is None:
+            out.append(finding)
+            continue
+        until = f", until {exc.expires.isoformat()}" if exc.expires else ""
+        out.append(
+            replace(
+                finding,
+                severity=Severity.INFO,
+                excepted=exc.reason,
+                message=f"{finding.message} [was {finding.severity.value}; excepted by "
+                f"{exc.origin}: {exc.reason}{until}]",
+            )
+        )
+    for exc in expired:
+        assert exc.expires is not None
+        out.append(
+            Finding(
+                Severity.WARNING,
+                "exception-expired",
+                f"the exception for {exc.describe()} expired on {exc.expires.isoformat()} and "
+                f"no longer applies ({exc.reason})",
+                "An expired exception stops hiding the findings it covered, so that the "
+                "decision is looked at again.",
+                "Resolve the findings it covered, or renew the exception with a new expiry date.",
+                exc.origin, exc.line, exc.license_raw, None, None, ".", None,
+            )
+        )  # fmt: skip
+    return out
+
+
+SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(
+        findings,
+        key=lambda f: (SEVERITY_ORDER[f.severity], f.artifact, f.path or "", f.line or 0, f.rule),
+    )

@@ -1,0 +1,125 @@
+"""JSON report (``--format json``). Its shape is documented in docs/formats.md and
+versioned by ``schema_version``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from licensetier.models import (
+    Artifact,
+    Detection,
+    FileResult,
+    Finding,
+    ScanResult,
+    Severity,
+)
+
+
+def _detection(d: Detection) -> dict[str, Any]:
+    return {
+        "license": d.license_spdx,
+        "scancode_license": d.license,
+        "start_line": d.start_line,
+        "end_line": d.end_line,
+        "score": d.score,
+        "matcher": d.matcher,
+        "rule": d.rule,
+        "matches": [
+            {
+                "license": m.license_spdx,
+                "scancode_license": m.license,
+                "start_line": m.start_line,
+                "end_line": m.end_line,
+                "score": m.score,
+                "matcher": m.matcher,
+                "rule": m.rule,
+            }
+            for m in d.matches
+        ],
+    }
+
+
+def _file(f: FileResult) -> dict[str, Any]:
+    c = f.classification
+    return {
+        "path": f.path,
+        "license": f.license_spdx,
+        "scancode_license": f.license,
+        "family": c.family.value if c else None,
+        "strength": c.strength.value if c and c.strength else None,
+        "detections": [_detection(d) for d in f.detections],
+        "license_clues": f.clues,
+        "detection_path": f.engine,
+    }
+
+
+def _artifact(a: Artifact) -> dict[str, Any]:
+    c = a.declared_classification
+    return {
+        "path": a.path,
+        "kind": a.kind,
+        "tier": a.tier.value if a.tier else None,
+        "intended_license": a.intended_license,
+        "declared_license": a.declared_license,
+        "declared_family": c.family.value if c else None,
+        "declared_strength": c.strength.value if c and c.strength else None,
+        "declared_by": [
+            {
+                "path": d.source,
+                "field": d.field,
+                "license": d.license_spdx,
+                "raw": d.raw,
+                "score": d.score,
+                "line": d.line,
+                "low_confidence": d.low_confidence,
+            }
+            for d in a.declared
+        ],
+        "origin": a.origin,
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "severity": f.severity.value,
+        "rule": f.rule,
+        "message": f.message,
+        "why": f.why,
+        "action": f.action,
+        "path": f.path,
+        "line": f.line,
+        "license": f.license,
+        "family": f.family.value if f.family else None,
+        "strength": f.strength.value if f.strength else None,
+        "artifact": f.artifact,
+        "tier": f.tier.value if f.tier else None,
+        "dependency": f.dependency,
+        "excepted": f.excepted,
+    }
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    return {
+        "schema_version": result.schema_version,
+        "tool": {"name": "licensetier", **result.engine},
+        "root": result.root,
+        "artifacts": [_artifact(a) for a in result.artifacts],
+        "files": [_file(f) for f in result.files],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "findings": [_finding(f) for f in result.findings],
+        "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
+        "notes": list(result.notes),
+        "summary": {
+            "files_scanned": len(result.files),
+            "files_skipped": len(result.skipped),
+            "errors": result.count(Severity.ERROR),
+            "warnings": result.count(Severity.WARNING),
+            "infos": result.count(Severity.INFO),
+            "scan_errors": len(result.errors),
+        },
+    }
+
+
+def render(result: ScanResult, **_options: object) -> str:
+    return json.dumps(to_dict(result), indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,122 @@
+"""The report for people: findings grouped by severity, each with why and what to do."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from licensetier.models import Finding, ScanResult, Severity
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Information"}
+
+
+def _finding(console: Console, f: Finding) -> None:
+    where = f.path or f.artifact
+    if f.path and f.line:
+        where = f"{f.path}:{f.line}"
+    console.print(
+        f"  [{STYLE[f.severity]}]{f.severity.value.upper()}[/] [dim]{escape(f.rule)}[/] "
+        f"{escape(where or '')}"
+    )
+    console.print(f"    {escape(f.message)}")
+    if f.why:
+        console.print(f"    [bold]why:[/] {escape(f.why)}")
+    if f.action:
+        console.print(f"    [bold]do:[/]  {escape(f.action)}")
+
+
+def render(
+    result: ScanResult,
+    *,
+    verbose: bool = False,
+    quiet: bool = False,
+    color: bool = False,
+    width: int = 100,
+    **_options: object,
+) -> str:
+    buf = io.StringIO()
+    console = Console(
+        file=buf, force_terminal=color, no_color=not color, width=width, highlight=False
+    )
+    if not quiet:
+        console.print(f"[bold]licensetier[/] scan of {escape(result.root)}")
+        table = Table(title=None, show_edge=False, pad_edge=False, box=None)
+        for column in ("artifact", "kind", "tier", "declared license", "family", "intended"):
+            table.add_column(column)
+        for a in result.artifacts:
+            c = a.declared_classification
+            family = (c.row if c else "none") if a.declared else "none"
+            table.add_row(
+                escape(a.path),
+                escape(a.kind or "-"),
+                a.tier.value if a.tier else "-",
+                escape(a.declared_license or "-"),
+                family,
+                escape(a.intended_license or "-"),
+            )
+        console.print(table)
+        console.print()
+    shown = [Severity.ERROR, Severity.WARNING] + ([] if quiet else [Severity.INFO])
+    for severity in shown:
+        group = [f for f in result.findings if f.severity is severity]
+        if not group:
+            continue
+        console.print(f"[{STYLE[severity]}]{TITLE[severity]} ({len(group)})[/]")
+        for f in group:
+            _finding(console, f)
+        console.print()
+    if not quiet:
+        licenses: Counter[tuple[str, str]] = Counter()
+        for file in result.files:
+            if file.license_spdx and file.classification:
+                licenses[(file.license_spdx, file.classification.row)] += 1
+        if licenses:
+            console.print("[bold]Licenses found in files[/]")
+            table = Table(show_edge=False, box=None, pad_edge=False)
+            table.add_column("files", justify="right")
+            table.add_column("license")
+            table.add_column("family")
+            for (lic, row), n in sorted(licenses.items(), key=lambda kv: (-kv[1], kv[0])):
+                table.add_row(str(n), escape(lic), row)
+            console.print(table)
+            console.print()
+        if verbose:
+            console.print("[bold]Files with a license[/]")
+            for file in result.files:
+                if file.license_spdx:
+                    lines = ", ".join(
+                        f"{d.start_line}-{d.end_line} {d.matcher} {d.score:.0f}"
+                        for d in file.detections
+                    )
+                    console.print(f"  {escape(file.path)}: {escape(file.license_spdx)} ({lines})")
+            console.print()
+    if result.errors:
+        console.print(f"[bold red]Problems while scanning ({len(result.errors)})[/]")
+        for e in result.errors:
+            where = f"{e.path}:{e.line}" if e.line else e.path
+            console.print(f"  {escape(where)}: {escape(e.message)}")
+        console.print()
+    if verbose and result.skipped:
+        console.print(f"[bold]Skipped files ({len(result.skipped)})[/]")
+        for s in result.skipped:
+            console.print(f"  {escape(s.path)}: {escape(s.reason)}")
+        console.print()
+    if not quiet:
+        for note in result.notes:
+            console.print(f"[cyan]note:[/] {escape(note)}")
+    skipped = f"{len(result.skipped)} skipped" + ("" if verbose else " (--verbose lists them)")
+    if not result.skipped:
+        skipped = "0 skipped"
+    console.print(
+        f"{len(result.files)} files scanned, {skipped}; "
+        f"[{STYLE[Severity.ERROR]}]{result.count(Severity.ERROR)} errors[/], "
+        f"[{STYLE[Severity.WARNING]}]{result.count(Severity.WARNING)} warnings[/], "
+        f"{result.count(Severity.INFO)} infos"
+        + (f", {len(result.errors)} scan problems" if result.errors else "")
+    )
+    return buf.getvalue()

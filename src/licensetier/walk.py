@@ -1,0 +1,142 @@
+"""Which files a scan reads: a git-aware listing, ignore rules, symlink and size guards.
+
+In a git work tree: the tracked files plus the untracked files that git does not
+ignore. Outside git: the file tree, less :data:`DEFAULT_IGNORED_DIRS`. Either way,
+symlinks are never followed out of the root, and binary or oversized files are
+skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from licensetier import vcs
+from licensetier.models import SkippedFile
+
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes
+BINARY_SNIFF_BYTES = 8192
+
+# Directories never walked outside git (inside git, .gitignore decides).
+DEFAULT_IGNORED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "node_modules",
+        ".idea",
+        ".vscode",
+    }
+)
+
+
+@dataclass(frozen=True)
+class WalkedFile:
+    path: str  # POSIX, relative to the root
+    location: Path  # absolute path to read
+    size: int
+
+
+@dataclass
+class Walk:
+    files: list[WalkedFile]
+    skipped: list[SkippedFile]
+    in_git: bool
+
+
+def is_excluded(path: str, patterns: Iterable[str]) -> bool:
+    """True when a POSIX relative path matches one of the glob patterns.
+
+    ``dir/**`` matches everything below ``dir``; a pattern without a slash also
+    matches a file name in any directory.
+    """
+    name = path.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(path, pattern):
+            return True
+        if pattern.endswith("/**") and (path + "/").startswith(pattern[:-2]):
+            return True
+        if "/" not in pattern and fnmatch.fnmatchcase(name, pattern):
+            return True
+    return False
+
+
+def _candidates(root: Path) -> tuple[list[str], bool]:
+    work_tree = vcs.find_work_tree(root)
+    if work_tree is not None:
+        return vcs.listed_files(work_tree, root), True
+    names: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_IGNORED_DIRS)
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, d)):
+                # os.walk does not descend into it; report it like a file link.
+                names.append(d if rel_dir == "." else f"{rel_dir}/{d}")
+        for f in sorted(filenames):
+            names.append(f if rel_dir == "." else f"{rel_dir}/{f}")
+    return names, False
+
+
+def _looks_binary(location: Path) -> bool:
+    with location.open("rb") as fh:
+        return b"\0" in fh.read(BINARY_SNIFF_BYTES)
+
+
+def _classify(root: Path, rel: str, max_size: int) -> WalkedFile | SkippedFile:
+    location = root / rel
+    try:
+        st = location.lstat()
+    except OSError as exc:
+        return SkippedFile(rel, f"unreadable: {exc.strerror or exc}")
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = location.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return SkippedFile(rel, "broken symlink")
+        if not target.is_relative_to(root):
+            return SkippedFile(rel, "symlink pointing outside the scanned root")
+        return SkippedFile(rel, "symlink inside the root (its target is scanned in its own place)")
+    if stat.S_ISDIR(st.st_mode):
+        return SkippedFile(rel, "directory entry (git submodule or nested repository)")
+    if not stat.S_ISREG(st.st_mode):
+        return SkippedFile(rel, "not a regular file")
+    if st.st_size > max_size:
+        return SkippedFile(rel, f"larger than the size cap ({st.st_size} > {max_size} bytes)")
+    try:
+        if _looks_binary(location):
+            return SkippedFile(rel, "binary file")
+    except OSError as exc:
+        return SkippedFile(rel, f"unreadable: {exc.strerror or exc}")
+    return WalkedFile(rel, location, st.st_size)
+
+
+def walk(root: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE, exclude: Iterable[str] = ()) -> Walk:
+    root = root.resolve()
+    names, in_git = _candidates(root)
+    patterns = tuple(exclude)
+    files: list[WalkedFile] = []
+    skipped: list[SkippedFile] = []
+    for rel in sorted(names):
+        if patterns and is_excluded(rel, patterns):
+            skipped.append(SkippedFile(rel, "excluded by configuration"))
+            continue
+        item = _classify(root, rel, max_size)
+        if isinstance(item, WalkedFile):
+            files.append(item)
+        else:
+            skipped.append(item)
+    return Walk(files, skipped, in_git)
