@@ -11,10 +11,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from licensetier import declared as declared_mod
 from licensetier.config import Config
 from licensetier.detect.engine import Engine, scancode_version
+from licensetier.detect.references import follow_references
 from licensetier.license_db import LicenseDB
 from licensetier.models import (
     Artifact,
@@ -63,9 +65,12 @@ class Scanner:
         self.policy = Policy(db, tiers, config)
 
     # -- stages ------------------------------------------------------------------------
-    def _detect(self, files: Sequence[WalkedFile]) -> tuple[list[FileResult], list[ScanError]]:
+    def _detect(
+        self, files: Sequence[WalkedFile]
+    ) -> tuple[list[FileResult], list[ScanError], dict[str, tuple[dict[str, Any], ...]]]:
         results: list[FileResult] = []
         errors: list[ScanError] = []
+        raw: dict[str, tuple[dict[str, Any], ...]] = {}  # ScanCode's mappings, for references
         total = len(files)
         for n, item in enumerate(files, start=1):
             if self.progress:
@@ -94,9 +99,11 @@ class Scanner:
                     engine=found.engine,
                 )
             )
+            if found.raw_detections:
+                raw[item.path] = found.raw_detections
         if self.progress:
             self.progress(total, total, "")
-        return results, errors
+        return results, errors, raw
 
     def _artifacts(self, root: Path, errors: list[ScanError]) -> list[Artifact]:
         specs = sorted(self.config.artifacts, key=lambda a: (a.path != ".", a.path))
@@ -164,8 +171,21 @@ class Scanner:
         walked = walk(root, max_size=self.config.max_file_size, exclude=self.config.exclude)
         errors: list[ScanError] = []
         artifacts = self._artifacts(root, errors)
-        results, detect_errors = self._detect(walked.files)
+        results, detect_errors, raw = self._detect(walked.files)
         errors.extend(detect_errors)
+        # -- follow "see LICENSE"-style references as `scancode --license` does ----------
+        try:
+            followed = follow_references(raw, root.name)
+        except Exception as exc:
+            followed = {}
+            errors.append(ScanError(".", f"following license references failed: {exc!r}"))
+        results = [
+            replace(r, license=u.license, license_spdx=u.license_spdx, detections=u.detections)
+            if (u := followed.get(r.path))
+            else r
+            for r in results
+        ]
+        # -- end of reference following ------------------------------------------------
         by_path = {r.path: r for r in results}
         artifacts = [self._declared(root, a, by_path, errors) for a in artifacts]
         classified = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
@@ -134,7 +135,8 @@ def scan(
         ).scan(root)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
-    report = render(fmt, result, verbose=verbose, quiet=quiet, color=color)
+    width = shutil.get_terminal_size().columns if color else 100
+    report = render(fmt, result, verbose=verbose, quiet=quiet, color=color, width=width)
     if output is not None:
         output.write_text(report, encoding="utf-8")
         if fmt != "text" or not quiet:

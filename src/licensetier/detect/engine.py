@@ -52,6 +52,9 @@ class FileDetection:
     clues: int
     engine: str  # "exact" (the fast path stopped after the exact matchers) or "full"
     timed_out: bool = False
+    # ScanCode's own detection mappings, kept for the codebase-level step that follows
+    # "see LICENSE"-style references to other files (detect/references.py).
+    raw_detections: tuple[dict[str, Any], ...] = ()
 
 
 class _Precomputed:
@@ -132,6 +135,7 @@ class Engine:
             clues=len(result.get("license_clues") or []),
             engine=engine,
             timed_out=time.time() > deadline,
+            raw_detections=tuple(result.get("license_detections") or []),
         )
 
     # -- strings -------------------------------------------------------------------

@@ -40,8 +40,14 @@ def render(
     **_options: object,
 ) -> str:
     buf = io.StringIO()
+    # On a terminal rich wraps to its width; in a file or a pipe, lines are never cut.
     console = Console(
-        file=buf, force_terminal=color, no_color=not color, width=width, highlight=False
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        soft_wrap=not color,
     )
     if not quiet:
         console.print(f"[bold]licensetier[/] scan of {escape(result.root)}")

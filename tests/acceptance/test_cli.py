@@ -1,0 +1,255 @@
+"""The CLI as a user meets it: the console script, options, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import jsonschema
+import pytest
+
+from licensetier import __version__
+from licensetier.cli.common import translate_errors
+from tests.conftest import REPO, Run, make_git_repo
+
+SCRIPT = Path(sys.executable).parent / "licensetier"
+
+
+def console(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *map(str, args)], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_console_script_version() -> None:
+    done = console("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"licensetier, version {__version__}"
+
+
+def test_console_script_scans_a_fixture_and_writes_json(
+    fixture_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = fixture_repo("sdk-vendors-agpl")
+    out = tmp_path / "report.json"
+    done = console("scan", ".", "--format", "json", "--output", out, cwd=repo)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""
+    assert f"wrote json report to {out}" in done.stderr
+    report = json.loads(out.read_text())
+    assert [f["path"] for f in report["findings"] if f["severity"] == "error"] == [
+        "vendor/tracker/tracker.py"
+    ]
+
+
+def test_json_report_matches_its_documented_schema(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    schema = json.loads((REPO / "docs" / "report-schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for name in ("monorepo", "sdk-vendors-agpl"):
+        report = run_cli("scan", fixture_repo(name), "--format", "json").json()
+        jsonschema.validate(report, schema)
+        assert report["schema_version"] == schema["properties"]["schema_version"]["const"]
+
+
+def test_usage_errors_exit_2_without_traceback(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    repo = fixture_repo("clean-sdk")
+    bad_kind = run_cli("scan", repo, "--kind", "spaceship")
+    assert bad_kind.exit_code == 2
+    assert "--kind: unknown kind 'spaceship'" in bad_kind.stderr
+    bad_license = run_cli("scan", repo, "--license", "Not-A-License-1.0")
+    assert bad_license.exit_code == 2
+    assert "--license" in bad_license.stderr
+    missing = run_cli("scan", repo / "nope")
+    assert missing.exit_code == 2
+    bad_size = run_cli("scan", repo, "--max-file-size", "lots")
+    assert bad_size.exit_code == 2
+    assert "--max-file-size" in bad_size.stderr
+
+
+def test_kind_flag_declares_the_root(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    repo = fixture_repo("clean-sdk")
+    # The same Apache-2.0 SDK declared as held-back training code: its open LICENSE is an error.
+    run = run_cli("scan", repo, "--kind", "training-pipeline", "--format", "json")
+    assert run.exit_code == 1
+    report = run.json()
+    assert report["artifacts"][0]["tier"] == "rarely-open"
+    assert [f["rule"] for f in report["findings"] if f["severity"] == "error"] == [
+        "declared-permissive"
+    ]
+
+
+def test_intended_license_flag_is_checked_against_the_files(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    repo = fixture_repo("clean-sdk")
+    run = run_cli("scan", repo, "--license", "MIT", "--format", "json")
+    assert run.exit_code == 1
+    (error,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
+    assert error["rule"] == "declared-license-mismatch"
+    assert "MIT" in error["message"] and "Apache-2.0" in error["message"]
+
+
+def test_no_tier_declared_still_reports_licenses(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    shutil.copytree(REPO / "fixtures" / "sdk-vendors-agpl", tmp_path / "r")
+    (tmp_path / "r" / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    run = run_cli("scan", tmp_path / "r", "--format", "json")
+    report = run.json()
+    assert run.exit_code == 0
+    assert report["artifacts"][0]["tier"] is None
+    assert any("No tier was declared" in n for n in report["notes"])
+    agpl = next(f for f in report["files"] if f["path"] == "vendor/tracker/tracker.py")
+    assert (agpl["family"], agpl["strength"]) == ("copyleft", "network")
+    text = run_cli("scan", tmp_path / "r")
+    assert "No tier was declared" in text.stdout
+    assert "AGPL-3.0-or-later" in text.stdout
+
+
+def test_exceptions_from_config_downgrade_and_expire(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    repo = fixture_repo("sdk-vendors-agpl", git_repo=False)
+    with (repo / "pyproject.toml").open("a") as fh:
+        fh.write(
+            '\n[[tool.licensetier.exceptions]]\npath = "vendor/**"\n'
+            'reason = "Tracker is being replaced (ABC-1)"\nexpires = 2999-01-01\n'
+        )
+    run = run_cli("scan", repo, "--format", "json")
+    assert run.exit_code == 0
+    (excepted,) = [f for f in run.json()["findings"] if f["excepted"]]
+    assert excepted["severity"] == "info"
+    assert excepted["excepted"] == "Tracker is being replaced (ABC-1)"
+    text = (repo / "pyproject.toml").read_text().replace("2999-01-01", "2020-01-01")
+    (repo / "pyproject.toml").write_text(text)
+    run = run_cli("scan", repo, "--format", "json")
+    assert run.exit_code == 1
+    rules = {(f["severity"], f["rule"]) for f in run.json()["findings"]}
+    assert ("error", "component-copyleft-network") in rules
+    assert ("warning", "exception-expired") in rules
+
+
+def test_verbose_lists_skipped_files_and_quiet_is_short(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    repo = tmp_path / "r"
+    shutil.copytree(REPO / "fixtures" / "clean-sdk", repo)
+    (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+    (repo / "data.csv").write_text("a,b\n" * 5000)
+    make_git_repo(repo)
+    verbose = run_cli("scan", repo, "--verbose", "--max-file-size", "15KB")
+    assert "logo.png: binary file" in verbose.stdout
+    assert "data.csv: larger than the size cap" in verbose.stdout
+    assert "src/sdk/retry.py: MIT" in verbose.stdout
+    assert "5 files scanned, 2 skipped" in verbose.stdout
+    quiet = run_cli("scan", repo, "--quiet", "--max-file-size", "15KB")
+    assert quiet.stdout.strip().splitlines() == [
+        "5 files scanned, 2 skipped (--verbose lists them); 0 errors, 0 warnings, 0 infos"
+    ]
+
+
+def test_unreadable_manifest_is_reported_and_the_scan_goes_on(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    repo = fixture_repo("monorepo", git_repo=False)
+    (repo / "sdk" / "package.json").write_text('{"name": "x", "license": "MIT",,}')
+    run = run_cli("scan", repo, "--format", "json")
+    report = run.json()
+    (problem,) = report["errors"]
+    assert problem["path"] == "sdk/package.json"
+    assert problem["line"] == 1
+    # The rest of the scan happened: the GPL file in the SDK is still an error.
+    assert any(f["path"] == "sdk/acme/gplhelper.js" for f in report["findings"])
+    text = run_cli("scan", repo)
+    assert "Problems while scanning (1)" in text.stdout
+    assert "sdk/package.json:1" in text.stdout
+
+
+def test_scanned_code_is_never_executed(tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    repo = tmp_path / "evil"
+    repo.mkdir()
+    marker = tmp_path / "executed"
+    payload = f"import pathlib; pathlib.Path({str(marker)!r}).write_text('ran')\n"
+    (repo / "setup.py").write_text(payload)
+    (repo / "conftest.py").write_text(payload)
+    (repo / "build_backend.py").write_text(payload)
+    (repo / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "build_backend"\nbackend-path = ["."]\n'
+        '[project]\nname = "evil"\nversion = "1"\ndynamic = ["license"]\n'
+    )
+    (repo / "setup.cfg").write_text("[metadata]\nlicense = file: LICENSE\n")
+    (repo / "package.json").write_text(
+        json.dumps(
+            {
+                "name": "evil",
+                "license": "MIT",
+                "scripts": {"preinstall": f"touch {marker}", "prepare": f"touch {marker}"},
+            }
+        )
+    )
+    (repo / "Cargo.toml").write_text(
+        '[package]\nname = "evil"\nbuild = "build.rs"\nlicense = "MIT"\n'
+    )
+    (repo / "build.rs").write_text(f'fn main() {{ std::fs::write("{marker}", "ran").unwrap(); }}\n')
+    make_git_repo(repo)
+    run = run_cli("scan", repo, "--kind", "sdk", "--format", "json")
+    assert run.exit_code in (0, 1)
+    assert not marker.exists()
+    assert run.json()["summary"]["files_scanned"] == 8
+
+
+def test_internal_errors_exit_3_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    @click.command()
+    @translate_errors
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(SystemExit) as info:
+        broken.main([], standalone_mode=False)
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err
+    assert "Traceback" not in err
+
+
+def test_explain_or_expression() -> None:
+    done = console("explain", "MIT OR GPL-3.0-only", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["license"] == "MIT OR GPL-3.0-only"
+    assert payload["family"] == "permissive"
+    verdicts = {(v["tier"], v["kind"]): v for v in payload["tiers"]}
+    assert verdicts[("typically-open", None)]["as_component"] == "ok"
+    assert verdicts[("typically-open", None)]["chosen"] == "mit"
+    # For held-back tooling an open license is the problem, not the solution.
+    assert verdicts[("rarely-open", None)]["as_declared_license"] == "error"
+
+
+def test_explain_text_and_traps() -> None:
+    sspl = console("explain", "SSPL-1.0")
+    assert sspl.returncode == 0
+    assert "family: source-available" in sspl.stdout
+    assert "rarely-open, kind commercial-tooling:" in sspl.stdout
+    boost = console("explain", "BSL-1.0", "--format", "json")
+    assert json.loads(boost.stdout)["family"] == "permissive"  # Boost, not Business Source
+    # SPDX ids are case-insensitive, so "bsl-1.0" is Boost too; ScanCode's key needs its
+    # LicenseRef form.
+    assert json.loads(console("explain", "bsl-1.0", "--format", "json").stdout)["family"] == (
+        "permissive"
+    )
+    business = console("explain", "LicenseRef-scancode-bsl-1.0", "--format", "json")
+    assert json.loads(business.stdout)["family"] == "source-available"
+    unknown = console("explain", "no such license at all, really")
+    assert unknown.returncode == 2
+    assert "Traceback" not in unknown.stderr
