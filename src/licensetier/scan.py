@@ -72,6 +72,9 @@ class Scanner:
         errors: list[ScanError] = []
         raw: dict[str, tuple[dict[str, Any], ...]] = {}  # ScanCode's mappings, for references
         total = len(files)
+        if files and self.progress and not self.engine.loaded:
+            self.progress(0, total, "loading ScanCode's license index")
+            self.engine.index()
         for n, item in enumerate(files, start=1):
             if self.progress:
                 self.progress(n - 1, total, item.path)

@@ -253,3 +253,29 @@ def test_explain_text_and_traps() -> None:
     unknown = console("explain", "no such license at all, really")
     assert unknown.returncode == 2
     assert "Traceback" not in unknown.stderr
+
+
+def test_progress_bar_only_on_a_terminal(fixture_repo: Callable[..., Path]) -> None:
+    import os
+    import pty
+
+    repo = fixture_repo("clean-sdk")
+    pid, fd = pty.fork()
+    if pid == 0:  # child: stdout and stderr are the terminal
+        os.execv(str(SCRIPT), [str(SCRIPT), "scan", str(repo)])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    shown = b"".join(chunks).decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "scanning" in shown
+    assert "5 files scanned" in shown
+    # Not a terminal: no progress bar on stderr.
+    assert "scanning" not in console("scan", repo).stderr

@@ -1,56 +1,63 @@
 """When the exact pass is not enough: the gate in front of ScanCode's approximate matcher.
 
-ScanCode's approximate matcher (``3-seq``) is where nearly all of its time goes,
-and in most files it finds nothing. It only aligns a rule with a file after the
-rule has passed a *set stage* (``licensedcode.match_set.compute_candidates``):
-for the distinct token ids of the query, a rule is a candidate only if
+ScanCode's approximate matcher (``3-seq``) is where nearly all of its time goes, and
+in most files it finds nothing that changes the result. The gate answers, without
+aligning anything, "could an approximate match here change what ScanCode reports?".
 
-* it shares at least one legalese ("high") token id with the query, and at least
-  ``rule.get_min_high_matched_length(unique=True)`` of them;
-* it shares at least ``rule.get_min_matched_length(unique=True)`` token ids; and
-* the shared ids cover at least ``rule._minimum_containment`` of the rule's ids;
+It follows the matcher's own steps and stops at the first one that rules a match out.
 
-and then the same three tests on token *multisets* (``unique=False``). Every
-one of these tests can only pass more easily on a larger query, so when no
-rule passes them on the whole query, no rule passes them on any of the query
-runs that the matcher looks at one by one, the approximate matcher returns
-nothing, and skipping it changes nothing.
+1. **Nothing left to match.** When the exact matches of full coverage explain every
+   legalese token, ScanCode itself stops before the approximate matcher.
 
-Running those tests against the 30,000 approximately matchable rules is itself
-most of a ``compute_candidates`` call, so the gate sieves first. From the three
-set tests it derives, once per index, the number of the rule's own legalese ids
-that a query must hold (a rule with ``n`` legalese ids out of ``u`` ids that
-needs ``m`` shared ids misses at most ``u - m`` ids, so it needs at least
-``n - (u - m)`` of its legalese ids; likewise for the containment). Most rules
-need one, two or three, and three running intersections of per-token posting
-bitsets find the rules that reach their count; the few rules that need more are
-counted one by one. Only the rules left go through ScanCode's own
-``compare_token_sets``, set stage then multiset stage, so the verdict is
-ScanCode's.
+2. **No candidate rule.** The matcher only aligns rules that pass the tests of
+   ``licensedcode.match_set.compute_candidates`` on the query's tokens: enough shared
+   legalese ids (``get_min_high_matched_length``), enough shared ids
+   (``get_min_matched_length``), enough of the rule covered (``_minimum_containment``),
+   on token sets and then on token multisets. All these tests pass more easily on
+   more tokens, so a rule that fails them on the whole file fails them on every query
+   run: no candidate, no approximate match. :func:`approximate_candidates` runs the
+   same tests, cheaply: from them it derives, once per index, how many of its own
+   legalese ids a query must hold for each rule, and finds the rules that reach that
+   count with running intersections of per-token posting bitsets. Up to this point the
+   gate is exact: it never skips a file where ``3-seq`` would match.
 
-What the gate looks at, in one file:
+3. **No candidate that would count.** Most candidates are met by words common in code
+   ("the", "use", "license", "copyright") scattered over a file; the matcher aligns
+   them and ScanCode's refinement then drops the result. A match of rule ``r``
+   survives only if it is dense: ``filter_spurious_matches`` drops approximate
+   matches with fewer than 0.4 matched tokens per token of query they span, so all
+   of its tokens lie within ``2.5 * len(r)`` positions. It changes the detected
+   expression only if
 
-1. Nothing matchable left after the exact pass (ScanCode's own stopping rule):
-   no fallback.
-2. The tokens still matchable, *without* the positions that exact matches of
-   full coverage already explain, unless the file's name says it holds license
-   text (LICENSE, COPYING, ...; there every matchable token counts). A notice
-   matched exactly does not by itself send its file to the approximate matcher,
-   but the legalese around it does.
-3. Fallback if and only if some rule passes the candidate tests on those tokens.
+   * *lone*: it covers more than 60% of the rule (below that, a detection made only of
+     such matches is reported as license clues, ``CLUES_MATCH_COVERAGE_THR``), and it
+     is larger than the exact matches it would replace (else refinement keeps those),
+     and those are not all of the rule's own expression; or
+   * *next to an exact match*: within ``LINES_THRESHOLD`` lines of one, where ScanCode
+     groups it with the exact match into one detection whatever its coverage, with
+     enough tokens the exact pass did not explain to survive on its own.
 
-Step 2 is the one trade-off: an approximate match that would extend an exact
-match with text the exact pass could not explain is still found (the rest of
-the text is still there), but one that would mostly re-cover the exact match is
-not. ``benchmarks/fastpath_agreement.py`` measures what this costs.
+   So for every candidate, a sliding window over the positions of the rule's tokens
+   counts how many of them the rule could match (a token counts at most as often as
+   the rule holds it) and falls back when a window passes either test.
+
+Step 3 is a bound on token counts, not an alignment: it ignores token order, so it
+errs towards falling back. It is not a proof either: ScanCode's refinement and
+detection grouping have more cases than the two above, and the thresholds of step 3
+were checked against the full engine on ScanCode's own data-driven tests
+(``benchmarks/fastpath_agreement.py``), not derived for every one of them.
+
+A file whose name says it holds license text (LICENSE, COPYING, ...) skips step 3:
+there the gate falls back whenever there is a candidate at all.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 # File names that hold license text by convention; each example in a comment.
@@ -69,16 +76,36 @@ LICENSE_FILE_NAME = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# ScanCode's own thresholds that step 3 relies on.
+MIN_QUERY_DENSITY = 0.4  # licensedcode.match.filter_spurious_matches
+CLUES_COVERAGE = 0.6  # licensedcode.detection.CLUES_MATCH_COVERAGE_THR / 100
+GROUPING_LINES = 4  # licensedcode.detection.LINES_THRESHOLD (via query.LINES_THRESHOLD)
+SMALL_RULE_COVERAGE = 0.8  # LicenseMatch.is_small: a small rule needs 80% coverage
+
+# Ours, checked against the full engine (benchmarks/fastpath_agreement.py).
+# A lone match must exceed the exact matches it overlaps by this share of its rule.
+LONE_MARGIN = 0.05
+# A match next to an exact one must hold this many tokens the exact pass left unexplained.
+NEAR_EXACT_TOKENS = 10
+
 # Rules needing up to this many shared legalese ids are found with running
 # intersections; the others are counted one by one.
 _LEVELS = 3
+_EPSILON = 1e-9
 
 
 def is_license_file_name(name: str) -> bool:
     return bool(LICENSE_FILE_NAME.match(name))
 
 
+# -- step 2: ScanCode's candidate tests, sieved ---------------------------------------------
 @dataclass(frozen=True)
+class _RuleSets:
+    high: Any  # intbitset: the rule's legalese ids
+    low: Any  # intbitset: its other ids
+
+
+@dataclass
 class _Sieve:
     """Per-index tables for finding approximate candidates cheaply."""
 
@@ -86,8 +113,12 @@ class _Sieve:
     rids_by_high_tid: dict[int, Any]
     # rule ids by the number of shared legalese ids they need: 1, 2, 3 and more
     rids_by_need: tuple[Any, ...]
-    # rule id -> (legalese ids of the rule, the number it needs), for rules needing more
-    counted: dict[int, tuple[Any, int]]
+    # rule id -> the number of shared legalese ids it needs, for rules needing more
+    counted: dict[int, int]
+    sets: dict[int, _RuleSets]
+    legalese: Any  # intbitset of all legalese ids
+    # rule id -> (tokens needed by a lone match, by a match next to an exact one)
+    needs: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 # id(index) -> (index, sieve); the index is kept so that its id stays its own.
@@ -103,8 +134,8 @@ def high_need(rule: Any, high_ids: int) -> int:
     need = max(need, high_ids - (length - rule.get_min_matched_length(unique=True)))
     containment = rule._minimum_containment
     if containment:
-        # shared / length >= containment; rounded down so that the bound stays safe
-        least_shared = math.ceil(containment * length - 1e-9)
+        # shared / length >= containment
+        least_shared = math.ceil(containment * length - _EPSILON)
         need = max(need, high_ids - (length - least_shared))
     return need
 
@@ -120,7 +151,8 @@ def _sieve(idx: Any) -> _Sieve:
     sets_by_rid = idx.sets_by_rid
     postings: dict[int, list[int]] = {}
     by_need: list[list[int]] = [[] for _ in range(_LEVELS)]
-    counted: dict[int, tuple[Any, int]] = {}
+    counted: dict[int, int] = {}
+    sets: dict[int, _RuleSets] = {}
     for rid in idx.approx_matchable_rids:
         high = [tid for tid in sets_by_rid[rid] if tid < len_legalese]
         if not high:
@@ -132,37 +164,45 @@ def _sieve(idx: Any) -> _Sieve:
             postings.setdefault(tid, []).append(rid)
         by_need[min(need, _LEVELS) - 1].append(rid)
         if need > _LEVELS:
-            counted[rid] = (intbitset(high), need)
+            counted[rid] = need
+        high_set = intbitset(high)
+        sets[rid] = _RuleSets(high=high_set, low=sets_by_rid[rid] - high_set)
     sieve = _Sieve(
         rids_by_high_tid={tid: intbitset(rids) for tid, rids in postings.items()},
         rids_by_need=tuple(intbitset(rids) for rids in by_need),
         counted=counted,
+        sets=sets,
+        legalese=intbitset(range(len_legalese)),
     )
     _sieves[id(idx)] = (idx, sieve)
     return sieve
 
 
-def approximate_candidates(idx: Any, token_ids: Iterable[int]) -> Iterator[tuple[int, Any]]:
-    """Yield ``(rule id, scores)`` for the rules that pass the candidate tests of
-    ScanCode's approximate matcher, set stage then multiset stage, on ``token_ids``
-    (``-1`` for positions to ignore). ``scores`` is the full-precision
-    ``ScoresVector`` of the multiset stage: its ``containment`` is the share of the
-    rule's tokens that the query holds, an upper bound of the coverage of any
-    approximate match of the rule in these tokens.
+def approximate_candidates(idx: Any, token_ids: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """Yield ``(rule id, matched)`` for the rules that pass the candidate tests of
+    ScanCode's approximate matcher (``compute_candidates``: set stage, then multiset
+    stage) on ``token_ids``, with ``-1`` for positions to ignore.
+
+    ``matched`` is the size of the multiset intersection: how many of the rule's
+    tokens the query holds, counting each at most as often as the rule does. No
+    approximate match of the rule in these tokens can be longer.
     """
     from intbitset import intbitset
-    from licensedcode import match_set
 
     sieve = _sieve(idx)
-    qset, qmset = match_set.build_set_and_mset(token_ids)
-    len_legalese = idx.len_legalese
-    high = [tid for tid in qset if tid < len_legalese]
-    if not high:
+    qmset: dict[int, int] = defaultdict(int)
+    for tid in token_ids:
+        if tid != -1:
+            qmset[tid] += 1
+    qset = intbitset(list(qmset))
+    qhigh = qset & sieve.legalese
+    if not qhigh:
         return
+    qlow = qset - qhigh
 
     # reached[k]: the rules holding more than k of the query's legalese ids
     reached = [intbitset() for _ in range(_LEVELS)]
-    for tid in high:
+    for tid in qhigh:
         holding = sieve.rids_by_high_tid.get(tid)
         if holding is None:
             continue
@@ -173,69 +213,209 @@ def approximate_candidates(idx: Any, token_ids: Iterable[int]) -> Iterator[tuple
     for level in range(_LEVELS):
         possible |= reached[level] & sieve.rids_by_need[level]
 
-    qhigh = intbitset(high)
     rules = idx.rules_by_rid
-    sets_by_rid = idx.sets_by_rid
     msets_by_rid = idx.msets_by_rid
     for rid in possible:
-        counted = sieve.counted.get(rid)
-        if counted is not None and len(qhigh & counted[0]) < counted[1]:
+        rule_sets = sieve.sets[rid]
+        high = qhigh & rule_sets.high
+        need = sieve.counted.get(rid)
+        if need is not None and len(high) < need:
             continue
         rule = rules[rid]
-        scores, _ = match_set.compare_token_sets(
-            qset=qset,
-            iset=sets_by_rid[rid],
-            intersector=match_set.tids_sets_intersector,
-            counter=match_set.tids_set_counter,
-            high_intersection_filter=match_set.high_tids_set_subset,
-            len_legalese=len_legalese,
-            unique=True,
-            rule=rule,
-            filter_non_matching=True,
-        )
-        if not scores:
+        # set stage (compare_token_sets with unique=True)
+        if len(high) < rule.get_min_high_matched_length(unique=True):
             continue
-        scores, _ = match_set.compare_token_sets(
-            qset=qmset,
-            iset=msets_by_rid[rid],
-            intersector=match_set.multisets_intersector,
-            counter=match_set.multiset_counter,
-            high_intersection_filter=match_set.high_multiset_subset,
-            len_legalese=len_legalese,
-            unique=False,
-            rule=rule,
-            filter_non_matching=True,
+        low = qlow & rule_sets.low
+        matched_ids = len(high) + len(low)
+        if matched_ids < rule.get_min_matched_length(unique=True):
+            continue
+        containment = rule._minimum_containment
+        if containment and matched_ids / rule.get_length(unique=True) < containment:
+            continue
+        # multiset stage (compare_token_sets with unique=False)
+        rule_mset = msets_by_rid[rid]
+        matched_high = sum(min(qmset[t], rule_mset[t]) for t in high)
+        if matched_high < rule.get_min_high_matched_length(unique=False):
+            continue
+        matched = matched_high + sum(min(qmset[t], rule_mset[t]) for t in low)
+        if matched < rule.get_min_matched_length(unique=False):
+            continue
+        if containment and matched / rule.get_length(unique=False) < containment:
+            continue
+        yield rid, matched
+
+
+# -- step 3: could a candidate's match count? --------------------------------------------
+def match_needs(rule: Any) -> tuple[int, int]:
+    """The number of tokens an approximate match of ``rule`` needs to change the detected
+    expression: on its own (more than 60% of the rule), and next to an exact match (just
+    surviving ScanCode's refinement, and at least ``NEAR_EXACT_TOKENS``)."""
+    length = rule.length
+    survive = max(1, rule.min_matched_length)
+    if rule.minimum_coverage:
+        survive = max(survive, math.ceil(rule.minimum_coverage * length / 100 - _EPSILON))
+    if rule.is_small:
+        survive = max(survive, math.ceil(SMALL_RULE_COVERAGE * length - _EPSILON))
+    lone = max(survive, math.ceil(CLUES_COVERAGE * length - _EPSILON))
+    return lone, max(survive, NEAR_EXACT_TOKENS)
+
+
+@dataclass(frozen=True)
+class _Exact:
+    """What the exact pass explained, by query position."""
+
+    # position -> (length, license expression) of the longest exact match covering it
+    at: dict[int, tuple[int, str]]
+    # positions within GROUPING_LINES lines of an exact match
+    near: frozenset[int]
+
+
+def _exact_evidence(qry: Any, exact_matches: list[Any]) -> _Exact:
+    at: dict[int, tuple[int, str]] = {}
+    lines: set[int] = set()
+    for match in exact_matches:
+        start, end = match.lines()
+        lines.update(range(start - GROUPING_LINES, end + GROUPING_LINES + 1))
+        if match.coverage() != 100:
+            continue
+        length = match.len()
+        expression = match.rule.license_expression
+        for pos in match.qspan:
+            if pos not in at or at[pos][0] < length:
+                at[pos] = (length, expression)
+    near = frozenset(pos for pos, line in enumerate(qry.line_by_pos) if line in lines)
+    return _Exact(at=at, near=near)
+
+
+def _lone_match_possible(
+    rule: Any, rule_mset: Any, positions: list[int], tokens: list[int], exact: _Exact, need: int
+) -> bool:
+    """Some window of ``2.5 * len(rule)`` positions holds ``need`` tokens of the rule,
+    ``LONE_MARGIN`` more than the largest exact match in it, and not only exact
+    matches of the rule's own expression."""
+    width = int(rule.length / MIN_QUERY_DENSITY)
+    margin = max(1, math.ceil(LONE_MARGIN * rule.length - _EPSILON))
+    expression = rule.license_expression
+    counts: dict[int, int] = defaultdict(int)
+    lengths: dict[int, int] = defaultdict(int)
+    expressions: dict[str, int] = defaultdict(int)
+    held = 0
+    first = 0
+    for pos in positions:
+        tid = tokens[pos]
+        if counts[tid] < rule_mset[tid]:
+            held += 1
+        counts[tid] += 1
+        explained = exact.at.get(pos)
+        if explained:
+            lengths[explained[0]] += 1
+            expressions[explained[1]] += 1
+        while positions[first] <= pos - width:
+            old = positions[first]
+            first += 1
+            tid = tokens[old]
+            counts[tid] -= 1
+            if counts[tid] < rule_mset[tid]:
+                held -= 1
+            explained = exact.at.get(old)
+            if explained:
+                _decrement(lengths, explained[0])
+                _decrement(expressions, explained[1])
+        if held < need:
+            continue
+        if held - max(lengths, default=0) < margin:
+            continue
+        if len(expressions) == 1 and expression in expressions:
+            continue
+        return True
+    return False
+
+
+def _near_exact_match_possible(
+    rule_mset: Any, positions: list[int], tokens: list[int], exact: _Exact, need: int
+) -> bool:
+    """Some window of ``2.5 * need`` positions, next to an exact match, holds ``need``
+    tokens of the rule that the exact pass did not explain."""
+    width = math.ceil(need / MIN_QUERY_DENSITY)
+    unexplained = [pos for pos in positions if pos not in exact.at]
+    counts: dict[int, int] = defaultdict(int)
+    held = 0
+    near = 0
+    first = 0
+    for pos in unexplained:
+        tid = tokens[pos]
+        if counts[tid] < rule_mset[tid]:
+            held += 1
+        counts[tid] += 1
+        near += pos in exact.near
+        while unexplained[first] <= pos - width:
+            old = unexplained[first]
+            first += 1
+            tid = tokens[old]
+            counts[tid] -= 1
+            if counts[tid] < rule_mset[tid]:
+                held -= 1
+            near -= old in exact.near
+        if near and held >= need:
+            return True
+    return False
+
+
+def _decrement(counter: dict[Any, int], key: Any) -> None:
+    counter[key] -= 1
+    if not counter[key]:
+        del counter[key]
+
+
+def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bool:
+    """Step 3 for one query run (an approximate match never spans two runs)."""
+    run_tokens = list(run.matchable_tokens())
+    if not run_tokens:
+        return False
+    start = run.start
+    has_near = any(start <= pos <= run.end for pos in exact.near)
+    positions_by_tid: dict[int, list[int]] | None = None
+    rules = idx.rules_by_rid
+    for rid, matched in approximate_candidates(idx, run_tokens):
+        rule = rules[rid]
+        lone, near_exact = match_needs(rule)
+        try_lone = matched >= lone
+        try_near = has_near and matched >= near_exact
+        if not (try_lone or try_near):
+            continue
+        if positions_by_tid is None:
+            positions_by_tid = defaultdict(list)
+            for offset, tid in enumerate(run_tokens):
+                if tid != -1:
+                    positions_by_tid[tid].append(start + offset)
+        rule_mset = idx.msets_by_rid[rid]
+        positions = sorted(
+            pos
+            for tid in idx.sets_by_rid[rid]
+            if tid in positions_by_tid
+            for pos in positions_by_tid[tid]
         )
-        if scores:
-            yield rid, scores[1]
+        if try_lone and _lone_match_possible(rule, rule_mset, positions, tokens, exact, lone):
+            return True
+        if try_near and _near_exact_match_possible(rule_mset, positions, tokens, exact, near_exact):
+            return True
+    return False
 
 
-def _unexplained_tokens(whole: Any, explained: Sequence[Any]) -> list[int]:
-    """The matchable token ids of a query run, ``-1`` where an exact match of full
-    coverage already explains the position."""
-    tokens = list(whole.matchable_tokens())
-    if not explained:
-        return tokens
-    start = whole.start
-    for qspan in explained:
-        for pos in qspan:
-            i = pos - start
-            if 0 <= i < len(tokens):
-                tokens[i] = -1
-    return tokens
-
-
+# -- the gate ---------------------------------------------------------------------------------
 def needs_approximate(idx: Any, qry: Any, exact_matches: list[Any], name: str) -> bool:
     """True when the approximate matcher may find what the exact pass did not."""
     whole = qry.whole_query_run()
     if whole is None:
         return False
     matched = [m.qspan for m in exact_matches if m.coverage() == 100]
-    # ScanCode itself stops here when nothing high-value is left to match.
+    # step 1: ScanCode itself stops here when nothing high-value is left to match.
     if not whole.is_matchable(include_low=False, qspans=matched):
         return False
     if is_license_file_name(name):
-        tokens = list(whole.matchable_tokens())
-    else:
-        tokens = _unexplained_tokens(whole, matched)
-    return bool(approximate_candidates(idx, tokens, first=True))
+        # step 2 only: any candidate at all
+        for _candidate in approximate_candidates(idx, whole.matchable_tokens()):
+            return True
+        return False
+    exact = _exact_evidence(qry, exact_matches)
+    return any(_run_would_count(idx, run, exact, qry.tokens) for run in qry.query_runs)
