@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from license_expression import ExpressionError, Licensing
 
 from licensetier.config import Config, ExceptionSpec
+from licensetier.errors import UnknownLicenseError
 from licensetier.license_db import LicenseDB, RankFn
 from licensetier.models import (
     Artifact,
@@ -96,6 +97,18 @@ def _describe(c: Classification) -> str:
     return c.family.value
 
 
+def _deciding(db: LicenseDB, c: Classification, expression: str) -> str:
+    """The license that decided, named in SPDX; the whole expression follows when longer."""
+    try:
+        name = db.keys_to_spdx(c.deciding)
+    except Exception:
+        name = c.deciding
+    if name == expression:
+        return name
+    shown = expression if len(expression) <= 120 else expression[:117] + "..."
+    return f"{name} (in the detected expression {shown})"
+
+
 def _artifact_label(a: Artifact) -> str:
     what = a.kind or (a.tier.value if a.tier else "no tier")
     return f'artifact "{a.path}" ({what}, {a.tier.value if a.tier else "no tier"})'
@@ -162,7 +175,7 @@ def evaluate_files(
                 severity=sev,
                 rule=f"component-{c.row}",
                 message=(
-                    f"{result.path}: {spdx} is {_describe(c)}, which "
+                    f"{result.path}: {_deciding(policy.db, c, spdx)} is {_describe(c)}, which "
                     + (
                         "conflicts with"
                         if sev is not Severity.INFO
@@ -291,7 +304,7 @@ def _exception_matches(exc: ExceptionSpec, finding: Finding, db: LicenseDB) -> b
             return False
         try:
             finding_keys = keys_of(db.spdx_to_keys(finding.license))
-        except Exception:
+        except UnknownLicenseError:  # a finding whose license cannot be parsed cannot match
             return False
         if not keys_of(exc.license) <= finding_keys:
             return False

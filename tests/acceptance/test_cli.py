@@ -97,7 +97,8 @@ def test_intended_license_flag_is_checked_against_the_files(
     assert run.exit_code == 1
     (error,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
     assert error["rule"] == "declared-license-mismatch"
-    assert "MIT" in error["message"] and "Apache-2.0" in error["message"]
+    assert "MIT" in error["message"]
+    assert "Apache-2.0" in error["message"]
 
 
 def test_no_tier_declared_still_reports_licenses(

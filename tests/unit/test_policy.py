@@ -75,7 +75,8 @@ def test_owner_is_the_deepest_artifact() -> None:
         (SDK, "lgpl-2.1", "LGPL-2.1-only", Severity.WARNING, "component-copyleft-weak"),
         (SDK, "mit", "MIT", None, None),
         (SDK, "mit OR gpl-3.0", "MIT OR GPL-3.0-only", None, None),
-        (SDK, "mit AND gpl-3.0", "MIT AND GPL-3.0-only", Severity.ERROR, "component-copyleft-strong"),
+        (SDK, "mit AND gpl-3.0", "MIT AND GPL-3.0-only", Severity.ERROR,
+         "component-copyleft-strong"),
         (SDK, "gpl-2.0 WITH classpath-exception-2.0", "GPL-2.0-only WITH Classpath-exception-2.0",
          Severity.WARNING, "component-copyleft-weak"),
         (WEIGHTS, "gpl-3.0", "GPL-3.0-only", Severity.WARNING, "component-copyleft-strong"),
@@ -105,7 +106,8 @@ def test_component_matrix(
     assert finding.path == "x/f.py"
     assert finding.line == 7
     assert finding.license == spdx
-    assert finding.why and finding.action
+    assert finding.why
+    assert finding.action
 
 
 def test_custom_license_in_sometimes_open_lists_its_obligations(db: LicenseDB) -> None:
@@ -221,4 +223,5 @@ def test_exceptions_downgrade_and_expire(db: LicenseDB) -> None:
     assert by_path["src/w.py"].severity is Severity.ERROR
     (gone,) = [f for f in out if f.rule == "exception-expired"]
     assert gone.severity is Severity.WARNING
-    assert "2026-01-01" in gone.message and "old/**" in gone.message
+    assert "2026-01-01" in gone.message
+    assert "old/**" in gone.message

@@ -56,7 +56,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +120,12 @@ class _Sieve:
     # rule id -> (tokens needed by a lone match, by a match next to an exact one)
     needs: dict[int, tuple[int, int]] = field(default_factory=dict)
 
+    def match_needs(self, idx: Any, rid: int) -> tuple[int, int]:
+        needs = self.needs.get(rid)
+        if needs is None:
+            needs = self.needs[rid] = match_needs(idx.rules_by_rid[rid])
+        return needs
+
 
 # id(index) -> (index, sieve); the index is kept so that its id stays its own.
 _sieves: dict[int, tuple[Any, _Sieve]] = {}
@@ -178,14 +184,17 @@ def _sieve(idx: Any) -> _Sieve:
     return sieve
 
 
-def approximate_candidates(idx: Any, token_ids: Iterable[int]) -> Iterator[tuple[int, int]]:
+def approximate_candidates(
+    idx: Any, token_ids: Iterable[int], at_least: Callable[[int], int] | None = None
+) -> Iterator[tuple[int, int]]:
     """Yield ``(rule id, matched)`` for the rules that pass the candidate tests of
     ScanCode's approximate matcher (``compute_candidates``: set stage, then multiset
     stage) on ``token_ids``, with ``-1`` for positions to ignore.
 
     ``matched`` is the size of the multiset intersection: how many of the rule's
     tokens the query holds, counting each at most as often as the rule does. No
-    approximate match of the rule in these tokens can be longer.
+    approximate match of the rule in these tokens can be longer. With ``at_least``,
+    only the rules whose ``matched`` reaches ``at_least(rule id)``.
     """
     from intbitset import intbitset
 
@@ -232,6 +241,10 @@ def approximate_candidates(idx: Any, token_ids: Iterable[int]) -> Iterator[tuple
         containment = rule._minimum_containment
         if containment and matched_ids / rule.get_length(unique=True) < containment:
             continue
+        floor = at_least(rid) if at_least else 0
+        # each rule id the query lacks takes at least one token off the intersection
+        if rule.length - (rule.get_length(unique=True) - matched_ids) < floor:
+            continue
         # multiset stage (compare_token_sets with unique=False)
         rule_mset = msets_by_rid[rid]
         matched_high = sum(min(qmset[t], rule_mset[t]) for t in high)
@@ -241,6 +254,8 @@ def approximate_candidates(idx: Any, token_ids: Iterable[int]) -> Iterator[tuple
         if matched < rule.get_min_matched_length(unique=False):
             continue
         if containment and matched / rule.get_length(unique=False) < containment:
+            continue
+        if matched < floor:
             continue
         yield rid, matched
 
@@ -367,22 +382,35 @@ def _decrement(counter: dict[Any, int], key: Any) -> None:
         del counter[key]
 
 
+def matchable_tokens(run: Any) -> list[int]:
+    """``QueryRun.matchable_tokens()``, without rebuilding the set of matchable
+    positions for every token: token ids, ``-1`` where already matched."""
+    if not run.high_matchables:
+        return []
+    matchables = run.matchables
+    return [tid if pos in matchables else -1 for pos, tid in run.tokens_with_pos()]
+
+
 def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bool:
     """Step 3 for one query run (an approximate match never spans two runs)."""
-    run_tokens = list(run.matchable_tokens())
+    run_tokens = matchable_tokens(run)
     if not run_tokens:
         return False
     start = run.start
     has_near = any(start <= pos <= run.end for pos in exact.near)
+    sieve = _sieve(idx)
+
+    def at_least(rid: int) -> int:
+        lone, near_exact = sieve.match_needs(idx, rid)
+        return min(lone, near_exact) if has_near else lone
+
     positions_by_tid: dict[int, list[int]] | None = None
     rules = idx.rules_by_rid
-    for rid, matched in approximate_candidates(idx, run_tokens):
+    for rid, matched in approximate_candidates(idx, run_tokens, at_least):
         rule = rules[rid]
-        lone, near_exact = match_needs(rule)
+        lone, near_exact = sieve.match_needs(idx, rid)
         try_lone = matched >= lone
         try_near = has_near and matched >= near_exact
-        if not (try_lone or try_near):
-            continue
         if positions_by_tid is None:
             positions_by_tid = defaultdict(list)
             for offset, tid in enumerate(run_tokens):
@@ -414,7 +442,7 @@ def needs_approximate(idx: Any, qry: Any, exact_matches: list[Any], name: str) -
         return False
     if is_license_file_name(name):
         # step 2 only: any candidate at all
-        for _candidate in approximate_candidates(idx, whole.matchable_tokens()):
+        for _candidate in approximate_candidates(idx, matchable_tokens(whole)):
             return True
         return False
     exact = _exact_evidence(qry, exact_matches)

@@ -12,7 +12,28 @@ from rich.table import Table
 from licensetier.models import Finding, ScanResult, Severity
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+LICENSES_SHOWN = 15
 TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Information"}
+
+
+def _identifiers(expression: str) -> list[str]:
+    """The license ids named in an SPDX expression, in order, once each."""
+    words = expression.replace("(", " ").replace(")", " ").split()
+    ids: list[str] = []
+    skip_next = False
+    for word in words:
+        if word in ("AND", "OR"):
+            continue
+        if word == "WITH":
+            skip_next = True
+            continue
+        if skip_next:
+            ids[-1] = f"{ids[-1]} WITH {word}" if ids else word
+            skip_next = False
+            continue
+        if word not in ids:
+            ids.append(word)
+    return ids
 
 
 def _finding(console: Console, f: Finding) -> None:
@@ -69,27 +90,45 @@ def render(
         console.print()
     shown = [Severity.ERROR, Severity.WARNING] + ([] if quiet else [Severity.INFO])
     for severity in shown:
-        group = [f for f in result.findings if f.severity is severity]
+        group = [f for f in result.findings if f.severity is severity and not f.excepted]
         if not group:
             continue
         console.print(f"[{STYLE[severity]}]{TITLE[severity]} ({len(group)})[/]")
         for f in group:
             _finding(console, f)
         console.print()
+    excepted = [f for f in result.findings if f.excepted]
+    if excepted and not quiet:
+        console.print(
+            f"[bold]Excepted by the configuration ({len(excepted)})[/]"
+            + ("" if verbose else " [dim](--verbose lists each)[/]")
+        )
+        if verbose:
+            for f in excepted:
+                _finding(console, f)
+        else:
+            reasons = Counter(f.excepted for f in excepted)
+            for reason, n in reasons.most_common():
+                console.print(f"  {n:>4}  {escape(reason or '')}")
+        console.print()
     if not quiet:
-        licenses: Counter[tuple[str, str]] = Counter()
+        licenses: Counter[str] = Counter()
         for file in result.files:
             if file.license_spdx and file.classification:
-                licenses[(file.license_spdx, file.classification.row)] += 1
+                for ident in _identifiers(file.license_spdx):
+                    licenses[ident] += 1
         if licenses:
-            console.print("[bold]Licenses found in files[/]")
+            console.print("[bold]Licenses found in files[/] [dim](files that name each)[/]")
             table = Table(show_edge=False, box=None, pad_edge=False)
             table.add_column("files", justify="right")
             table.add_column("license")
-            table.add_column("family")
-            for (lic, row), n in sorted(licenses.items(), key=lambda kv: (-kv[1], kv[0])):
-                table.add_row(str(n), escape(lic), row)
+            ranked = sorted(licenses.items(), key=lambda kv: (-kv[1], kv[0]))
+            limit = len(ranked) if verbose else LICENSES_SHOWN
+            for ident, n in ranked[:limit]:
+                table.add_row(str(n), escape(ident))
             console.print(table)
+            if len(ranked) > limit:
+                console.print(f"  [dim]... and {len(ranked) - limit} more (--verbose lists all)[/]")
             console.print()
         if verbose:
             console.print("[bold]Files with a license[/]")
@@ -99,7 +138,10 @@ def render(
                         f"{d.start_line}-{d.end_line} {d.matcher} {d.score:.0f}"
                         for d in file.detections
                     )
-                    console.print(f"  {escape(file.path)}: {escape(file.license_spdx)} ({lines})")
+                    family = file.classification.row if file.classification else "-"
+                    console.print(
+                        f"  {escape(file.path)}: {escape(file.license_spdx)} [{family}] ({lines})"
+                    )
             console.print()
     if result.errors:
         console.print(f"[bold red]Problems while scanning ({len(result.errors)})[/]")
