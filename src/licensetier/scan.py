@@ -17,7 +17,9 @@ from licensetier import declared as declared_mod
 from licensetier.config import Config
 from licensetier.detect.engine import Engine, scancode_version
 from licensetier.detect.references import follow_references
+from licensetier.errors import ManifestError
 from licensetier.license_db import LicenseDB
+from licensetier.lineage import lineage_findings
 from licensetier.models import (
     Artifact,
     DeclaredLicense,
@@ -168,6 +170,18 @@ class Scanner:
             declared_classification=classification,
         )
 
+    def _lineage(self, root: Path, art: Artifact) -> list[Finding]:
+        directory = root if art.path == "." else root / art.path
+        card_path = declared_mod.find_model_card(directory)
+        if card_path is None:
+            return []
+        source = card_path.relative_to(root).as_posix()
+        try:
+            card = declared_mod.read_model_card(card_path, source)
+        except ManifestError:
+            return []  # already reported by the declared-license reader
+        return lineage_findings(art, card, self.db) if card and card.base_model else []
+
     # -- the whole scan ----------------------------------------------------------------
     def scan(self, root: Path) -> ScanResult:
         root = root.resolve()
@@ -200,6 +214,7 @@ class Scanner:
         findings: list[Finding] = []
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
+            findings.extend(self._lineage(root, art))
         findings.extend(evaluate_files(self.policy, classified, artifacts))
         findings = apply_exceptions(findings, self.config, self.db, self.today)
         notes: list[str] = []

@@ -145,3 +145,28 @@ def test_unknown_tier_is_a_configuration_error(
     assert "tier" in run.stderr
     assert "mostly-open" in run.stderr
     assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_weights_fine_tuned_from_llama_cannot_be_apache(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    repo = fixture_repo("weights-from-llama")
+    run = run_cli("scan", repo, "--format", "json")
+    report = run.json()
+    assert run.exit_code == 1
+    (error,) = findings(report, "error")
+    assert error["rule"] == "base-model-license"
+    assert error["path"] == "README.md"
+    assert error["line"] == 3
+    assert error["family"] == "custom"
+    assert "meta-llama/Llama-3.1-8B" in error["message"]
+    assert "700 million" in error["why"]
+    # Declaring the base model's license fixes it; its obligations are still listed.
+    card = repo / "README.md"
+    card.write_text(card.read_text().replace("license: apache-2.0", "license: llama3.1"))
+    run = run_cli("scan", repo, "--format", "json")
+    report = run.json()
+    assert run.exit_code == 0, report["findings"]
+    assert report["artifacts"][0]["declared_family"] == "custom"
+    (info,) = [f for f in findings(report, "info") if f["rule"] == "declared-custom"]
+    assert "Built with Llama" in info["why"]

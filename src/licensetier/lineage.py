@@ -1,0 +1,110 @@
+"""Model lineage: weights fine-tuned from a base model inherit its terms.
+
+A Hugging Face model card names its parents in ``base_model:``. When a parent's
+license is well known (license_db/base_models.toml) and restricts derived weights,
+the artifact must carry that license; declaring, say, Apache-2.0 for weights
+fine-tuned from Llama is an error whatever the tier.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from licensetier.declared import ModelCard, load_hf_licenses
+from licensetier.errors import LicenseDBError
+from licensetier.license_db import LicenseDB
+from licensetier.models import Artifact, Family, Finding, Severity
+from licensetier.paths import data_directory
+from licensetier.policy import keys_of
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class BaseModelRule:
+    ids: tuple[str, ...]
+    hf_license: str
+
+
+@functools.lru_cache(maxsize=2)
+def load_base_models(path: Path | None = None) -> tuple[BaseModelRule, ...]:
+    path = path or data_directory() / "base_models.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tuple(
+            BaseModelRule(tuple(entry["ids"]), entry["license"]) for entry in data["base_model"]
+        )
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+        raise LicenseDBError(f"{path}: {exc}") from None
+
+
+def inherited_license(model_id: str) -> str | None:
+    """The Hugging Face license id of a well-known base model, or None."""
+    lowered = model_id.strip().lower()
+    for rule in load_base_models():
+        if any(fnmatch.fnmatchcase(lowered, pattern.lower()) for pattern in rule.ids):
+            return rule.hf_license
+    return None
+
+
+def lineage_findings(art: Artifact, card: ModelCard, db: LicenseDB) -> list[Finding]:
+    findings: list[Finding] = []
+    hf = load_hf_licenses()
+    declared_keys = (
+        keys_of(db.spdx_to_keys(art.declared_license)) if art.declared_license else set()
+    )
+    for base in card.base_model:
+        hf_id = inherited_license(base)
+        if hf_id is None:
+            findings.append(
+                Finding(
+                    Severity.INFO, "base-model-unverified",
+                    f"{card.source}: base model {base} is not one whose license licensetier "
+                    "knows offline",
+                    "Weights derived from a base model inherit its terms.",
+                    "Check the base model's license and declare it in the model card if it "
+                    "carries over.",
+                    card.source, card.base_model_line, None, None, None, art.path, art.tier,
+                )
+            )  # fmt: skip
+            continue
+        key = hf.lookup(hf_id)
+        c = db.classify_key(key) if key else None
+        if c is not None and c.family is Family.PERMISSIVE:
+            continue
+        if key is not None and key in declared_keys:
+            continue
+        name = db.name(key) if key else hf_id
+        obligations = " ".join(db.obligations(key)) if key else ""
+        declared = art.declared_license or "no license"
+        findings.append(
+            Finding(
+                severity=Severity.ERROR,
+                rule="base-model-license",
+                message=(
+                    f"{card.source}: fine-tuned from {base}, whose {name} carries over to "
+                    f"derived weights, but the artifact declares {declared}"
+                ),
+                why="Weights derived from a base model inherit its terms; a different "
+                "declared license misleads recipients about what they may do."
+                + (f" Obligations: {obligations}" if obligations else ""),
+                action=f"Declare the base model's license (`license: {hf_id}` in the model "
+                "card) and honour its obligations, or start from a base model whose license "
+                "allows the one you want.",
+                path=card.source,
+                line=card.base_model_line,
+                license=db.keys_to_spdx(key) if key else None,
+                family=c.family if c else Family.UNKNOWN,
+                strength=c.strength if c else None,
+                artifact=art.path,
+                tier=art.tier,
+            )
+        )
+    return findings
