@@ -83,14 +83,13 @@ def lineage_findings(art: Artifact, card: ModelCard, db: LicenseDB) -> list[Find
             continue
         name = db.name(key) if key else hf_id
         obligations = " ".join(db.obligations(key)) if key else ""
-        declared = art.declared_license or "no license"
         findings.append(
             Finding(
                 severity=Severity.ERROR,
                 rule="base-model-license",
                 message=(
                     f"{card.source}: fine-tuned from {base}, whose {name} carries over to "
-                    f"derived weights, but the artifact declares {declared}"
+                    f"derived weights, but the artifact declares {declared or 'no license'}"
                 ),
                 why="Weights derived from a base model inherit its terms; a different "
                 "declared license misleads recipients about what they may do."
