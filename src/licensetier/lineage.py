@@ -57,9 +57,8 @@ def inherited_license(model_id: str) -> str | None:
 def lineage_findings(art: Artifact, card: ModelCard, db: LicenseDB) -> list[Finding]:
     findings: list[Finding] = []
     hf = load_hf_licenses()
-    declared_keys = (
-        keys_of(db.spdx_to_keys(art.declared_license)) if art.declared_license else set()
-    )
+    declared = art.declared_license
+    declared_keys = keys_of(db.spdx_to_keys(declared)) if declared else frozenset()
     for base in card.base_model:
         hf_id = inherited_license(base)
         if hf_id is None:
