@@ -97,13 +97,16 @@ class _Reader:
         where = f"{self.path}:{line}" if line else str(self.path)
         return ConfigError(message, path=where, key=key)
 
-    def table(self, data: dict[str, Any], prefix: str) -> Config:
-        unknown = sorted(set(data) - TOP_KEYS)
+    def check_keys(self, table: dict[str, Any], allowed: set[str], prefix: str) -> None:
+        unknown = sorted(set(table) - allowed)
         if unknown:
             raise self.fail(
                 f"{prefix}{unknown[0]}",
-                f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}",
+                f"unknown key; expected one of {', '.join(sorted(allowed))}",
             )
+
+    def table(self, data: dict[str, Any], prefix: str) -> Config:
+        self.check_keys(data, TOP_KEYS, prefix)
         artifacts = tuple(
             self.artifact(item, f"{prefix}artifacts[{i}]")
             for i, item in enumerate(self.list_of(data, "artifacts", prefix))
@@ -138,12 +141,7 @@ class _Reader:
         return value
 
     def artifact(self, item: dict[str, Any], key: str) -> ArtifactSpec:
-        unknown = sorted(set(item) - ARTIFACT_KEYS)
-        if unknown:
-            raise self.fail(
-                f"{key}.{unknown[0]}",
-                f"unknown key; expected one of {', '.join(sorted(ARTIFACT_KEYS))}",
-            )
+        self.check_keys(item, ARTIFACT_KEYS, f"{key}.")
         raw_path = item.get("path")
         if not isinstance(raw_path, str) or not raw_path.strip():
             raise self.fail(f"{key}.path", 'every artifact needs a path (use "." for the root)')
@@ -185,12 +183,7 @@ class _Reader:
             raise self.fail(key, f"not a known SPDX license expression: {exc}") from None
 
     def exception(self, item: dict[str, Any], key: str) -> ExceptionSpec:
-        unknown = sorted(set(item) - EXCEPTION_KEYS)
-        if unknown:
-            raise self.fail(
-                f"{key}.{unknown[0]}",
-                f"unknown key; expected one of {', '.join(sorted(EXCEPTION_KEYS))}",
-            )
+        self.check_keys(item, EXCEPTION_KEYS, f"{key}.")
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise self.fail(f"{key}.reason", "every exception needs a reason")

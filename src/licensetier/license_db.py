@@ -25,7 +25,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -500,15 +500,7 @@ class LicenseDB:
         candidates = of_use or results
         pick = min if node.operator == "OR" else max
         chosen = pick(candidates, key=rank)
-        notes = _dedupe(n for r in results for n in r.notes)
-        return Classification(
-            family=chosen.family,
-            strength=chosen.strength,
-            deciding=chosen.deciding,
-            category=chosen.category,
-            not_a_license_of_use=chosen.not_a_license_of_use,
-            notes=notes,
-        )
+        return replace(chosen, notes=_dedupe(n for r in results for n in r.notes))
 
     def _classify_leaf(self, leaf: _Leaf) -> Classification:
         if leaf.known:
