@@ -2,57 +2,64 @@
 
 ScanCode's approximate matcher (``3-seq``) is where nearly all of its time goes, and
 in most files it finds nothing that changes the result. The gate answers, without
-aligning anything, "could an approximate match here change what ScanCode reports?".
+aligning anything, "could an approximate match here change what ScanCode reports?",
+by following the matcher's own steps and stopping at the first that rules it out.
 
-It follows the matcher's own steps and stops at the first one that rules a match out.
-
-1. **Nothing left to match.** When the exact matches of full coverage explain every
-   legalese token, ScanCode itself stops before the approximate matcher.
+1. **Nothing left to match.** When exact matches of full coverage explain every
+   legalese token, ScanCode itself stops before the approximate matcher. (It counts
+   the exact automaton's matches before refinement, false positives included, which
+   the exact pass no longer reports: when the gate is about to fall back, it runs the
+   automaton again to ask this exactly as ScanCode does.)
 
 2. **No candidate rule.** The matcher only aligns rules that pass the tests of
-   ``licensedcode.match_set.compute_candidates`` on the query's tokens: enough shared
-   legalese ids (``get_min_high_matched_length``), enough shared ids
-   (``get_min_matched_length``), enough of the rule covered (``_minimum_containment``),
-   on token sets and then on token multisets. All these tests pass more easily on
-   more tokens, so a rule that fails them on the whole file fails them on every query
-   run: no candidate, no approximate match. :func:`approximate_candidates` runs the
-   same tests, cheaply: from them it derives, once per index, how many of its own
-   legalese ids a query must hold for each rule, and finds the rules that reach that
-   count with running intersections of per-token posting bitsets. Up to this point the
-   gate is exact: it never skips a file where ``3-seq`` would match.
+   ``licensedcode.match_set.compute_candidates``: enough shared legalese ids
+   (``get_min_high_matched_length``), enough shared ids (``get_min_matched_length``),
+   enough of the rule covered (``_minimum_containment``), on token sets and then on
+   token multisets. :func:`approximate_candidates` runs the same tests, rule by rule,
+   but cheaply: from the tests it derives, once per index, how many of its own
+   legalese ids a query must hold for each rule, and finds the rules that get there
+   with running intersections of per-token posting bitsets. It returns a superset of
+   ScanCode's candidates (ScanCode also keeps only the best of near-identical rules
+   and the top 70). Up to here the gate is exact: no candidate, no approximate match.
 
 3. **No candidate that would count.** Most candidates are met by words common in code
    ("the", "use", "license", "copyright") scattered over a file; the matcher aligns
-   them and ScanCode's refinement then drops the result. A match of rule ``r``
-   survives only if it is dense: ``filter_spurious_matches`` drops approximate
-   matches with fewer than 0.4 matched tokens per token of query they span, so all
-   of its tokens lie within ``2.5 * len(r)`` positions. It changes the detected
-   expression only if
+   them and ScanCode's refinement drops the result. A match survives only if it is
+   dense: ``filter_spurious_matches`` drops approximate matches with fewer than 0.4
+   matched tokens per query token they span, so a match of rule ``r`` lies within
+   ``2.5 * len(r)`` positions of one query run. And it changes the detected
+   expression only
 
-   * *lone*: it covers more than 60% of the rule (below that, a detection made only of
-     such matches is reported as license clues, ``CLUES_MATCH_COVERAGE_THR``), and it
-     is larger than the exact matches it would replace (else refinement keeps those),
-     and those are not all of the rule's own expression; or
-   * *next to an exact match*: within ``LINES_THRESHOLD`` lines of one, where ScanCode
-     groups it with the exact match into one detection whatever its coverage, with
-     enough tokens the exact pass did not explain to survive on its own.
+   * *on its own*, if it covers more than 60% of its rule (a detection made of
+     matches below that is reported as license clues, ``CLUES_MATCH_COVERAGE_THR``)
+     and is larger than the exact matches it overlaps, by ``LONE_MARGIN`` of the rule
+     (refinement keeps the larger of overlapping matches); or
+   * *next to an exact match*, within ``LINES_THRESHOLD`` lines of one, where ScanCode
+     puts both in one detection whatever the coverage; the gate asks for
+     ``NEAR_EXACT_TOKENS`` tokens that the exact pass left unexplained, with
+     ``NEAR_EXACT_HIGH`` legalese ones, within ``2.5`` times as many positions.
 
-   So for every candidate, a sliding window over the positions of the rule's tokens
-   counts how many of them the rule could match (a token counts at most as often as
-   the rule holds it) and falls back when a window passes either test.
+   For every candidate of every query run, a sliding window over the positions of the
+   rule's tokens counts how many the rule could match (each token at most as often
+   as the rule holds it) and the gate falls back when a window passes a test. The
+   matcher's first stage, near duplicates of the whole query (resemblance of 0.8 or
+   more), gets the first test on the whole query; that stage sees the tokens the query
+   had before the exact pass took out the license texts it matched.
 
-Step 3 is a bound on token counts, not an alignment: it ignores token order, so it
-errs towards falling back. It is not a proof either: ScanCode's refinement and
-detection grouping have more cases than the two above, and the thresholds of step 3
-were checked against the full engine on ScanCode's own data-driven tests
-(``benchmarks/fastpath_agreement.py``), not derived for every one of them.
+Step 3 is a bound on token counts, not an alignment: it ignores order, so it errs
+towards falling back. It is not a proof either: ScanCode's refinement and grouping
+have more cases than these two, and the thresholds of step 3 are checked against
+the full engine on ScanCode's own data-driven tests by
+``benchmarks/fastpath_agreement.py`` (``docs/performance.md``), not derived for
+every case.
 
-A file whose name says it holds license text (LICENSE, COPYING, ...) skips step 3:
-there the gate falls back whenever there is a candidate at all.
+A file whose name says it holds license text (LICENSE, COPYING, ...) stops at step 2:
+it falls back whenever there is a candidate at all.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import defaultdict
@@ -81,12 +88,15 @@ MIN_QUERY_DENSITY = 0.4  # licensedcode.match.filter_spurious_matches
 CLUES_COVERAGE = 0.6  # licensedcode.detection.CLUES_MATCH_COVERAGE_THR / 100
 GROUPING_LINES = 4  # licensedcode.detection.LINES_THRESHOLD (via query.LINES_THRESHOLD)
 SMALL_RULE_COVERAGE = 0.8  # LicenseMatch.is_small: a small rule needs 80% coverage
+NEAR_DUPLICATE = 0.8  # compute_candidates(high_resemblance_threshold=0.8)
 
 # Ours, checked against the full engine (benchmarks/fastpath_agreement.py).
 # A lone match must exceed the exact matches it overlaps by this share of its rule.
 LONE_MARGIN = 0.05
 # A match next to an exact one must hold this many tokens the exact pass left unexplained.
 NEAR_EXACT_TOKENS = 10
+# ... and this many legalese tokens.
+NEAR_EXACT_HIGH = 3
 
 # Rules needing up to this many shared legalese ids are found with running
 # intersections; the others are counted one by one.
@@ -96,6 +106,12 @@ _EPSILON = 1e-9
 
 def is_license_file_name(name: str) -> bool:
     return bool(LICENSE_FILE_NAME.match(name))
+
+
+def prepare(idx: Any) -> None:
+    """Build the gate's tables for this index now (about half a second, once per
+    index) rather than on the first file that needs them."""
+    _sieve(idx)
 
 
 # -- step 2: ScanCode's candidate tests, sieved ---------------------------------------------
@@ -117,6 +133,8 @@ class _Sieve:
     counted: dict[int, int]
     sets: dict[int, _RuleSets]
     legalese: Any  # intbitset of all legalese ids
+    # (unique length, rule id) of the rules above, sorted
+    by_unique_length: list[tuple[int, int]]
     # rule id -> (tokens needed by a lone match, by a match next to an exact one)
     needs: dict[int, tuple[int, int]] = field(default_factory=dict)
 
@@ -134,14 +152,14 @@ _sieves: dict[int, tuple[Any, _Sieve]] = {}
 def high_need(rule: Any, high_ids: int) -> int:
     """How many of its ``high_ids`` distinct legalese ids a query must share with ``rule``
     for the rule to pass the set stage of ScanCode's candidate selection."""
-    length = rule.get_length(unique=True)
-    need = max(1, rule.get_min_high_matched_length(unique=True))
+    length = int(rule.get_length(unique=True))
+    need = max(1, int(rule.get_min_high_matched_length(unique=True)))
     # at least min_matched_length shared ids: at most `length - that` missing ids
-    need = max(need, high_ids - (length - rule.get_min_matched_length(unique=True)))
+    need = max(need, high_ids - (length - int(rule.get_min_matched_length(unique=True))))
     containment = rule._minimum_containment
     if containment:
         # shared / length >= containment
-        least_shared = math.ceil(containment * length - _EPSILON)
+        least_shared = math.ceil(float(containment) * length - _EPSILON)
         need = max(need, high_ids - (length - least_shared))
     return need
 
@@ -159,6 +177,7 @@ def _sieve(idx: Any) -> _Sieve:
     by_need: list[list[int]] = [[] for _ in range(_LEVELS)]
     counted: dict[int, int] = {}
     sets: dict[int, _RuleSets] = {}
+    by_unique_length: list[tuple[int, int]] = []
     for rid in idx.approx_matchable_rids:
         high = [tid for tid in sets_by_rid[rid] if tid < len_legalese]
         if not high:
@@ -173,19 +192,24 @@ def _sieve(idx: Any) -> _Sieve:
             counted[rid] = need
         high_set = intbitset(high)
         sets[rid] = _RuleSets(high=high_set, low=sets_by_rid[rid] - high_set)
+        by_unique_length.append((rules[rid].get_length(unique=True), rid))
     sieve = _Sieve(
         rids_by_high_tid={tid: intbitset(rids) for tid, rids in postings.items()},
         rids_by_need=tuple(intbitset(rids) for rids in by_need),
         counted=counted,
         sets=sets,
         legalese=intbitset(range(len_legalese)),
+        by_unique_length=sorted(by_unique_length),
     )
     _sieves[id(idx)] = (idx, sieve)
     return sieve
 
 
 def approximate_candidates(
-    idx: Any, token_ids: Iterable[int], at_least: Callable[[int], int] | None = None
+    idx: Any,
+    token_ids: Iterable[int],
+    at_least: Callable[[int], int] | None = None,
+    resemblant: bool = False,
 ) -> Iterator[tuple[int, int]]:
     """Yield ``(rule id, matched)`` for the rules that pass the candidate tests of
     ScanCode's approximate matcher (``compute_candidates``: set stage, then multiset
@@ -194,7 +218,10 @@ def approximate_candidates(
     ``matched`` is the size of the multiset intersection: how many of the rule's
     tokens the query holds, counting each at most as often as the rule does. No
     approximate match of the rule in these tokens can be longer. With ``at_least``,
-    only the rules whose ``matched`` reaches ``at_least(rule id)``.
+    only the rules whose ``matched`` reaches ``at_least(rule id)``. With
+    ``resemblant``, only the rules that are also near duplicates of the query
+    (resemblance of at least 0.8 on sets and on multisets), as the first stage of
+    ScanCode's approximate matcher asks of the whole query.
     """
     from intbitset import intbitset
 
@@ -221,6 +248,19 @@ def approximate_candidates(
     possible = intbitset()
     for level in range(_LEVELS):
         possible |= reached[level] & sieve.rids_by_need[level]
+    query_ids = len(qset)
+    query_length = sum(qmset.values())
+    if resemblant:
+        # shared <= min(query, rule) and shared >= 0.8 * (query + rule - shared):
+        # the rule has between 0.8 and 1.25 times as many distinct ids as the query
+        lengths = sieve.by_unique_length
+        low_end = bisect.bisect_left(
+            lengths, (math.ceil(NEAR_DUPLICATE * query_ids - _EPSILON), -1)
+        )
+        high_end = bisect.bisect_right(
+            lengths, (int(query_ids / NEAR_DUPLICATE + _EPSILON), len(idx.rules_by_rid))
+        )
+        possible &= intbitset([rid for _, rid in lengths[low_end:high_end]])
 
     rules = idx.rules_by_rid
     msets_by_rid = idx.msets_by_rid
@@ -241,6 +281,8 @@ def approximate_candidates(
         containment = rule._minimum_containment
         if containment and matched_ids / rule.get_length(unique=True) < containment:
             continue
+        if resemblant and not _resembles(matched_ids, query_ids, rule.get_length(unique=True)):
+            continue
         floor = at_least(rid) if at_least else 0
         # each rule id the query lacks takes at least one token off the intersection
         if rule.length - (rule.get_length(unique=True) - matched_ids) < floor:
@@ -257,7 +299,15 @@ def approximate_candidates(
             continue
         if matched < floor:
             continue
+        if resemblant and not _resembles(matched, query_length, rule.length):
+            continue
         yield rid, matched
+
+
+def _resembles(shared: int, query: int, rule: int) -> bool:
+    """ScanCode's "highly resemblant": shared / union >= 0.8, also when rounded."""
+    resemblance = shared / (query + rule - shared)
+    return resemblance >= NEAR_DUPLICATE and round(resemblance, 1) >= NEAR_DUPLICATE
 
 
 # -- step 3: could a candidate's match count? --------------------------------------------
@@ -279,41 +329,40 @@ def match_needs(rule: Any) -> tuple[int, int]:
 class _Exact:
     """What the exact pass explained, by query position."""
 
-    # position -> (length, license expression) of the longest exact match covering it
-    at: dict[int, tuple[int, str]]
+    # position -> length of the longest exact match covering it
+    at: dict[int, int]
     # positions within GROUPING_LINES lines of an exact match
     near: frozenset[int]
+    # (first position, last position, length) of each match
+    spans: list[tuple[int, int, int]]
 
 
 def _exact_evidence(qry: Any, exact_matches: list[Any]) -> _Exact:
-    at: dict[int, tuple[int, str]] = {}
+    at: dict[int, int] = {}
     lines: set[int] = set()
+    spans: list[tuple[int, int, int]] = []
     for match in exact_matches:
         start, end = match.lines()
         lines.update(range(start - GROUPING_LINES, end + GROUPING_LINES + 1))
         if match.coverage() != 100:
             continue
         length = match.len()
-        expression = match.rule.license_expression
+        spans.append((match.qspan.start, match.qspan.end, length))
         for pos in match.qspan:
-            if pos not in at or at[pos][0] < length:
-                at[pos] = (length, expression)
+            at[pos] = max(length, at.get(pos, 0))
     near = frozenset(pos for pos, line in enumerate(qry.line_by_pos) if line in lines)
-    return _Exact(at=at, near=near)
+    return _Exact(at=at, near=near, spans=spans)
 
 
 def _lone_match_possible(
     rule: Any, rule_mset: Any, positions: list[int], tokens: list[int], exact: _Exact, need: int
 ) -> bool:
     """Some window of ``2.5 * len(rule)`` positions holds ``need`` tokens of the rule,
-    ``LONE_MARGIN`` more than the largest exact match in it, and not only exact
-    matches of the rule's own expression."""
+    ``LONE_MARGIN`` more than the largest exact match in it."""
     width = int(rule.length / MIN_QUERY_DENSITY)
-    margin = max(1, math.ceil(LONE_MARGIN * rule.length - _EPSILON))
-    expression = rule.license_expression
+    margin = _margin(rule)
     counts: dict[int, int] = defaultdict(int)
-    lengths: dict[int, int] = defaultdict(int)
-    expressions: dict[str, int] = defaultdict(int)
+    lengths: dict[int, int] = defaultdict(int)  # exact match length -> positions in window
     held = 0
     first = 0
     for pos in positions:
@@ -321,10 +370,9 @@ def _lone_match_possible(
         if counts[tid] < rule_mset[tid]:
             held += 1
         counts[tid] += 1
-        explained = exact.at.get(pos)
-        if explained:
-            lengths[explained[0]] += 1
-            expressions[explained[1]] += 1
+        length = exact.at.get(pos)
+        if length:
+            lengths[length] += 1
         while positions[first] <= pos - width:
             old = positions[first]
             first += 1
@@ -332,35 +380,40 @@ def _lone_match_possible(
             counts[tid] -= 1
             if counts[tid] < rule_mset[tid]:
                 held -= 1
-            explained = exact.at.get(old)
-            if explained:
-                _decrement(lengths, explained[0])
-                _decrement(expressions, explained[1])
-        if held < need:
-            continue
-        if held - max(lengths, default=0) < margin:
-            continue
-        if len(expressions) == 1 and expression in expressions:
-            continue
-        return True
+            length = exact.at.get(old)
+            if length:
+                lengths[length] -= 1
+                if not lengths[length]:
+                    del lengths[length]
+        if held >= need and held - max(lengths, default=0) >= margin:
+            return True
     return False
 
 
 def _near_exact_match_possible(
-    rule_mset: Any, positions: list[int], tokens: list[int], exact: _Exact, need: int
+    rule_mset: Any,
+    positions: list[int],
+    tokens: list[int],
+    exact: _Exact,
+    need: int,
+    need_high: int,
+    len_legalese: int,
 ) -> bool:
     """Some window of ``2.5 * need`` positions, next to an exact match, holds ``need``
-    tokens of the rule that the exact pass did not explain."""
+    tokens of the rule that the exact pass did not explain, ``need_high`` of them
+    legalese."""
     width = math.ceil(need / MIN_QUERY_DENSITY)
     unexplained = [pos for pos in positions if pos not in exact.at]
     counts: dict[int, int] = defaultdict(int)
     held = 0
+    held_high = 0
     near = 0
     first = 0
     for pos in unexplained:
         tid = tokens[pos]
         if counts[tid] < rule_mset[tid]:
             held += 1
+            held_high += tid < len_legalese
         counts[tid] += 1
         near += pos in exact.near
         while unexplained[first] <= pos - width:
@@ -370,16 +423,11 @@ def _near_exact_match_possible(
             counts[tid] -= 1
             if counts[tid] < rule_mset[tid]:
                 held -= 1
+                held_high -= tid < len_legalese
             near -= old in exact.near
-        if near and held >= need:
+        if near and held >= need and held_high >= need_high:
             return True
     return False
-
-
-def _decrement(counter: dict[Any, int], key: Any) -> None:
-    counter[key] -= 1
-    if not counter[key]:
-        del counter[key]
 
 
 def matchable_tokens(run: Any) -> list[int]:
@@ -391,43 +439,115 @@ def matchable_tokens(run: Any) -> list[int]:
     return [tid if pos in matchables else -1 for pos, tid in run.tokens_with_pos()]
 
 
+def _positions(rid: int, idx: Any, positions_by_tid: dict[int, list[int]]) -> list[int]:
+    """The sorted query positions of the tokens of a rule."""
+    return sorted(
+        pos
+        for tid in idx.sets_by_rid[rid]
+        if tid in positions_by_tid
+        for pos in positions_by_tid[tid]
+    )
+
+
+def _positions_by_tid(start: int, run_tokens: list[int]) -> dict[int, list[int]]:
+    positions_by_tid: dict[int, list[int]] = defaultdict(list)
+    for offset, tid in enumerate(run_tokens):
+        if tid != -1:
+            positions_by_tid[tid].append(start + offset)
+    return positions_by_tid
+
+
+def _near_duplicate_would_count(idx: Any, whole: Any, exact: _Exact, tokens: list[int]) -> bool:
+    """Step 3 for the first stage of the approximate matcher: near duplicates of the
+    whole query. That stage sees the tokens the whole query had before the exact pass
+    took out the license texts it matched (ScanCode caches them in the query run)."""
+    whole_tokens = matchable_tokens(whole)
+    sieve = _sieve(idx)
+    positions_by_tid: dict[int, list[int]] | None = None
+    rules = idx.rules_by_rid
+    for rid, _matched in approximate_candidates(
+        idx, whole_tokens, lambda rid: sieve.match_needs(idx, rid)[0], resemblant=True
+    ):
+        if positions_by_tid is None:
+            positions_by_tid = _positions_by_tid(whole.start, whole_tokens)
+        rule = rules[rid]
+        lone = sieve.match_needs(idx, rid)[0]
+        positions = _positions(rid, idx, positions_by_tid)
+        if _lone_match_possible(rule, idx.msets_by_rid[rid], positions, tokens, exact, lone):
+            return True
+    return False
+
+
 def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bool:
     """Step 3 for one query run (an approximate match never spans two runs)."""
     run_tokens = matchable_tokens(run)
     if not run_tokens:
         return False
-    start = run.start
-    has_near = any(start <= pos <= run.end for pos in exact.near)
+    start, end = run.start, run.end
+    has_near = any(start <= pos <= end for pos in exact.near)
     sieve = _sieve(idx)
+    len_legalese = idx.len_legalese
 
     def at_least(rid: int) -> int:
         lone, near_exact = sieve.match_needs(idx, rid)
         return min(lone, near_exact) if has_near else lone
+
+    # What the exact pass left unexplained in this run, and what it explained. A
+    # window's tokens are unexplained ones plus explained ones; with one exact match
+    # in the window, the explained ones are at most that match, and so on: this
+    # bounds held - E in _lone_match_possible without sliding a window.
+    unexplained: dict[int, int] = defaultdict(int)
+    explained = 0
+    for offset, tid in enumerate(run_tokens):
+        if tid == -1:
+            continue
+        if start + offset in exact.at:
+            explained += 1
+        else:
+            unexplained[tid] += 1
+    spans = [span for span in exact.spans if span[0] <= end and span[1] >= start]
+    smallest = min((span[2] for span in spans), default=0)
 
     positions_by_tid: dict[int, list[int]] | None = None
     rules = idx.rules_by_rid
     for rid, matched in approximate_candidates(idx, run_tokens, at_least):
         rule = rules[rid]
         lone, near_exact = sieve.match_needs(idx, rid)
-        try_lone = matched >= lone
-        try_near = has_near and matched >= near_exact
-        if positions_by_tid is None:
-            positions_by_tid = defaultdict(list)
-            for offset, tid in enumerate(run_tokens):
-                if tid != -1:
-                    positions_by_tid[tid].append(start + offset)
         rule_mset = idx.msets_by_rid[rid]
-        positions = sorted(
-            pos
-            for tid in idx.sets_by_rid[rid]
-            if tid in positions_by_tid
-            for pos in positions_by_tid[tid]
+        held = held_high = 0
+        for tid, count in rule_mset.items():
+            if tid in unexplained:
+                least = min(count, unexplained[tid])
+                held += least
+                if tid < len_legalese:
+                    held_high += least
+        # In a window without exact matches, held <= the unexplained tokens; in one
+        # with, held - E <= those plus the other explained tokens, and <= matched - E.
+        try_lone = matched >= lone and (
+            held >= lone
+            or (
+                bool(spans)
+                and min(held + explained - smallest, matched - smallest) >= _margin(rule)
+            )
         )
+        need_high = max(NEAR_EXACT_HIGH, rule.min_high_matched_length)
+        try_near = has_near and held >= near_exact and held_high >= need_high
+        if not (try_lone or try_near):
+            continue
+        if positions_by_tid is None:
+            positions_by_tid = _positions_by_tid(start, run_tokens)
+        positions = _positions(rid, idx, positions_by_tid)
         if try_lone and _lone_match_possible(rule, rule_mset, positions, tokens, exact, lone):
             return True
-        if try_near and _near_exact_match_possible(rule_mset, positions, tokens, exact, near_exact):
+        if try_near and _near_exact_match_possible(
+            rule_mset, positions, tokens, exact, near_exact, need_high, len_legalese
+        ):
             return True
     return False
+
+
+def _margin(rule: Any) -> int:
+    return max(1, math.ceil(LONE_MARGIN * int(rule.length) - _EPSILON))
 
 
 # -- the gate ---------------------------------------------------------------------------------
@@ -442,8 +562,19 @@ def needs_approximate(idx: Any, qry: Any, exact_matches: list[Any], name: str) -
         return False
     if is_license_file_name(name):
         # step 2 only: any candidate at all
-        for _candidate in approximate_candidates(idx, matchable_tokens(whole)):
-            return True
-        return False
-    exact = _exact_evidence(qry, exact_matches)
-    return any(_run_would_count(idx, run, exact, qry.tokens) for run in qry.query_runs)
+        found = any(True for _ in approximate_candidates(idx, matchable_tokens(whole)))
+    else:
+        exact = _exact_evidence(qry, exact_matches)
+        found = _near_duplicate_would_count(idx, whole, exact, qry.tokens) or any(
+            _run_would_count(idx, run, exact, qry.tokens) for run in qry.query_runs
+        )
+    return found and _matchable_after_exact_matchers(idx, qry, whole, matched)
+
+
+def _matchable_after_exact_matchers(idx: Any, qry: Any, whole: Any, matched: list[Any]) -> bool:
+    """Step 1 again, as ScanCode takes it: it counts as matched what its exact
+    automaton matched before refinement, false positives included ("COPYING.GPL" in
+    a build file), which the exact pass reports no more. Only asked when the gate is
+    about to fall back, as it runs the automaton again."""
+    refound = [m.qspan for m in idx.get_exact_matches(qry) if m.coverage() == 100]
+    return bool(whole.is_matchable(include_low=False, qspans=matched + refound))
