@@ -53,9 +53,6 @@ class TierData:
     def tier_of(self, kind: str | None) -> Tier | None:
         return self.kinds.get(kind) if kind else None
 
-    def kinds_of(self, tier: Tier) -> list[str]:
-        return [k for k, t in self.kinds.items() if t is tier]
-
 
 def _matrix(data: Any, name: str) -> dict[str, dict[Tier, str]]:
     if not isinstance(data, dict):
