@@ -7,16 +7,27 @@ exits; progress is reported through a callback.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from licensetier import declared as declared_mod
+from licensetier.cache import DetectionCache, blob_id
 from licensetier.config import Config
-from licensetier.detect.engine import Engine, scancode_version
-from licensetier.detect.references import follow_references
+from licensetier.detect.engine import (
+    NOTHING_FOUND,
+    Engine,
+    FileDetection,
+    detection_from_payload,
+    detection_payload,
+    scancode_version,
+)
+from licensetier.detect.pool import detect_all
+from licensetier.detect.prefilter import could_hold_license, load_witnesses
+from licensetier.detect.references import Updated, follow_references
 from licensetier.errors import ManifestError
 from licensetier.license_db import LicenseDB
 from licensetier.lineage import lineage_findings
@@ -28,7 +39,9 @@ from licensetier.models import (
     ScanError,
     ScanResult,
     Severity,
+    SkippedFile,
 )
+from licensetier.paths import data_directory
 from licensetier.policy import (
     Policy,
     apply_exceptions,
@@ -38,9 +51,25 @@ from licensetier.policy import (
     sort_findings,
 )
 from licensetier.tiers import TierData
-from licensetier.walk import WalkedFile, walk
+from licensetier.walk import WalkedFile, looks_binary, walk
 
 Progress = Callable[[int, int, str], None]
+
+REFERENCES_NAMESPACE = "references"
+BINARY: dict[str, Any] = {"binary": True}  # what the cache keeps for a binary file
+
+
+@dataclass
+class _Detected:
+    results: list[FileResult] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    # ScanCode's detection mappings, for following references, and the files with one
+    raw: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    referencing: list[str] = field(default_factory=list)
+    content: dict[str, str] = field(default_factory=dict)  # path -> blob id, where known
+    detected: int = 0  # files that went to ScanCode
+
 
 # The artifact's own license files, at its root: LICENSE, LICENCE.md, LICENSE-MIT,
 # COPYING, COPYING.LESSER, UNLICENSE.
@@ -57,8 +86,13 @@ class Scanner:
         engine: Engine | None = None,
         today: dt.date | None = None,
         progress: Progress | None = None,
+        cache: DetectionCache | None = None,
+        jobs: int = 1,
     ) -> None:
         self.config = config
+        self.cache = cache
+        self.jobs = jobs
+        self.witnesses = load_witnesses(data_directory(), scancode_version())
         self.db = db
         self.tiers = tiers
         self.engine = engine or Engine()
@@ -67,48 +101,137 @@ class Scanner:
         self.policy = Policy(db, tiers, config)
 
     # -- stages ------------------------------------------------------------------------
-    def _detect(
-        self, files: Sequence[WalkedFile]
-    ) -> tuple[list[FileResult], list[ScanError], dict[str, tuple[dict[str, Any], ...]]]:
-        results: list[FileResult] = []
-        errors: list[ScanError] = []
-        raw: dict[str, tuple[dict[str, Any], ...]] = {}  # ScanCode's mappings, for references
+    def _detect(self, files: Sequence[WalkedFile]) -> _Detected:
+        """Detections for every walked file: from the cache where its content is
+        known, else from ScanCode, unless the first pass shows that no license can be
+        found in it. The index is loaded only when some file needs ScanCode."""
+        out = _Detected()
+        mode = "fast" if self.engine.fast else "full"
+        cache = self.cache
+        found: dict[int, FileDetection] = {}
+        keys: dict[int, str] = {}
+        known = [f.blob for f in files if f.blob]
+        cached = cache.get_many(known, mode) if cache and known else {}
+        to_detect: list[int] = []
         total = len(files)
-        if files and self.progress and not self.engine.loaded:
-            self.progress(0, total, "loading ScanCode's license index")
-            self.engine.index()
-        for n, item in enumerate(files, start=1):
-            if self.progress:
-                self.progress(n - 1, total, item.path)
-            try:
-                found = self.engine.detect_file(item.location)
-            except Exception as exc:
-                errors.append(ScanError(item.path, f"license detection failed: {exc!r}"))
-                results.append(FileResult(item.path, None, None))
+        for n, item in enumerate(files):
+            payload = cached.get(item.blob) if item.blob else None
+            if payload is None:
+                try:
+                    data = item.location.read_bytes()
+                except OSError as exc:
+                    out.skipped.append(SkippedFile(item.path, f"unreadable: {exc.strerror}"))
+                    continue
+                keys[n] = key = item.blob or blob_id(data)
+                if item.blob is None and cache:
+                    payload = cache.get_many([key], mode).get(key)
+            if payload is None:
+                if looks_binary(data):
+                    payload = BINARY
+                elif not could_hold_license(data, item.location.name, self.witnesses):
+                    payload = NOTHING_FOUND.to_payload()
+                else:
+                    to_detect.append(n)
+                    continue
+                if cache:
+                    cache.put(keys[n], mode, payload)
+            if payload.get("binary"):
+                out.skipped.append(SkippedFile(item.path, "binary file"))
                 continue
-            if found.timed_out:
-                errors.append(
-                    ScanError(
-                        item.path,
-                        f"license detection stopped at the per-file deadline "
-                        f"({self.engine.timeout:.0f} s); its result may be incomplete",
+            try:
+                found[n] = FileDetection.from_payload(payload)
+            except (KeyError, TypeError, ValueError):  # an entry of an unexpected shape
+                to_detect.append(n)
+            if self.progress and n % 256 == 0:
+                self.progress(n, total, item.path)
+        if to_detect:
+            if self.progress:
+                self.progress(0, len(to_detect), "loading ScanCode's license index")
+            self.engine.index()
+            locations = [str(files[n].location) for n in to_detect]
+            for done, outcome in enumerate(detect_all(self.engine, locations, self.jobs), 1):
+                n = to_detect[outcome.index]
+                item = files[n]
+                if self.progress:
+                    self.progress(done, len(to_detect), item.path)
+                if outcome.detection is None:
+                    out.errors.append(ScanError(item.path, outcome.error or "detection failed"))
+                    found[n] = FileDetection(None, None, (), 0, "failed")
+                    continue
+                detection = outcome.detection
+                if detection.timed_out:
+                    out.errors.append(
+                        ScanError(
+                            item.path,
+                            f"license detection stopped at the per-file deadline "
+                            f"({self.engine.timeout:g} s); its result may be incomplete",
+                        )
                     )
-                )
-            results.append(
+                elif cache:
+                    cache.put(keys[n], mode, detection.to_payload())
+                found[n] = detection
+        if cache:
+            cache.flush()
+        out.detected = len(to_detect)
+        for n, item in enumerate(files):
+            if n not in found:
+                continue
+            detection = found[n]
+            out.results.append(
                 FileResult(
                     path=item.path,
-                    license=found.license,
-                    license_spdx=found.license_spdx,
-                    detections=found.detections,
-                    clues=found.clues,
-                    engine=found.engine,
+                    license=detection.license,
+                    license_spdx=detection.license_spdx,
+                    detections=detection.detections,
+                    clues=detection.clues,
+                    engine=detection.engine,
                 )
             )
-            if found.raw_detections:
-                raw[item.path] = found.raw_detections
+            if detection.raw_detections:
+                out.raw[item.path] = detection.raw_detections
+                out.content[item.path] = item.blob or keys[n]
+            if detection.references:
+                out.referencing.append(item.path)
         if self.progress:
             self.progress(total, total, "")
-        return results, errors, raw
+        return out
+
+    def _follow_references(self, detected: _Detected, root_name: str) -> dict[str, Updated]:
+        """ScanCode's reference step, remembered in the cache: its outcome depends only
+        on the files with detections (their paths and contents), and computing it
+        needs ScanCode's index, which a rescan of unchanged files should not load."""
+        if not detected.referencing:
+            return {}
+        cache = self.cache
+        key = ""
+        if cache and cache.enabled:
+            digest = hashlib.sha256()
+            for part in (scancode_version(), self.db.version, root_name, self.engine.fast):
+                digest.update(f"{part}\0".encode())
+            for path in sorted(detected.raw):
+                digest.update(f"{path}\0{detected.content.get(path)}\0".encode())
+            key = digest.hexdigest()
+            remembered = cache.get_value(REFERENCES_NAMESPACE, key)
+            if isinstance(remembered, dict):
+                try:
+                    return {path: _updated(value) for path, value in remembered.items()}
+                except (KeyError, TypeError, ValueError):
+                    pass  # an entry of another shape: compute it again
+        followed = follow_references(detected.raw, root_name, detected.referencing)
+        if cache and key:
+            cache.put_value(
+                REFERENCES_NAMESPACE,
+                key,
+                {
+                    path: {
+                        "license": u.license,
+                        "license_spdx": u.license_spdx,
+                        "detections": [detection_payload(d) for d in u.detections],
+                    }
+                    for path, u in followed.items()
+                },
+            )
+        return followed
 
     def _artifacts(self, root: Path, errors: list[ScanError]) -> list[Artifact]:
         specs = sorted(self.config.artifacts, key=lambda a: (a.path != ".", a.path))
@@ -185,14 +308,21 @@ class Scanner:
     # -- the whole scan ----------------------------------------------------------------
     def scan(self, root: Path) -> ScanResult:
         root = root.resolve()
-        walked = walk(root, max_size=self.config.max_file_size, exclude=self.config.exclude)
+        walked = walk(
+            root,
+            max_size=self.config.max_file_size,
+            exclude=self.config.exclude,
+            sniff_binary=False,
+        )
         errors: list[ScanError] = []
         artifacts = self._artifacts(root, errors)
-        results, detect_errors, raw = self._detect(walked.files)
-        errors.extend(detect_errors)
+        detected = self._detect(walked.files)
+        results = detected.results
+        errors.extend(detected.errors)
+        skipped = sorted([*walked.skipped, *detected.skipped], key=lambda s: s.path)
         # -- follow "see LICENSE"-style references as `scancode --license` does ----------
         try:
-            followed = follow_references(raw, root.name)
+            followed = self._follow_references(detected, root.name)
         except Exception as exc:
             followed = {}
             errors.append(ScanError(".", f"following license references failed: {exc!r}"))
@@ -237,18 +367,30 @@ class Scanner:
             "license_db": self.db.version,
             "detection": "fast" if self.engine.fast else "full",
         }
+        engine_info["files_detected"] = str(detected.detected)
+        if self.cache is not None:
+            engine_info["cache"] = str(self.cache.path) if self.cache.enabled else "disabled"
+            errors.extend(ScanError(str(self.cache.path), w) for w in self.cache.warnings)
         if self.engine.index_load_seconds is not None:
             engine_info["index_load_seconds"] = f"{self.engine.index_load_seconds:.2f}"
         return ScanResult(
             root=str(root),
             artifacts=tuple(artifacts),
             files=tuple(classified),
-            skipped=tuple(walked.skipped),
+            skipped=tuple(skipped),
             findings=tuple(sort_findings(findings)),
             errors=tuple(errors),
             notes=tuple(notes),
             engine=engine_info,
         )
+
+
+def _updated(value: dict[str, Any]) -> Updated:
+    return Updated(
+        license=value["license"],
+        license_spdx=value["license_spdx"],
+        detections=tuple(detection_from_payload(d) for d in value["detections"]),
+    )
 
 
 def _combine(expressions: Sequence[str]) -> str | None:

@@ -18,25 +18,41 @@ def find_work_tree(path: Path) -> Path | None:
     return Path(repo.working_tree_dir).resolve()
 
 
-def listed_files(work_tree: Path, under: Path) -> list[str]:
+def listed_files(work_tree: Path, under: Path) -> list[tuple[str, str | None]]:
     """Tracked files plus untracked files that are not ignored, below ``under``.
 
-    Paths are POSIX, relative to ``under``. Tracked files deleted from the work
-    tree are left out (there is nothing to read).
+    Each path (POSIX, relative to ``under``) comes with the blob id that git's index
+    holds for it when the file is tracked and unmodified in the work tree (git decides
+    that from its own stat cache, so nothing is read or hashed here), else None.
+    Tracked files deleted from the work tree are left out (there is nothing to read).
     """
     repo = git.Repo(work_tree)
     rel = under.resolve().relative_to(work_tree)
     spec = "." if str(rel) == "." else rel.as_posix()
-    out: str = repo.git.ls_files(
-        "-z", "--cached", "--others", "--exclude-standard", "--full-name", "--", spec
-    )
-    deleted = set(repo.git.ls_files("-z", "--deleted", "--full-name", "--", spec).split("\0"))
-    seen: dict[str, None] = {}
+    args = ("-z", "--full-name", "--", spec)
+    staged: str = repo.git.ls_files("--stage", *args)
+    others: str = repo.git.ls_files("--others", "--exclude-standard", *args)
+    deleted = set(repo.git.ls_files("--deleted", *args).split("\0"))
+    modified = set(repo.git.ls_files("--modified", *args).split("\0"))
+    blobs: dict[str, str | None] = {}
+    for entry in staged.split("\0"):
+        if not entry:
+            continue
+        info, _, name = entry.partition("\t")
+        mode, blob, stage = info.split(" ")
+        if name in deleted:
+            continue
+        usable = stage == "0" and mode != "160000" and name not in modified
+        if name in blobs:  # an unmerged path: one entry per stage
+            blobs[name] = None
+        else:
+            blobs[name] = blob if usable else None
+    for name in others.split("\0"):
+        if name:
+            blobs.setdefault(name, None)
     prefix = "" if spec == "." else spec + "/"
-    for name in out.split("\0"):
-        if not name or name in deleted:
-            continue
-        if prefix and not name.startswith(prefix):
-            continue
-        seen.setdefault(name[len(prefix) :], None)
-    return list(seen)
+    return [
+        (name[len(prefix) :], blob)
+        for name, blob in blobs.items()
+        if not prefix or name.startswith(prefix)
+    ]

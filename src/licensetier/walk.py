@@ -48,6 +48,7 @@ class WalkedFile:
     path: str  # POSIX, relative to the root
     location: Path  # absolute path to read
     size: int
+    blob: str | None = None  # git's blob id, when git vouches for the content
 
 
 @dataclass
@@ -74,29 +75,36 @@ def is_excluded(path: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _candidates(root: Path) -> tuple[list[str], bool]:
+def _candidates(root: Path) -> tuple[dict[str, str | None], bool]:
     work_tree = vcs.find_work_tree(root)
     if work_tree is not None:
-        return vcs.listed_files(work_tree, root), True
-    names: list[str] = []
+        return dict(vcs.listed_files(work_tree, root)), True
+    names: dict[str, str | None] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_IGNORED_DIRS)
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         for d in list(dirnames):
             if os.path.islink(os.path.join(dirpath, d)):
                 # os.walk does not descend into it; report it like a file link.
-                names.append(d if rel_dir == "." else f"{rel_dir}/{d}")
+                names[d if rel_dir == "." else f"{rel_dir}/{d}"] = None
         for f in sorted(filenames):
-            names.append(f if rel_dir == "." else f"{rel_dir}/{f}")
+            names[f if rel_dir == "." else f"{rel_dir}/{f}"] = None
     return names, False
+
+
+def looks_binary(head: bytes) -> bool:
+    """True for content with a NUL byte in its first :data:`BINARY_SNIFF_BYTES`."""
+    return b"\0" in head[:BINARY_SNIFF_BYTES]
 
 
 def _looks_binary(location: Path) -> bool:
     with location.open("rb") as fh:
-        return b"\0" in fh.read(BINARY_SNIFF_BYTES)
+        return looks_binary(fh.read(BINARY_SNIFF_BYTES))
 
 
-def _classify(root: Path, rel: str, max_size: int) -> WalkedFile | SkippedFile:
+def _classify(
+    root: Path, rel: str, max_size: int, sniff_binary: bool, blob: str | None
+) -> WalkedFile | SkippedFile:
     location = root / rel
     try:
         st = location.lstat()
@@ -116,15 +124,24 @@ def _classify(root: Path, rel: str, max_size: int) -> WalkedFile | SkippedFile:
         return SkippedFile(rel, "not a regular file")
     if st.st_size > max_size:
         return SkippedFile(rel, f"larger than the size cap ({st.st_size} > {max_size} bytes)")
-    try:
-        if _looks_binary(location):
-            return SkippedFile(rel, "binary file")
-    except OSError as exc:
-        return SkippedFile(rel, f"unreadable: {exc.strerror or exc}")
-    return WalkedFile(rel, location, st.st_size)
+    if sniff_binary:
+        try:
+            if _looks_binary(location):
+                return SkippedFile(rel, "binary file")
+        except OSError as exc:
+            return SkippedFile(rel, f"unreadable: {exc.strerror or exc}")
+    return WalkedFile(rel, location, st.st_size, blob)
 
 
-def walk(root: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE, exclude: Iterable[str] = ()) -> Walk:
+def walk(
+    root: Path,
+    *,
+    max_size: int = DEFAULT_MAX_FILE_SIZE,
+    exclude: Iterable[str] = (),
+    sniff_binary: bool = True,
+) -> Walk:
+    """List the files to scan. With ``sniff_binary=False`` no file is opened (the
+    caller tells binaries apart itself, from content it reads anyway)."""
     root = root.resolve()
     names, in_git = _candidates(root)
     patterns = tuple(exclude)
@@ -134,7 +151,7 @@ def walk(root: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE, exclude: Iterable
         if patterns and is_excluded(rel, patterns):
             skipped.append(SkippedFile(rel, "excluded by configuration"))
             continue
-        item = _classify(root, rel, max_size)
+        item = _classify(root, rel, max_size, sniff_binary, names[rel])
         if isinstance(item, WalkedFile):
             files.append(item)
         else:

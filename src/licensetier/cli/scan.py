@@ -10,9 +10,11 @@ from pathlib import Path
 
 import click
 
+from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
 from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors
 from licensetier.config import load_config, parse_size, with_root_overrides
-from licensetier.detect.engine import Engine
+from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
+from licensetier.detect.pool import available_cores
 from licensetier.license_db import LicenseDB
 from licensetier.models import ScanResult, Severity, Tier
 from licensetier.reporters import REPORTER_BY_NAME, render
@@ -93,6 +95,27 @@ def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progre
     "only where the exact pass leaves evidence of license text).",
 )
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes for license detection (default: the cores available).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Per-file deadline of license detection.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Where the detection cache lives (default: ${CACHE_ENV}, else the user's cache "
+    "directory).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the detection cache.")
+@click.option(
     "--verbose", "-v", is_flag=True, help="List every file with a license and every skipped file."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only errors, warnings and the summary line.")
@@ -108,6 +131,10 @@ def scan(
     fail_on: str,
     max_file_size: str | None,
     full_detection: bool,
+    jobs: int | None,
+    timeout: float,
+    cache_dir: Path | None,
+    no_cache: bool,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -129,10 +156,29 @@ def scan(
         config = replace(config, max_file_size=size)
     show_progress = not quiet and sys.stderr.isatty()
     bar, progress = _progress_bar(show_progress)
-    with bar:
-        result = Scanner(
-            config, db, tiers, engine=Engine(fast=not full_detection), progress=progress
-        ).scan(root)
+    cache = None
+    if not no_cache:
+        cache = DetectionCache.open(
+            cache_dir or default_cache_dir(),
+            engine_version=scancode_version(),
+            db_version=db.version,
+        )
+    engine = Engine(fast=not full_detection, timeout=timeout)
+    try:
+        with bar:
+            scanner = Scanner(
+                config,
+                db,
+                tiers,
+                engine=engine,
+                progress=progress,
+                cache=cache,
+                jobs=jobs or available_cores(),
+            )
+            result = scanner.scan(root)
+    finally:
+        if cache is not None:
+            cache.close()
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,47 @@ class FileDetection:
     # ScanCode's own detection mappings, kept for the codebase-level step that follows
     # "see LICENSE"-style references to other files (detect/references.py).
     raw_detections: tuple[dict[str, Any], ...] = ()
+    # Some match is to a rule that points to another file ("see LICENSE").
+    references: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        """A JSON-ready mapping, for the cache and for worker processes."""
+        return {
+            "license": self.license,
+            "license_spdx": self.license_spdx,
+            "detections": [detection_payload(d) for d in self.detections],
+            "clues": self.clues,
+            "engine": self.engine,
+            "timed_out": self.timed_out,
+            "raw_detections": list(self.raw_detections),
+            "references": self.references,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> FileDetection:
+        return cls(
+            license=payload["license"],
+            license_spdx=payload["license_spdx"],
+            detections=tuple(detection_from_payload(d) for d in payload["detections"]),
+            clues=int(payload["clues"]),
+            engine=str(payload["engine"]),
+            timed_out=bool(payload.get("timed_out", False)),
+            raw_detections=tuple(payload.get("raw_detections") or ()),
+            references=bool(payload.get("references", False)),
+        )
+
+
+NOTHING_FOUND = FileDetection(None, None, (), 0, "prefilter")
+
+
+def detection_payload(detection: Detection) -> dict[str, Any]:
+    mapping = asdict(detection)
+    mapping["matches"] = [asdict(m) for m in detection.matches]
+    return mapping
+
+
+def detection_from_payload(mapping: dict[str, Any]) -> Detection:
+    return Detection(**{**mapping, "matches": tuple(Match(**m) for m in mapping["matches"])})
 
 
 class _Precomputed:
@@ -96,9 +137,6 @@ class Engine:
         idx = self.index()
         deadline = time.time() + self.timeout  # ScanCode wants an absolute time
         location = str(location)
-        if not self.fast:
-            return self._full(location, deadline)
-
         from licensedcode import query as sc_query
 
         from licensetier.detect.fastpath import needs_approximate
@@ -106,17 +144,36 @@ class Engine:
         qry = sc_query.build_query(
             location=location, idx=idx, text_line_threshold=15, bin_line_threshold=50
         )
+        if not self.fast:
+            return self._full(location, deadline, qry.tokens if qry is not None else None)
         if qry is None:
             return self._report(location, [], "exact", deadline)
         matches = idx.match_query(qry, approximate=False, deadline=deadline)
         if needs_approximate(idx, qry, matches, Path(location).name):
-            return self._full(location, deadline)
+            return self._full(location, deadline, qry.tokens)
         return self._report(location, list(matches), "exact", deadline)
 
-    def _full(self, location: str, deadline: float) -> FileDetection:
+    def _full(
+        self, location: str, deadline: float, token_ids: list[int] | None = None
+    ) -> FileDetection:
+        """ScanCode's whole pipeline. With the query's token ids, its approximate
+        matcher is handed only the rules that can be its candidates
+        (:func:`licensetier.detect.fastpath.set_stage_superset`): the same result,
+        without testing every rule on every query run."""
         from scancode.api import get_licenses
 
-        return self._convert(get_licenses(location, deadline=deadline), "full", deadline)
+        idx = self.index()
+        if token_ids is None:
+            return self._convert(get_licenses(location, deadline=deadline), "full", deadline)
+        from licensetier.detect.fastpath import set_stage_superset
+
+        every_rule = idx.approx_matchable_rids
+        idx.approx_matchable_rids = set_stage_superset(idx, token_ids)
+        try:
+            result = get_licenses(location, deadline=deadline)
+        finally:
+            idx.approx_matchable_rids = every_rule
+        return self._convert(result, "full", deadline)
 
     def _report(
         self, location: str, matches: list[Any], engine: str, deadline: float
@@ -127,7 +184,10 @@ class Engine:
         return self._convert(result, engine, deadline)
 
     def _convert(self, result: dict[str, Any], engine: str, deadline: float) -> FileDetection:
-        detections = tuple(_detection(d) for d in result.get("license_detections") or [])
+        from licensetier.detect.references import has_references
+
+        raw = tuple(result.get("license_detections") or [])
+        detections = tuple(_detection(d) for d in raw)
         return FileDetection(
             license=result.get("detected_license_expression"),
             license_spdx=result.get("detected_license_expression_spdx"),
@@ -135,7 +195,8 @@ class Engine:
             clues=len(result.get("license_clues") or []),
             engine=engine,
             timed_out=time.time() > deadline,
-            raw_detections=tuple(result.get("license_detections") or []),
+            raw_detections=raw,
+            references=bool(raw) and has_references(raw, self.index().rules_by_id),
         )
 
     # -- strings -------------------------------------------------------------------

@@ -72,7 +72,9 @@ def has_references(detections: Sequence[Mapping[str, Any]], rules_by_id: Mapping
 
 
 def follow_references(
-    raw: Mapping[str, Sequence[dict[str, Any]]], root_name: str
+    raw: Mapping[str, Sequence[dict[str, Any]]],
+    root_name: str,
+    referencing: Sequence[str] | None = None,
 ) -> dict[str, Updated]:
     """Follow license references between files as ``scancode --license`` does.
 
@@ -82,16 +84,21 @@ def follow_references(
     scanned directory, the first segment of the CLI's resource paths.
 
     Returns, for each file whose license changed, its new expression, SPDX
-    expression and detections. ``raw`` is not modified.
+    expression and detections. ``raw`` is not modified. ``referencing`` lists the
+    files known to hold a reference (:func:`has_references`, noted at detection time);
+    without it they are found with the index.
     """
     if not any(raw.values()):
         return {}
-    from licensedcode.cache import get_index
+    if referencing is not None:
+        candidates = [path for path in referencing if raw.get(path)]
+    else:
+        from licensedcode.cache import get_index
 
-    rules_by_id = get_index().rules_by_id
-    candidates = [
-        path for path, found in raw.items() if found and has_references(found, rules_by_id)
-    ]
+        rules_by_id = get_index().rules_by_id
+        candidates = [
+            path for path, found in raw.items() if found and has_references(found, rules_by_id)
+        ]
     if not candidates:
         return {}
 

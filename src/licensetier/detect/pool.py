@@ -1,0 +1,201 @@
+"""Parallel detection: worker processes forked after ScanCode's index is loaded.
+
+The index (about 1.4 GB) is loaded once, in the parent; the workers are forked from
+it, so they share its pages copy-on-write instead of each loading a copy (the
+garbage collector is told to leave those objects alone, ``gc.freeze``, so that it does
+not touch and copy them). Each worker takes one file at a time over a pipe and sends
+back the detection as a plain mapping.
+
+A per-file deadline guards the scan: ScanCode is given the engine's timeout and
+stops matching by itself when it passes; a worker that still has not answered some
+seconds later (a file ScanCode's own checks do not reach) is killed, the file is
+reported with an error, and a new worker is forked in its place. No file is dropped.
+
+Where ``fork`` does not exist (Windows), detection runs in the scanning process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from licensetier.detect.engine import Engine, FileDetection
+
+# How long past the engine's own deadline a worker may go before it is killed.
+GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The detection of one file, or why there is none."""
+
+    index: int  # position in the list of files handed to detect_all
+    detection: FileDetection | None
+    error: str | None = None
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def detect_all(
+    engine: Engine,
+    locations: Sequence[str],
+    jobs: int,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> Iterator[Outcome]:
+    """Detect licenses in every file, with ``jobs`` worker processes; yields one
+    :class:`Outcome` per file, in the order they finish."""
+    if not locations:
+        return
+    engine.index()
+    if not can_fork():
+        for i, location in enumerate(locations):
+            yield _in_process(engine, i, location)
+        return
+    yield from _Pool(engine, min(jobs, len(locations))).run(locations)
+
+
+def _in_process(engine: Engine, i: int, location: str) -> Outcome:
+    try:
+        return Outcome(i, engine.detect_file(location))
+    except Exception as exc:  # one bad file must not end the scan
+        return Outcome(i, None, f"license detection failed: {exc!r}")
+
+
+def _worker(engine: Engine, conn: Connection) -> None:
+    """A worker's loop: read (index, location), answer (index, payload, error)."""
+    try:
+        while True:
+            task = conn.recv()
+            if task is None:
+                break
+            i, location = task
+            try:
+                payload = engine.detect_file(location).to_payload()
+                conn.send((i, payload, None))
+            except Exception as exc:
+                last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                conn.send((i, None, f"license detection failed: {last}"))
+    except (EOFError, KeyboardInterrupt, BrokenPipeError):
+        pass
+    finally:
+        conn.close()
+
+
+@dataclass
+class _Slot:
+    process: Any  # multiprocessing.Process
+    conn: Connection
+    task: tuple[int, str] | None = None
+    started: float = 0.0
+
+
+class _Pool:
+    def __init__(self, engine: Engine, jobs: int) -> None:
+        self.engine = engine
+        self.jobs = jobs
+        self.context = multiprocessing.get_context("fork")
+        self.hard_deadline = engine.timeout + GRACE_SECONDS
+
+    def _spawn(self) -> _Slot:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_worker, args=(self.engine, child), daemon=True)
+        process.start()
+        child.close()
+        return _Slot(process, parent)
+
+    def run(self, locations: Sequence[str]) -> Iterator[Outcome]:
+        gc.collect()
+        gc.freeze()  # keep the index's pages shared with the workers
+        pending = deque(enumerate(locations))
+        slots = [self._spawn() for _ in range(self.jobs)]
+        remaining = len(locations)
+        try:
+            for slot in slots:
+                self._give(slot, pending)
+            while remaining:
+                busy = [s for s in slots if s.task is not None]
+                if not busy:  # every worker died without a task: should not happen
+                    raise RuntimeError("no detection worker is running")
+                now = time.monotonic()
+                wait_for = min(s.started + self.hard_deadline for s in busy) - now
+                ready = wait([s.conn for s in busy], timeout=max(0.0, wait_for))
+                for slot in busy:
+                    if slot.conn in ready:
+                        outcome = self._receive(slot)
+                    elif time.monotonic() - slot.started > self.hard_deadline:
+                        outcome = self._kill(slot)
+                    else:
+                        continue
+                    if slot.conn.closed:
+                        slots[slots.index(slot)] = slot = self._spawn()
+                    remaining -= 1
+                    yield outcome
+                    self._give(slot, pending)
+        finally:
+            for slot in slots:
+                self._stop(slot)
+            gc.unfreeze()
+
+    def _give(self, slot: _Slot, pending: deque[tuple[int, str]]) -> None:
+        if not pending:
+            slot.task = None
+            return
+        slot.task = pending.popleft()
+        slot.started = time.monotonic()
+        slot.conn.send(slot.task)
+
+    def _receive(self, slot: _Slot) -> Outcome:
+        assert slot.task is not None
+        i, _location = slot.task
+        try:
+            got_i, payload, error = slot.conn.recv()
+        except (EOFError, OSError):
+            # the worker died on this file (killed by the system, a crash in C code)
+            slot.conn.close()
+            slot.process.join(timeout=1)
+            code = slot.process.exitcode
+            return Outcome(i, None, f"license detection failed: the worker exited ({code})")
+        if payload is None:
+            return Outcome(got_i, None, error)
+        return Outcome(got_i, FileDetection.from_payload(payload))
+
+    def _kill(self, slot: _Slot) -> Outcome:
+        assert slot.task is not None
+        i, _ = slot.task
+        slot.process.kill()
+        slot.process.join(timeout=5)
+        slot.conn.close()
+        return Outcome(
+            i,
+            None,
+            f"license detection did not finish within the per-file deadline "
+            f"({self.engine.timeout:g} s, then {GRACE_SECONDS:g} s of grace) and was stopped",
+        )
+
+    def _stop(self, slot: _Slot) -> None:
+        if not slot.conn.closed:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                slot.conn.send(None)
+            slot.conn.close()
+        slot.process.join(timeout=2)
+        if slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join(timeout=2)
