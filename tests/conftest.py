@@ -46,6 +46,16 @@ def make_git_repo(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own detection cache: none reads or fills the user's."""
+    directory = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("LICENSETIER_CACHE_DIR", str(directory))
+    return directory
+
+
 @pytest.fixture
 def fixture_repo(tmp_path: Path) -> Callable[..., Path]:
     """Copy a scenario from fixtures/ into tmp_path; a real git repository by default."""

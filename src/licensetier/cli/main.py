@@ -25,3 +25,7 @@ cli.add_command(explain)
 
 def main() -> None:
     cli(prog_name="licensetier")
+
+
+if __name__ == "__main__":  # python -m licensetier.cli.main
+    main()

@@ -1,0 +1,5 @@
+"""python -m licensetier"""
+
+from licensetier.cli.main import main
+
+main()
