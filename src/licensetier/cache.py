@@ -534,7 +534,8 @@ class DetectionCache:
     def get_many(self, keys: Iterable[str], mode: str) -> dict[str, dict[str, Any]]:
         """Cached payloads for those of ``keys`` that have one under the current versions
         and ``mode``.  Absent, undecodable and (when the cache is disabled) all keys are
-        simply missing from the result."""
+        simply missing from the result. Equal payloads are one shared object: do not
+        modify them."""
         with self._lock:
             found: dict[str, dict[str, Any]] = {}
             if self._conn is None:
@@ -547,9 +548,15 @@ class DetectionCache:
                 else:
                     found[key] = json.loads(text)
 
+            # Most files share a handful of payloads ("nothing found"): decode each
+            # distinct text once; the payloads returned are shared, read-only.
+            decoded: dict[object, Any] = {}
+
             def select(conn: sqlite3.Connection) -> None:
                 for key, text in self._select_detections(conn, wanted, mode):
-                    payload = _decode(text)
+                    payload = decoded.get(text, _UNDECODABLE)
+                    if payload is _UNDECODABLE:
+                        payload = decoded[text] = _decode(text)
                     if isinstance(payload, dict):
                         found[key] = payload
                     else:

@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from licensetier.errors import LicenseDBError, LicensetierError, ManifestError, UnknownLicenseError
 from licensetier.models import DeclaredLicense, ScanError
 from licensetier.paths import data_directory
@@ -275,6 +273,8 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
             "YAML front matter opened with '---' on line 1 is never closed", path=source, line=1
         )
     try:
+        import yaml
+
         data = yaml.safe_load(body)
     except yaml.YAMLError as exc:
         line = None

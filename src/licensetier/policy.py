@@ -9,6 +9,7 @@ expire.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -33,6 +34,7 @@ CELL_RANK = {"ok": 0, "info": 1, "warning": 2, "error": 3}
 _LICENSING = Licensing()
 
 
+@functools.lru_cache(maxsize=4096)
 def keys_of(expression: str | None) -> frozenset[str]:
     """The license keys (and exception keys) in a ScanCode expression."""
     if not expression:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,14 @@ from licensetier.detect.engine import (
     scancode_version,
 )
 from licensetier.detect.pool import detect_all
-from licensetier.detect.prefilter import could_hold_license, load_witnesses
+from licensetier.detect.prefilter import (
+    RuleSieve,
+    extracted_by_special_reader,
+    load_sieve,
+    load_witnesses,
+    save_sieve,
+    token_streams,
+)
 from licensetier.detect.references import Updated, follow_references
 from licensetier.errors import ManifestError
 from licensetier.license_db import LicenseDB
@@ -93,6 +101,7 @@ class Scanner:
         self.cache = cache
         self.jobs = jobs
         self.witnesses = load_witnesses(data_directory(), scancode_version())
+        self._sieve: RuleSieve | None = None
         self.db = db
         self.tiers = tiers
         self.engine = engine or Engine()
@@ -113,12 +122,13 @@ class Scanner:
         known = [f.blob for f in files if f.blob]
         cached = cache.get_many(known, mode) if cache and known else {}
         to_detect: list[int] = []
+        converted: dict[int, tuple[dict[str, Any], FileDetection]] = {}
         total = len(files)
         for n, item in enumerate(files):
             payload = cached.get(item.blob) if item.blob else None
             if payload is None:
                 try:
-                    data = item.location.read_bytes()
+                    data = Path(item.filename).read_bytes()
                 except OSError as exc:
                     out.skipped.append(SkippedFile(item.path, f"unreadable: {exc.strerror}"))
                     continue
@@ -128,7 +138,7 @@ class Scanner:
             if payload is None:
                 if looks_binary(data):
                     payload = BINARY
-                elif not could_hold_license(data, item.location.name, self.witnesses):
+                elif not self._could_hold_license(data, os.path.basename(item.filename)):
                     payload = NOTHING_FOUND.to_payload()
                 else:
                     to_detect.append(n)
@@ -139,7 +149,12 @@ class Scanner:
                 out.skipped.append(SkippedFile(item.path, "binary file"))
                 continue
             try:
-                found[n] = FileDetection.from_payload(payload)
+                # equal payloads from the cache are one object: convert each once (the
+                # payload is kept with its conversion, so that its id stays its own)
+                pair = converted.get(id(payload))
+                if pair is None:
+                    pair = converted[id(payload)] = (payload, FileDetection.from_payload(payload))
+                found[n] = pair[1]
             except (KeyError, TypeError, ValueError):  # an entry of an unexpected shape
                 to_detect.append(n)
             if self.progress and n % 256 == 0:
@@ -148,7 +163,7 @@ class Scanner:
             if self.progress:
                 self.progress(0, len(to_detect), "loading ScanCode's license index")
             self.engine.index()
-            locations = [str(files[n].location) for n in to_detect]
+            locations = [files[n].filename for n in to_detect]
             for done, outcome in enumerate(detect_all(self.engine, locations, self.jobs), 1):
                 n = to_detect[outcome.index]
                 item = files[n]
@@ -195,6 +210,34 @@ class Scanner:
         if self.progress:
             self.progress(total, total, "")
         return out
+
+    def _could_hold_license(self, data: bytes, name: str) -> bool:
+        """The first pass: the witness tokens (no data to load), then the rule sieve
+        (loaded, or built from the index, on the first file that needs it)."""
+        if extracted_by_special_reader(data):
+            return True
+        streams = token_streams(data, name)
+        if self.witnesses is not None:
+            tokens: set[str] = set()
+            for stream in streams:
+                tokens.update(stream)
+            if self.witnesses.tokens.isdisjoint(tokens):
+                return False
+        return self._rule_sieve().could_match(streams)
+
+    def _rule_sieve(self) -> RuleSieve:
+        if self._sieve is None:
+            version = scancode_version()
+            directory = self.cache.path.parent if self.cache and self.cache.enabled else None
+            if directory is not None:
+                self._sieve = load_sieve(directory, version)
+            if self._sieve is None:
+                if self.progress:
+                    self.progress(0, 0, "loading ScanCode's license index")
+                self._sieve = RuleSieve.build(self.engine.index(), version)
+                if directory is not None:
+                    save_sieve(directory, self._sieve)
+        return self._sieve
 
     def _follow_references(self, detected: _Detected, root_name: str) -> dict[str, Updated]:
         """ScanCode's reference step, remembered in the cache: its outcome depends only

@@ -46,9 +46,13 @@ DEFAULT_IGNORED_DIRS = frozenset(
 @dataclass(frozen=True)
 class WalkedFile:
     path: str  # POSIX, relative to the root
-    location: Path  # absolute path to read
+    filename: str  # absolute path to read (a string: a Path per file costs a rescan)
     size: int
     blob: str | None = None  # git's blob id, when git vouches for the content
+
+    @property
+    def location(self) -> Path:
+        return Path(self.filename)
 
 
 @dataclass
@@ -104,15 +108,17 @@ def _looks_binary(location: Path) -> bool:
 
 def _classify(
     root: Path, rel: str, max_size: int, sniff_binary: bool, blob: str | None
-) -> WalkedFile | SkippedFile:
-    location = root / rel
+) -> WalkedFile | SkippedFile | None:
+    filename = os.path.join(root, rel)
     try:
-        st = location.lstat()
+        st = os.lstat(filename)
+    except FileNotFoundError:
+        return None  # listed by git, deleted from the work tree: nothing to read
     except OSError as exc:
         return SkippedFile(rel, f"unreadable: {exc.strerror or exc}")
     if stat.S_ISLNK(st.st_mode):
         try:
-            target = location.resolve(strict=True)
+            target = Path(filename).resolve(strict=True)
         except (OSError, RuntimeError):
             return SkippedFile(rel, "broken symlink")
         if not target.is_relative_to(root):
@@ -126,11 +132,11 @@ def _classify(
         return SkippedFile(rel, f"larger than the size cap ({st.st_size} > {max_size} bytes)")
     if sniff_binary:
         try:
-            if _looks_binary(location):
+            if _looks_binary(Path(filename)):
                 return SkippedFile(rel, "binary file")
         except OSError as exc:
             return SkippedFile(rel, f"unreadable: {exc.strerror or exc}")
-    return WalkedFile(rel, location, st.st_size, blob)
+    return WalkedFile(rel, filename, st.st_size, blob)
 
 
 def walk(
@@ -152,6 +158,8 @@ def walk(
             skipped.append(SkippedFile(rel, "excluded by configuration"))
             continue
         item = _classify(root, rel, max_size, sniff_binary, names[rel])
+        if item is None:
+            continue
         if isinstance(item, WalkedFile):
             files.append(item)
         else:

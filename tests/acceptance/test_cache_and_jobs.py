@@ -145,17 +145,18 @@ def test_parallel_detection_gives_the_serial_result(tmp_path: Path) -> None:
 
 
 def test_a_file_past_the_deadline_is_reported_and_the_rest_is_scanned(tmp_path: Path) -> None:
-    # a big notice-laden file takes ScanCode well over the 0.05 s deadline plus the
-    # grace; the worker is stopped and the other files still get their result
+    # a big notice-laden file takes ScanCode well over the 2 s deadline; it is stopped
+    # (by ScanCode's own deadline, or by killing the worker after the grace) and the
+    # other files still get their result
     big = tmp_path / "big.txt"
     big.write_text((GPL_NOTICE + "Copyright (c) 2001 Some One\n") * 4000, encoding="utf-8")
     small = tmp_path / "small.py"
     small.write_text("# SPDX-License-Identifier: MIT\n", encoding="utf-8")
-    engine = Engine(timeout=0.05)
+    engine = Engine(timeout=2.0)
     import licensetier.detect.pool as pool
 
     saved = pool.GRACE_SECONDS
-    pool.GRACE_SECONDS = 0.5
+    pool.GRACE_SECONDS = 1.0
     try:
         started = time.monotonic()
         outcomes = {o.index: o for o in detect_all(engine, [str(big), str(small)], jobs=2)}
@@ -275,3 +276,35 @@ def test_a_killed_scan_leaves_a_usable_cache(tmp_path: Path) -> None:
     # what the killed scan committed was used
     assert int(report["tool"]["files_detected"]) < 40
     assert len(report["files"]) == 40
+
+
+def test_a_worker_past_the_hard_deadline_is_killed_and_replaced(tmp_path: Path) -> None:
+    """ScanCode checks its deadline only while matching; building the query of a
+    20 MB file takes seconds without a check. The worker is killed once the deadline
+    and the grace have passed, the file is reported, and a new worker takes the next
+    file."""
+    huge = tmp_path / "huge.txt"
+    huge.write_text(
+        "Permission is hereby granted, free of charge, to any person obtaining a copy\n" * 270_000,
+        encoding="utf-8",
+    )
+    small = tmp_path / "small.py"
+    small.write_text("# SPDX-License-Identifier: MIT\n", encoding="utf-8")
+    import licensetier.detect.pool as pool
+
+    saved = pool.GRACE_SECONDS
+    pool.GRACE_SECONDS = 0.5
+    try:
+        started = time.monotonic()
+        outcomes = {
+            o.index: o for o in detect_all(Engine(timeout=0.5), [str(huge), str(small)], jobs=1)
+        }
+        elapsed = time.monotonic() - started
+    finally:
+        pool.GRACE_SECONDS = saved
+    assert outcomes[0].detection is None
+    assert outcomes[0].error is not None
+    assert "deadline" in outcomes[0].error
+    assert outcomes[1].detection is not None
+    assert outcomes[1].detection.license == "mit"
+    assert elapsed < 30

@@ -144,3 +144,79 @@ def test_candidate_superset_leaves_scancode_result_unchanged(index: Any, case: P
     assert ours.license == plain["detected_license_expression"]
     assert list(ours.raw_detections) == plain["license_detections"]
     assert len(index.approx_matchable_rids) > 1000  # restored after the call
+
+
+# -- the rule sieve --------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sieve(index: Any) -> prefilter.RuleSieve:
+    return prefilter.RuleSieve.build(index, scancode_version())
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_token_streams_are_scancodes_query(index: Any, case: Path) -> None:
+    """One of the first pass's readings of a file is, id for id, the token stream of
+    ScanCode's own query: the order matters to the sieve's exact test."""
+    from licensedcode import query as sc_query
+
+    qry = sc_query.build_query(
+        location=str(case), idx=index, text_line_threshold=15, bin_line_threshold=50
+    )
+    theirs = list(qry.tokens) if qry is not None else []
+    ours = [
+        [index.dictionary[t] for t in stream if t in index.dictionary]
+        for stream in prefilter.token_streams(case.read_bytes(), case.name)
+    ]
+    assert theirs in ours
+
+
+def test_stopwords_are_not_in_the_dictionary(index: Any) -> None:
+    # the sieve drops unknown words from its streams as ScanCode does; a stop word in
+    # the dictionary would stay in ours and break a sequence that is whole in ScanCode's
+    from licensedcode.stopwords import STOPWORDS
+
+    assert not set(STOPWORDS) & set(index.dictionary)
+
+
+def test_every_rule_text_passes_the_sieve(index: Any, sieve: prefilter.RuleSieve) -> None:
+    """A file holding exactly a rule's text must get through (every 10th rule: the
+    whole set takes a minute)."""
+    checked = 0
+    for rid in range(0, len(index.rules_by_rid), 10):
+        if rid in index.false_positive_rids:
+            continue
+        rule = index.rules_by_rid[rid]
+        data = rule.text.encode("utf-8")
+        streams = prefilter.token_streams(data, "rule.txt")
+        assert sieve.could_match(streams), rule.identifier
+        checked += 1
+    assert checked > 3000
+
+
+def test_sieve_rules_out_code_that_merely_names_licenses(
+    sieve: prefilter.RuleSieve,
+) -> None:
+    def passes(text: str) -> bool:
+        return sieve.could_match(prefilter.token_streams(text.encode(), "x.js"))
+
+    assert not passes("function add(a, b) { return a + b; }\nmodule.exports = add;\n")
+    assert passes("// License: MIT\nfunction add(a, b) { return a + b; }\n")
+    assert passes("/* SPDX-License-Identifier: Apache-2.0 */\n")
+    # words of licenses in code, but no rule's words in a rule's order
+    assert not passes("function getLicense(pkg) { return pkg.license; }\n")
+    assert not passes("var mitigation = 1; // license checks\n")
+
+
+def test_sieve_round_trip_and_damage(tmp_path: Path, sieve: prefilter.RuleSieve) -> None:
+    version = scancode_version()
+    assert prefilter.load_sieve(tmp_path, version) is None
+    prefilter.save_sieve(tmp_path, sieve)
+    loaded = prefilter.load_sieve(tmp_path, version)
+    assert loaded is not None
+    assert loaded.exact_by_tid == sieve.exact_by_tid
+    assert loaded.approx == sieve.approx
+    assert prefilter.load_sieve(tmp_path, "0.0.0") is None
+    path = prefilter.sieve_file(tmp_path, version)
+    path.write_bytes(path.read_bytes()[:1000])  # truncated
+    assert prefilter.load_sieve(tmp_path, version) is None
+    path.write_bytes(b"garbage")
+    assert prefilter.load_sieve(tmp_path, version) is None

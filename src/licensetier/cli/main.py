@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
-from licensetier import __version__
 from licensetier.cli.explain import explain
 from licensetier.cli.scan import scan
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="licensetier")
+@click.version_option(None, "--version", package_name="licensetier", prog_name="licensetier")
 def cli() -> None:
     """License compliance against the tier each artifact is meant to have.
 

@@ -16,6 +16,7 @@ detection, and never by importing this module.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import time
@@ -36,6 +37,7 @@ def _prepare_scancode_environment() -> None:
         os.environ["SCANCODE_TEMP"] = str(base)
 
 
+@functools.cache
 def scancode_version() -> str:
     from importlib.metadata import version
 

@@ -64,7 +64,11 @@ def detect_all(
     :class:`Outcome` per file, in the order they finish."""
     if not locations:
         return
-    engine.index()
+    idx = engine.index()
+    if engine.fast:
+        from licensetier.detect.fastpath import prepare
+
+        prepare(idx)  # the gate's tables, built once and shared with the workers
     if not can_fork():
         for i, location in enumerate(locations):
             yield _in_process(engine, i, location)

@@ -60,27 +60,35 @@ class Witnesses:
     tokens: frozenset[str]
 
 
-def file_tokens(data: bytes, name: str) -> set[str]:
-    """Every token ScanCode could see in a file with these bytes and this name
-    (a superset: where ScanCode has two ways to read a file, both are taken)."""
+def token_streams(data: bytes, name: str) -> list[list[str]]:
+    """The token sequences ScanCode could read in a file with these bytes and this
+    name: one per way it may read the file (where it has two, both are taken)."""
     if data.isascii():
         text = data.decode("ascii")
-        found = set(_tokens(text.lower()))
+        streams = [_tokens(text.lower())]
     else:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             # ScanCode decodes line by line: UTF-8, else Latin-1.
             text = "".join(_decode_line(line) for line in data.splitlines(keepends=True))
-        found = set(_tokens(text.lower()))
+        streams = [_tokens(text.lower())]
         # what ScanCode's strings extraction sees when it takes the file for a binary
-        found.update(t.decode("ascii").lower() for t in _ascii_tokens(data))
+        streams.append([t.decode("ascii").lower() for t in _ascii_tokens(data)])
     if "\\" in text:
         # remove_verbatim_cr_lf_tab_chars / replace_verbatim_cr_lf_chars
         unescaped = text.replace("\\r", " ").replace("\\n", " ").replace("\\t", " ")
-        found.update(_tokens(unescaped.lower()))
+        streams.append(_tokens(unescaped.lower()))
     if name.endswith(".map"):
-        found.update(_map_source_tokens(text))
+        streams.append(_map_source_tokens(text))
+    return streams
+
+
+def file_tokens(data: bytes, name: str) -> set[str]:
+    """Every token ScanCode could see in a file with these bytes and this name."""
+    found: set[str] = set()
+    for stream in token_streams(data, name):
+        found.update(stream)
     return found
 
 
@@ -91,18 +99,18 @@ def _decode_line(line: bytes) -> str:
         return line.decode("latin-1")
 
 
-def _map_source_tokens(text: str) -> set[str]:
-    """Tokens of the sources embedded in a JavaScript or CSS source map."""
+def _map_source_tokens(text: str) -> list[str]:
+    """Tokens of the sources embedded in a JavaScript or CSS source map, in order."""
     try:
         content = json.loads(text)
     except ValueError:
-        return set()
+        return []
     sources = content.get("sourcesContent") if isinstance(content, dict) else None
-    found: set[str] = set()
+    found: list[str] = []
     for entry in sources if isinstance(sources, list) else []:
         if isinstance(entry, str):
             unescaped = entry.replace("\\r", "\n").replace("\\n", "\n").replace("\\t", " ")
-            found.update(_tokens(unescaped.lower()))
+            found.extend(_tokens(unescaped.lower()))
     return found
 
 
@@ -113,7 +121,8 @@ def extracted_by_special_reader(data: bytes) -> bool:
 
 
 def could_hold_license(data: bytes, name: str, witnesses: Witnesses | None) -> bool:
-    """False only when ScanCode cannot find any license in this file."""
+    """The witness test alone: False only when ScanCode cannot find any license in
+    this file. (The scanner follows it with the rule sieve, :class:`RuleSieve`.)"""
     if witnesses is None or extracted_by_special_reader(data):
         return True
     return not witnesses.tokens.isdisjoint(file_tokens(data, name))
@@ -189,3 +198,201 @@ def token_rarity(files: Iterable[Path]) -> dict[str, int]:
         for token in file_tokens(data, path.name):
             counts[token] = counts.get(token, 0) + 1
     return counts
+
+
+# -- the second stage: ScanCode's own tests, rule by rule, on a small table ---------------
+SIEVE_FORMAT = 2
+
+
+@dataclass
+class RuleSieve:
+    """The part of ScanCode's index that says which rules a file could match.
+
+    A rule can match exactly only if the file holds every one of its token ids, and
+    approximately only if it passes the set stage of ScanCode's candidate selection
+    (enough shared legalese ids, enough shared ids, enough of the rule contained).
+    Both are tested here, for every rule, on the file's token ids: the same tests
+    as ScanCode's, on the whole file, which holds every query run ScanCode would
+    test. A file no rule passes, and without an SPDX-License-Identifier line, cannot
+    get a license; the others go to the index. The table is about 25 MB of plain
+    integers where the index is 1.4 GB; it is built from the index once per ScanCode
+    version and kept beside the cache.
+    """
+
+    scancode_version: str
+    dictionary: dict[str, int]
+    len_legalese: int
+    # exact: each rule's token-id sequence (3 bytes per id), listed under its least
+    # frequent id
+    exact_by_tid: dict[int, list[bytes]]
+    # approximate: legalese id -> ids of the rules holding it
+    rules_by_high_tid: dict[int, tuple[int, ...]]
+    # approximate, per rule: (other ids, distinct legalese ids needed, unique length,
+    # min high matched, min matched, minimum containment)
+    approx: dict[int, tuple[tuple[int, ...], int, int, int, int, float]]
+    spdx_prefixes: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def build(cls, idx: Any, scancode_version: str) -> RuleSieve:
+        from licensetier.detect.fastpath import high_need
+
+        rules = idx.rules_by_rid
+        frequency: dict[int, int] = {}
+        sets: dict[int, tuple[int, ...]] = {}
+        for rid in range(len(rules)):
+            if rid in idx.false_positive_rids:
+                continue
+            tids = tuple(sorted(set(idx.tids_by_rid[rid])))
+            if tids:
+                sets[rid] = tids
+                for tid in tids:
+                    frequency[tid] = frequency.get(tid, 0) + 1
+        exact_by_tid: dict[int, list[bytes]] = {}
+        for rid, tids in sets.items():
+            rarest = min(tids, key=lambda t: (frequency[t], t))
+            exact_by_tid.setdefault(rarest, []).append(_encode(idx.tids_by_rid[rid]))
+        postings: dict[int, list[int]] = {}
+        approx: dict[int, tuple[tuple[int, ...], int, int, int, int, float]] = {}
+        len_legalese = int(idx.len_legalese)
+        for rid in sorted(idx.approx_matchable_rids):
+            if rid not in sets:
+                continue
+            rule = rules[rid]
+            full = sorted(idx.sets_by_rid[rid])
+            high = [t for t in full if t < len_legalese]
+            if not high:
+                continue
+            need = high_need(rule, len(high))
+            if need > len(high):
+                continue
+            for tid in high:
+                postings.setdefault(tid, []).append(rid)
+            approx[rid] = (
+                tuple(t for t in full if t >= len_legalese),
+                max(need, 1),
+                int(rule.get_length(unique=True)),
+                int(rule.get_min_high_matched_length(unique=True)),
+                int(rule.get_min_matched_length(unique=True)),
+                float(rule._minimum_containment or 0.0),
+            )
+        dictionary = {str(w): int(t) for w, t in idx.dictionary.items()}
+        prefixes = tuple(
+            tuple(dictionary[w] for w in prefix)
+            for prefix in SPDX_LINE_PREFIXES
+            if all(w in dictionary for w in prefix)
+        )
+        return cls(
+            scancode_version=scancode_version,
+            dictionary=dictionary,
+            len_legalese=len_legalese,
+            exact_by_tid=exact_by_tid,
+            rules_by_high_tid={t: tuple(r) for t, r in postings.items()},
+            approx=approx,
+            spdx_prefixes=prefixes,
+        )
+
+    def could_match(self, streams: Iterable[list[str]]) -> bool:
+        """False only when no rule of ScanCode's can match a file with these token
+        streams (:func:`token_streams`)."""
+        dictionary = self.dictionary
+        # ScanCode matches on the ids of known tokens: unknown words drop out
+        known = [[dictionary[t] for t in stream if t in dictionary] for stream in streams]
+        qset = {tid for stream in known for tid in stream}
+        if not qset:
+            return False
+        for prefix in self.spdx_prefixes:
+            if qset.issuperset(prefix):
+                return True
+        exact_by_tid = self.exact_by_tid
+        encoded = [_encode(stream) for stream in known]
+        for tid in qset:
+            for sequence in exact_by_tid.get(tid, ()):
+                # a byte search can also hit across id boundaries: that only lets a
+                # file through, it never rules one out
+                if any(sequence in stream for stream in encoded):
+                    return True
+        reached: dict[int, int] = {}
+        postings = self.rules_by_high_tid
+        for tid in qset:
+            if tid < self.len_legalese:
+                for rid in postings.get(tid, ()):
+                    reached[rid] = reached.get(rid, 0) + 1
+        approx = self.approx
+        for rid, shared_high in reached.items():
+            low, need, length, min_high, min_matched, containment = approx[rid]
+            if shared_high < need or shared_high < min_high:
+                continue
+            shared = shared_high + len(qset.intersection(low))
+            if shared < min_matched:
+                continue
+            if containment and shared / length < containment:
+                continue
+            return True
+        return False
+
+    # -- persistence: marshal, plain integers only ---------------------------------
+    def dumps(self) -> bytes:
+        import marshal
+
+        return marshal.dumps(
+            (
+                SIEVE_FORMAT,
+                self.scancode_version,
+                self.dictionary,
+                self.len_legalese,
+                self.exact_by_tid,
+                self.rules_by_high_tid,
+                self.approx,
+                self.spdx_prefixes,
+            )
+        )
+
+    @classmethod
+    def loads(cls, data: bytes) -> RuleSieve | None:
+        import marshal
+
+        try:
+            content = marshal.loads(data)
+            fmt, version, dictionary, len_legalese, exact, postings, approx, prefixes = content
+        except (EOFError, ValueError, TypeError):
+            return None
+        if fmt != SIEVE_FORMAT or not isinstance(dictionary, dict):
+            return None
+        return cls(version, dictionary, len_legalese, exact, postings, approx, prefixes)
+
+
+def _encode(tids: Iterable[int]) -> bytes:
+    """Token ids as 3 bytes each (ScanCode has about 30,000)."""
+    return b"".join(t.to_bytes(3, "big") for t in tids)
+
+
+def sieve_file(directory: Path, scancode_version: str) -> Path:
+    return directory / f"rule-sieve-{scancode_version}-{SIEVE_FORMAT}.marshal"
+
+
+def load_sieve(directory: Path, scancode_version: str) -> RuleSieve | None:
+    """The sieve kept in the cache directory, or None (missing, damaged, stale)."""
+    try:
+        data = sieve_file(directory, scancode_version).read_bytes()
+    except OSError:
+        return None
+    sieve = RuleSieve.loads(data)
+    if sieve is None or sieve.scancode_version != scancode_version:
+        return None
+    return sieve
+
+
+def save_sieve(directory: Path, sieve: RuleSieve) -> None:
+    """Write the sieve beside the cache, atomically; a failure is not an error (the
+    sieve is built again next time)."""
+    import os
+    import tempfile
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".rule-sieve-")
+        with os.fdopen(handle, "wb") as fh:
+            fh.write(sieve.dumps())
+        os.replace(temporary, sieve_file(directory, sieve.scancode_version))
+    except OSError:
+        return

@@ -1,19 +1,30 @@
-"""Reporters: each a pure ``render(result, ...) -> str``; the CLI writes the output."""
+"""Reporters: each a pure ``render(result, ...) -> str``; the CLI writes the output.
+
+A reporter's module is imported when it is used (the text reporter pulls in rich,
+which a JSON run does not need).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from licensetier.models import ScanResult
-from licensetier.reporters import json_report, text
 
 Renderer = Callable[..., str]
 
-REPORTER_BY_NAME: dict[str, Renderer] = {
-    "text": text.render,
-    "json": json_report.render,
+# format name -> the module (under licensetier.reporters) whose `render` writes it
+REPORTER_BY_NAME: dict[str, str] = {
+    "text": "text",
+    "json": "json_report",
 }
 
 
+def renderer(name: str) -> Renderer:
+    module = importlib.import_module(f"licensetier.reporters.{REPORTER_BY_NAME[name]}")
+    function: Renderer = module.render
+    return function
+
+
 def render(name: str, result: ScanResult, **options: object) -> str:
-    return REPORTER_BY_NAME[name](result, **options)
+    return renderer(name)(result, **options)

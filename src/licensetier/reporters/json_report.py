@@ -122,4 +122,6 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, **_options: object) -> str:
-    return json.dumps(to_dict(result), indent=2, sort_keys=False) + "\n"
+    # compact: the C encoder, where indenting takes the pure-Python one (a quarter of
+    # a second for 10,000 files); `python -m json.tool` indents it for reading
+    return json.dumps(to_dict(result), separators=(",", ":")) + "\n"
