@@ -6,11 +6,13 @@ exits; progress is reported through a callback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from licensetier.detect.engine import (
     detection_payload,
     scancode_version,
 )
-from licensetier.detect.pool import detect_all
+from licensetier.detect.pool import can_fork, detect_all
 from licensetier.detect.prefilter import (
     RuleSieve,
     extracted_by_special_reader,
@@ -64,6 +66,9 @@ from licensetier.walk import WalkedFile, looks_binary, walk
 Progress = Callable[[int, int, str], None]
 
 REFERENCES_NAMESPACE = "references"
+# From this many files to read, the first pass runs in forked workers.
+PARALLEL_FIRST_PASS = 500
+_JUDGE: Scanner | None = None  # the scanner whose first pass the forked workers run
 BINARY: dict[str, Any] = {"binary": True}  # what the cache keeps for a binary file
 
 
@@ -124,27 +129,40 @@ class Scanner:
         to_detect: list[int] = []
         converted: dict[int, tuple[dict[str, Any], FileDetection]] = {}
         total = len(files)
+        verdicts: dict[int, dict[str, Any]] = {}
+        # content git does not vouch for (untracked, modified, outside git): hashed here
+        hashed: dict[int, str] = {}
         for n, item in enumerate(files):
-            payload = cached.get(item.blob) if item.blob else None
+            if not item.blob:
+                with contextlib.suppress(OSError):  # the first pass reports it
+                    hashed[n] = blob_id(Path(item.filename).read_bytes())
+        if cache and hashed:
+            hits = cache.get_many(hashed.values(), mode)
+            for n, key in hashed.items():
+                if key in hits:
+                    keys[n] = key
+                    verdicts[n] = hits[key]
+        misses = [
+            n
+            for n, item in enumerate(files)
+            if n not in verdicts and (not item.blob or item.blob not in cached)
+        ]
+        for n, key, verdict, problem in self._first_pass(files, misses):
+            item = files[n]
+            if problem is not None:
+                out.skipped.append(SkippedFile(item.path, f"unreadable: {problem}"))
+                continue
+            keys[n] = key
+            if verdict is None:
+                to_detect.append(n)
+                continue
+            verdicts[n] = verdict
+            if cache:
+                cache.put(key, mode, verdict)
+        for n, item in enumerate(files):
+            payload = verdicts.get(n) if n in keys else cached.get(item.blob or "")
             if payload is None:
-                try:
-                    data = Path(item.filename).read_bytes()
-                except OSError as exc:
-                    out.skipped.append(SkippedFile(item.path, f"unreadable: {exc.strerror}"))
-                    continue
-                keys[n] = key = item.blob or blob_id(data)
-                if item.blob is None and cache:
-                    payload = cache.get_many([key], mode).get(key)
-            if payload is None:
-                if looks_binary(data):
-                    payload = BINARY
-                elif not self._could_hold_license(data, os.path.basename(item.filename)):
-                    payload = NOTHING_FOUND.to_payload()
-                else:
-                    to_detect.append(n)
-                    continue
-                if cache:
-                    cache.put(keys[n], mode, payload)
+                continue
             if payload.get("binary"):
                 out.skipped.append(SkippedFile(item.path, "binary file"))
                 continue
@@ -159,6 +177,9 @@ class Scanner:
                 to_detect.append(n)
             if self.progress and n % 256 == 0:
                 self.progress(n, total, item.path)
+        # the sieve's tables are not needed any more: free them before the detection
+        # workers fork, so that they do not count in every worker's memory
+        self._sieve = None
         if to_detect:
             if self.progress:
                 self.progress(0, len(to_detect), "loading ScanCode's license index")
@@ -210,6 +231,39 @@ class Scanner:
         if self.progress:
             self.progress(total, total, "")
         return out
+
+    def _first_pass(
+        self, files: Sequence[WalkedFile], misses: list[int]
+    ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None]]:
+        """For each file not found in the cache: ``(n, content key, verdict, problem)``,
+        where the verdict is what to cache without ScanCode (a binary file, nothing
+        found) or None (ScanCode must look). Many files are read in forked workers."""
+        if len(misses) < PARALLEL_FIRST_PASS or self.jobs < 2 or not can_fork():
+            for n in misses:
+                yield (n, *self.judge(files[n]))
+            return
+        self._rule_sieve()  # loaded (or built) once, before the workers fork
+        global _JUDGE
+        _JUDGE = self
+        try:
+            with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
+                items = [(n, files[n]) for n in misses]
+                yield from pool.imap_unordered(_judge_in_worker, items, chunksize=64)
+        finally:
+            _JUDGE = None
+
+    def judge(self, item: WalkedFile) -> tuple[str, dict[str, Any] | None, str | None]:
+        """Read one file: its content key, and what is known of it without ScanCode."""
+        try:
+            data = Path(item.filename).read_bytes()
+        except OSError as exc:
+            return "", None, str(exc.strerror or exc)
+        key = item.blob or blob_id(data)
+        if looks_binary(data):
+            return key, BINARY, None
+        if not self._could_hold_license(data, os.path.basename(item.filename)):
+            return key, NOTHING_FOUND.to_payload(), None
+        return key, None, None
 
     def _could_hold_license(self, data: bytes, name: str) -> bool:
         """The first pass: the witness tokens (no data to load), then the rule sieve
@@ -426,6 +480,14 @@ class Scanner:
             notes=tuple(notes),
             engine=engine_info,
         )
+
+
+def _judge_in_worker(
+    task: tuple[int, WalkedFile],
+) -> tuple[int, str, dict[str, Any] | None, str | None]:
+    n, item = task
+    assert _JUDGE is not None
+    return (n, *_JUDGE.judge(item))
 
 
 def _updated(value: dict[str, Any]) -> Updated:

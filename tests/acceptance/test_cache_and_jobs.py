@@ -308,3 +308,25 @@ def test_a_worker_past_the_hard_deadline_is_killed_and_replaced(tmp_path: Path) 
     assert outcomes[1].detection is not None
     assert outcomes[1].detection.license == "mit"
     assert elapsed < 30
+
+
+def test_the_first_pass_in_workers_gives_the_serial_result(tmp_path: Path) -> None:
+    """From PARALLEL_FIRST_PASS files to read, the first pass runs in forked workers;
+    the verdicts, and so the report, must not depend on it."""
+    from licensetier.scan import PARALLEL_FIRST_PASS
+
+    root = tmp_path / "wide"
+    root.mkdir()
+    for n in range(PARALLEL_FIRST_PASS + 20):
+        text = PLAIN_CODE + f"N = {n}\n"
+        if n % 50 == 0:
+            text = GPL_NOTICE + text
+        (root / f"m{n:04}.py").write_text(text, encoding="utf-8")
+    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    make_git_repo(root)
+    serial = _scanner(root, None, jobs=1)[0].scan(root)
+    parallel = _scanner(root, None, jobs=2)[0].scan(root)
+    assert _licenses(parallel) == _licenses(serial)
+    assert sum(1 for v in _licenses(parallel).values() if v == "gpl-2.0-plus") == 11
+    assert parallel.engine["files_detected"] == serial.engine["files_detected"] == "11"
+    assert [s.path for s in parallel.skipped] == ["logo.png"]
