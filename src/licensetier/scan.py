@@ -174,6 +174,7 @@ class Scanner:
                     pair = converted[id(payload)] = (payload, FileDetection.from_payload(payload))
                 found[n] = pair[1]
             except (KeyError, TypeError, ValueError):  # an entry of an unexpected shape
+                keys.setdefault(n, item.blob or "")
                 to_detect.append(n)
             if self.progress and n % 256 == 0:
                 self.progress(n, total, item.path)
@@ -183,9 +184,10 @@ class Scanner:
         if to_detect:
             if self.progress:
                 self.progress(0, len(to_detect), "loading ScanCode's license index")
-            self.engine.index()
+            engine = self.engine
+            engine.index()
             locations = [files[n].filename for n in to_detect]
-            for done, outcome in enumerate(detect_all(self.engine, locations, self.jobs), 1):
+            for done, outcome in enumerate(detect_all(engine, locations, self.jobs), 1):
                 n = to_detect[outcome.index]
                 item = files[n]
                 if self.progress:

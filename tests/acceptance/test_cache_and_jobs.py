@@ -330,3 +330,16 @@ def test_the_first_pass_in_workers_gives_the_serial_result(tmp_path: Path) -> No
     assert sum(1 for v in _licenses(parallel).values() if v == "gpl-2.0-plus") == 11
     assert parallel.engine["files_detected"] == serial.engine["files_detected"] == "11"
     assert [s.path for s in parallel.skipped] == ["logo.png"]
+
+
+def test_a_cache_entry_of_another_shape_is_detected_again(tmp_path: Path) -> None:
+    root = _repo(tmp_path, files=1)
+    blob = git(root, "rev-parse", "HEAD:src/gpl.py").strip()
+    with _open(tmp_path / "c") as cache:
+        cache.put(blob, "fast", {"unexpected": True})
+    with _open(tmp_path / "c") as cache:
+        result = _scanner(root, cache)[0].scan(root)
+    assert _licenses(result)["src/gpl.py"] == "gpl-2.0-plus"
+    assert result.errors == ()
+    with _open(tmp_path / "c") as cache:  # and the entry was replaced
+        assert cache.get_many([blob], "fast")[blob]["license"] == "gpl-2.0-plus"

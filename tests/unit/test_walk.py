@@ -115,3 +115,35 @@ def test_git_submodule_like_entries_are_reported(tmp_path: Path) -> None:
     result = walk(tmp_path)
     assert [f.path for f in result.files] == ["top.txt"]
     assert {s.path: s.reason for s in result.skipped}["inner"].startswith("directory entry")
+
+
+def test_blob_ids_come_from_git_only_for_unmodified_tracked_files(tmp_path: Path) -> None:
+    """A rescan keys its cache on these ids without reading the files: an id may only
+    be given where git vouches that the work tree holds exactly that content."""
+    from licensetier.cache import blob_id
+
+    _write(tmp_path, "same.py", "a = 1\n")
+    _write(tmp_path, "edited.py", "b = 1\n")
+    _write(tmp_path, "staged.py", "c = 1\n")
+    _write(tmp_path, "gone.py", "d = 1\n")
+    make_git_repo(tmp_path)
+    _write(tmp_path, "edited.py", "b = 2\n")  # unstaged change
+    _write(tmp_path, "staged.py", "c = 2\n")
+    git(tmp_path, "add", "staged.py")  # staged: the index holds the new content
+    (tmp_path / "gone.py").unlink()
+    _write(tmp_path, "new.py", "e = 1\n")
+    files = {f.path: f for f in walk(tmp_path, sniff_binary=False).files}
+    assert set(files) == {"same.py", "edited.py", "staged.py", "new.py"}
+    assert files["same.py"].blob == git(tmp_path, "hash-object", "same.py").strip()
+    assert files["same.py"].blob == blob_id(b"a = 1\n")
+    assert files["staged.py"].blob == blob_id(b"c = 2\n")
+    assert files["edited.py"].blob is None
+    assert files["new.py"].blob is None
+
+
+def test_without_the_binary_sniff_no_file_is_opened(tmp_path: Path) -> None:
+    _write(tmp_path, "image.png", b"\x89PNG\r\n\x1a\n\0\0")
+    os.chmod(_write(tmp_path, "secret.txt", "x"), 0)
+    walked = walk(tmp_path, sniff_binary=False)
+    assert sorted(f.path for f in walked.files) == ["image.png", "secret.txt"]
+    assert walked.skipped == []

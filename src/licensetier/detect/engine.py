@@ -8,7 +8,15 @@ detections, license clues and unknown references kept apart):
   automaton, then approximate sequence matching), as ``scancode --license`` runs it.
 * ``fast`` (the default): the exact matchers for every file; the approximate
   matcher only where :func:`licensetier.detect.fastpath.needs_approximate` sees
-  evidence of license text that the exact pass did not explain.
+  evidence of license text that the exact pass did not explain. A file without any
+  exact match, where the gate sees nothing either, gets ScanCode's empty result
+  without its post-processing.
+
+When the approximate matcher runs, it is handed as "approximately matchable" only the
+rules that can pass its candidate tests on this file
+(:func:`licensetier.detect.fastpath.set_stage_superset`), not all 30,000: the same
+result, which tests compare with ScanCode's as shipped, in less time. ``narrow=False``
+turns this off.
 
 The index (about 4 s and 1.4 GB) is loaded lazily, on the first file that needs
 detection, and never by importing this module.

@@ -32,6 +32,8 @@ from licensetier.detect.engine import Engine, FileDetection
 
 # How long past the engine's own deadline a worker may go before it is killed.
 GRACE_SECONDS = 5.0
+# From this many files, the parent's objects are frozen before the workers fork.
+FREEZE_FROM = 16
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def detect_all(
     if not locations:
         return
     idx = engine.index()
-    if engine.fast:
+    if engine.fast or engine.narrow:
         from licensetier.detect.fastpath import prepare
 
         prepare(idx)  # the gate's tables, built once and shared with the workers
@@ -126,8 +128,12 @@ class _Pool:
         return _Slot(process, parent)
 
     def run(self, locations: Sequence[str]) -> Iterator[Outcome]:
-        gc.collect()
-        gc.freeze()  # keep the index's pages shared with the workers
+        # Keep the index's pages shared with the workers: the collector would touch
+        # (and so copy) every object. A third of a second: only for longer runs.
+        freeze = len(locations) > FREEZE_FROM
+        if freeze:
+            gc.collect()
+            gc.freeze()
         pending = deque(enumerate(locations))
         slots = [self._spawn() for _ in range(self.jobs)]
         remaining = len(locations)
@@ -156,7 +162,8 @@ class _Pool:
         finally:
             for slot in slots:
                 self._stop(slot)
-            gc.unfreeze()
+            if freeze:
+                gc.unfreeze()
 
     def _give(self, slot: _Slot, pending: deque[tuple[int, str]]) -> None:
         if not pending:

@@ -4,34 +4,44 @@ ScanCode finds a license only through a match of one of its rules (or an
 ``SPDX-License-Identifier`` line), and every way it matches needs some of the rule's
 words in the file:
 
-* the hash and the exact (Aho-Corasick) matchers need *all* of the rule's tokens,
-  so a file without the rule's rarest token cannot match it exactly;
+* the hash and the exact (Aho-Corasick) matchers need *all* of the rule's tokens, in
+  the rule's order, among the file's known tokens;
 * the approximate matcher only aligns rules that pass the set stage of
   ``licensedcode.match_set.compute_candidates``, which needs at least ``k`` of the
   rule's ``n`` distinct legalese tokens (:func:`licensetier.detect.fastpath.high_need`
-  computes ``k`` from ScanCode's own thresholds). A file missing ``n - k + 1`` of them
-  holds at most ``k - 1``, so it is enough to look for the ``n - k + 1`` rarest;
+  computes ``k`` from ScanCode's own thresholds), enough shared tokens in all, and
+  enough of the rule contained;
 * an SPDX-License-Identifier line needs the tokens ``spdx license identifier`` (or
   ``licenses nuget org``) in a row.
 
-ScanCode's dictionary maps several spellings to one token id (a plural, a common
-misspelling), so a witness is a token id, written out as every spelling of it.
+The first pass asks this in two stages.
 
-The *witnesses* are the union of those tokens over all rules that are not false
-positives: a few thousand words, of which ordinary code rarely holds any. A file
-holding none of them cannot get a license from ScanCode, so it is never sent to the
-index. The witnesses are generated from the installed ScanCode by
-``python -m licensetier.gen_license_db`` into ``license_db/prefilter.json``; rarity only
-decides *which* tokens witness a rule (words frequent in ordinary code are avoided),
-never whether the test is sound.
+1. **Witness tokens** (:class:`Witnesses`, ``license_db/prefilter.json``): for each
+   rule, the rarest of its tokens (an exact match needs it) and, for an approximate
+   one, its ``n - k + 1`` rarest legalese tokens (a file missing them holds at most
+   ``k - 1``). A file holding no witness cannot match any rule. Nothing to load but a
+   list of words; the list is generated from the installed ScanCode by
+   ``python -m licensetier.gen_prefilter``, which also checks it rule by rule
+   (``--check``). Rarity only decides *which* tokens witness a rule, never whether the
+   test is sound.
+2. **The rule sieve** (:class:`RuleSieve`): the three tests above, rule by rule, on the
+   file's token ids: every rule's token sequence searched in the file's, and the set
+   stage's counts. It needs a table built from the index (about 30 MB, kept beside the
+   cache), and rules out most of the files that pass the witnesses only because they
+   hold a common word of some rule.
+
+ScanCode's dictionary maps several spellings to one token id (a plural, a common
+misspelling), so a witness is a token id, written out as every spelling of it, and
+the sieve works on ids.
 
 The file's tokens are read the way ScanCode reads them (``textcode.analysis``: line
 by line, UTF-8 else Latin-1, lower case, the token pattern of
-``licensedcode.tokenize.query_pattern``), and where ScanCode rewrites text before
-tokenizing, the tokens of both readings are taken: escaped line ends (``\\n``) in
-source files, the sources embedded in ``.map`` files, the ASCII strings it extracts
-from files it takes for binaries. PDF and font database files, whose text ScanCode
-extracts with its own readers, always go to the index.
+``licensedcode.tokenize.query_pattern``, unknown words dropped), and where ScanCode
+rewrites text before tokenizing, every reading is taken: escaped line ends (``\\n``)
+in source files, the sources embedded in ``.map`` files, the ASCII strings it
+extracts from files it takes for binaries. PDF and font database files, whose text
+ScanCode extracts with its own readers, always go to the index. Tests check, on real
+and tricky files, that one reading is exactly ScanCode's query.
 """
 
 from __future__ import annotations
