@@ -173,13 +173,7 @@ class FirstPass:
         self.sieve = prefilter.RuleSieve.build(index, scancode_version())
 
     def could_hold_license(self, data: bytes, name: str) -> bool:
-        if prefilter.extracted_by_special_reader(data):
-            return True
-        streams = prefilter.token_streams(data, name)
-        tokens = {t for stream in streams for t in stream}
-        if self.witnesses is not None and self.witnesses.tokens.isdisjoint(tokens):
-            return False
-        return self.sieve.could_match(streams)
+        return prefilter.could_hold_license(data, name, self.witnesses, self.sieve)
 
 
 def run_one(engine: Engine, path: Path, first_pass: FirstPass | None = None) -> Timed:

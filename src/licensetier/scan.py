@@ -31,11 +31,10 @@ from licensetier.detect.engine import (
 from licensetier.detect.pool import can_fork, detect_all
 from licensetier.detect.prefilter import (
     RuleSieve,
-    extracted_by_special_reader,
+    could_hold_license,
     load_sieve,
     load_witnesses,
     save_sieve,
-    token_streams,
 )
 from licensetier.detect.references import Updated, follow_references
 from licensetier.errors import ManifestError
@@ -263,23 +262,10 @@ class Scanner:
         key = item.blob or blob_id(data)
         if looks_binary(data):
             return key, BINARY, None
-        if not self._could_hold_license(data, os.path.basename(item.filename)):
+        name = os.path.basename(item.filename)
+        if not could_hold_license(data, name, self.witnesses, self._rule_sieve):
             return key, NOTHING_FOUND.to_payload(), None
         return key, None, None
-
-    def _could_hold_license(self, data: bytes, name: str) -> bool:
-        """The first pass: the witness tokens (no data to load), then the rule sieve
-        (loaded, or built from the index, on the first file that needs it)."""
-        if extracted_by_special_reader(data):
-            return True
-        streams = token_streams(data, name)
-        if self.witnesses is not None:
-            tokens: set[str] = set()
-            for stream in streams:
-                tokens.update(stream)
-            if self.witnesses.tokens.isdisjoint(tokens):
-                return False
-        return self._rule_sieve().could_match(streams)
 
     def _rule_sieve(self) -> RuleSieve:
         if self._sieve is None:

@@ -236,18 +236,7 @@ def approximate_candidates(
         return
     qlow = qset - qhigh
 
-    # reached[k]: the rules holding more than k of the query's legalese ids
-    reached = [intbitset() for _ in range(_LEVELS)]
-    for tid in qhigh:
-        holding = sieve.rids_by_high_tid.get(tid)
-        if holding is None:
-            continue
-        for level in range(_LEVELS - 1, 0, -1):
-            reached[level] |= reached[level - 1] & holding
-        reached[0] |= holding
-    possible = intbitset()
-    for level in range(_LEVELS):
-        possible |= reached[level] & sieve.rids_by_need[level]
+    possible = _holding_enough(sieve, qhigh)
     query_ids = len(qset)
     query_length = sum(qmset.values())
     if resemblant:
@@ -265,22 +254,13 @@ def approximate_candidates(
     rules = idx.rules_by_rid
     msets_by_rid = idx.msets_by_rid
     for rid in possible:
-        rule_sets = sieve.sets[rid]
-        high = qhigh & rule_sets.high
-        need = sieve.counted.get(rid)
-        if need is not None and len(high) < need:
-            continue
         rule = rules[rid]
-        # set stage (compare_token_sets with unique=True)
-        if len(high) < rule.get_min_high_matched_length(unique=True):
+        shared = _set_stage(sieve, rid, rule, qhigh, qlow)
+        if shared is None:
             continue
-        low = qlow & rule_sets.low
+        high, low = shared
         matched_ids = len(high) + len(low)
-        if matched_ids < rule.get_min_matched_length(unique=True):
-            continue
         containment = rule._minimum_containment
-        if containment and matched_ids / rule.get_length(unique=True) < containment:
-            continue
         if resemblant and not _resembles(matched_ids, query_ids, rule.get_length(unique=True)):
             continue
         floor = at_least(rid) if at_least else 0
@@ -319,8 +299,26 @@ def set_stage_superset(idx: Any, token_ids: Iterable[int]) -> Any:
 
     sieve = _sieve(idx)
     qset = intbitset([t for t in set(token_ids) if t != -1])
+    qhigh = qset & sieve.legalese
+    qlow = qset - qhigh
+    rules = idx.rules_by_rid
+    return intbitset(
+        [
+            rid
+            for rid in _holding_enough(sieve, qhigh)
+            if _set_stage(sieve, rid, rules[rid], qhigh, qlow) is not None
+        ]
+    )
+
+
+def _holding_enough(sieve: _Sieve, qhigh: Any) -> Any:
+    """The rules holding as many of the query's legalese ids ``qhigh`` as they need
+    (counted up to ``_LEVELS``: rules needing more are checked one by one later)."""
+    from intbitset import intbitset
+
+    # reached[k]: the rules holding more than k of the query's legalese ids
     reached = [intbitset() for _ in range(_LEVELS)]
-    for tid in qset & sieve.legalese:
+    for tid in qhigh:
         holding = sieve.rids_by_high_tid.get(tid)
         if holding is None:
             continue
@@ -330,24 +328,27 @@ def set_stage_superset(idx: Any, token_ids: Iterable[int]) -> Any:
     possible = intbitset()
     for level in range(_LEVELS):
         possible |= reached[level] & sieve.rids_by_need[level]
-    qhigh = qset & sieve.legalese
-    qlow = qset - qhigh
-    rules = idx.rules_by_rid
-    passing = []
-    for rid in possible:
-        rule_sets = sieve.sets[rid]
-        high = len(qhigh & rule_sets.high)
-        rule = rules[rid]
-        if high < sieve.counted.get(rid, 0) or high < rule.get_min_high_matched_length(True):
-            continue
-        matched_ids = high + len(qlow & rule_sets.low)
-        if matched_ids < rule.get_min_matched_length(True):
-            continue
-        containment = rule._minimum_containment
-        if containment and matched_ids / rule.get_length(unique=True) < containment:
-            continue
-        passing.append(rid)
-    return intbitset(passing)
+    return possible
+
+
+def _set_stage(sieve: _Sieve, rid: int, rule: Any, qhigh: Any, qlow: Any) -> tuple[Any, Any] | None:
+    """ScanCode's set stage (``compare_token_sets`` with ``unique=True``) for one rule:
+    the legalese and other ids it shares with the query, or None when it fails."""
+    rule_sets = sieve.sets[rid]
+    high = qhigh & rule_sets.high
+    need = sieve.counted.get(rid)
+    if need is not None and len(high) < need:
+        return None
+    if len(high) < rule.get_min_high_matched_length(unique=True):
+        return None
+    low = qlow & rule_sets.low
+    matched_ids = len(high) + len(low)
+    if matched_ids < rule.get_min_matched_length(unique=True):
+        return None
+    containment = rule._minimum_containment
+    if containment and matched_ids / rule.get_length(unique=True) < containment:
+        return None
+    return high, low
 
 
 def _resembles(shared: int, query: int, rule: int) -> bool:

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,12 +130,30 @@ def extracted_by_special_reader(data: bytes) -> bool:
     return head.startswith(b"%PDF") or head.startswith(b"SplineFontDB")
 
 
-def could_hold_license(data: bytes, name: str, witnesses: Witnesses | None) -> bool:
-    """The witness test alone: False only when ScanCode cannot find any license in
-    this file. (The scanner follows it with the rule sieve, :class:`RuleSieve`.)"""
-    if witnesses is None or extracted_by_special_reader(data):
+def could_hold_license(
+    data: bytes,
+    name: str,
+    witnesses: Witnesses | None,
+    sieve: RuleSieve | Callable[[], RuleSieve] | None = None,
+) -> bool:
+    """The first pass: False only when ScanCode cannot find any license in this file.
+
+    The witness tokens first (nothing to load), then, if given, the rule sieve (or a
+    function that loads it, called only for a file the witnesses let through).
+    Without witnesses (another ScanCode version) and without a sieve, every file
+    passes."""
+    if extracted_by_special_reader(data):
         return True
-    return not witnesses.tokens.isdisjoint(file_tokens(data, name))
+    streams = token_streams(data, name)
+    if witnesses is not None:
+        tokens: set[str] = set()
+        for stream in streams:
+            tokens.update(stream)
+        if witnesses.tokens.isdisjoint(tokens):
+            return False
+    if sieve is None:
+        return True
+    return (sieve if isinstance(sieve, RuleSieve) else sieve()).could_match(streams)
 
 
 # -- loading and generating ---------------------------------------------------------
