@@ -132,7 +132,7 @@ class Scanner:
         # content git does not vouch for (untracked, modified, outside git): hashed here
         hashed: dict[int, str] = {}
         for n, item in enumerate(files):
-            if not item.blob:
+            if not item.blob and cache:
                 with contextlib.suppress(OSError):  # the first pass reports it
                     hashed[n] = blob_id(Path(item.filename).read_bytes())
         if cache and hashed:
@@ -183,10 +183,9 @@ class Scanner:
         if to_detect:
             if self.progress:
                 self.progress(0, len(to_detect), "loading ScanCode's license index")
-            engine = self.engine
-            engine.index()
+            self.engine.index()
             locations = [files[n].filename for n in to_detect]
-            for done, outcome in enumerate(detect_all(engine, locations, self.jobs), 1):
+            for done, outcome in enumerate(detect_all(self.engine, locations, self.jobs), 1):
                 n = to_detect[outcome.index]
                 item = files[n]
                 if self.progress:
