@@ -50,10 +50,6 @@ class WalkedFile:
     size: int
     blob: str | None = None  # git's blob id, when git vouches for the content
 
-    @property
-    def location(self) -> Path:
-        return Path(self.filename)
-
 
 @dataclass
 class Walk:
