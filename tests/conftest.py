@@ -56,6 +56,19 @@ def isolated_cache(
     return directory
 
 
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, a connection is refused
+
+
+@pytest.fixture(autouse=True)
+def no_public_registries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test asks a public registry: pip's and npm's configured registries and the
+    deps.dev API point at a port of 127.0.0.1 where nothing listens. Tests of online
+    lookups start their own server and pass its address with the CLI's flags."""
+    monkeypatch.setenv("PIP_INDEX_URL", f"{UNREACHABLE}/simple")
+    monkeypatch.setenv("npm_config_registry", f"{UNREACHABLE}/")
+    monkeypatch.setenv("LICENSETIER_DEPS_DEV_URL", f"{UNREACHABLE}/v3")
+
+
 @pytest.fixture
 def fixture_repo(tmp_path: Path) -> Callable[..., Path]:
     """Copy a scenario from fixtures/ into tmp_path; a real git repository by default."""

@@ -27,7 +27,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SEVERITIES = ("error", "warning", "info", "ok")
-TOP_KEYS = {"artifacts", "exceptions", "matrix", "exclude", "max_file_size"}
+TOP_KEYS = {"artifacts", "exceptions", "matrix", "exclude", "max_file_size", "dev_dependencies"}
+# how findings on development-only dependencies are reported
+DEV_DEPENDENCIES = ("lower", "same", "ignore")
 ARTIFACT_KEYS = {"path", "kind", "tier", "license"}
 EXCEPTION_KEYS = {"path", "license", "dependency", "reason", "expires"}
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
@@ -73,6 +75,7 @@ class Config:
     declared_matrix: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    dev_dependencies: str = "lower"  # one severity lower; "same"; "ignore"
 
 
 def _line_of(text: str, key: str, after: int = 0) -> int | None:
@@ -132,7 +135,17 @@ class _Reader:
             declared_matrix=declared,
             exclude=tuple(exclude),
             max_file_size=self.size(data.get("max_file_size"), f"{prefix}max_file_size"),
+            dev_dependencies=self.dev_dependencies(data, prefix),
         )
+
+    def dev_dependencies(self, data: dict[str, Any], prefix: str) -> str:
+        value = data.get("dev_dependencies", "lower")
+        if value not in DEV_DEPENDENCIES:
+            raise self.fail(
+                f"{prefix}dev_dependencies",
+                f"unknown value {value!r}; expected one of {', '.join(DEV_DEPENDENCIES)}",
+            )
+        return str(value)
 
     def list_of(self, data: dict[str, Any], key: str, prefix: str) -> list[dict[str, Any]]:
         value = data.get(key, [])

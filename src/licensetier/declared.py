@@ -17,6 +17,7 @@ and, where the parser gives one, the line; the other manifests are still read.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import functools
 import json
 import os
@@ -122,12 +123,69 @@ def from_detection(expression: str | None, score: float, db: LicenseDB) -> Norma
     )
 
 
+AMBIGUOUS_NAME_SCORE = 50.0
+
+
+@functools.cache
+def declared_names(path: Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """``license_db/declared_names.toml``: names ScanCode does not read on their own ->
+    SPDX, certain and ambiguous."""
+    path = path or data_directory() / "declared_names.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LicenseDBError(f"{path}: {exc}") from None
+    return dict(data.get("names", {})), dict(data.get("ambiguous", {}))
+
+
+def _by_name(text: str, db: LicenseDB) -> Normalized | None:
+    certain, ambiguous = declared_names()
+    name = text.lower()
+    for table, score, low in ((certain, 100.0, False), (ambiguous, AMBIGUOUS_NAME_SCORE, True)):
+        spdx = table.get(name)
+        if spdx is not None:
+            keys = db.spdx_to_keys(spdx)
+            return Normalized(keys, _spdx_of(keys, db) or spdx, score, low)
+    return None
+
+
+_TOP_LEVEL_OPERATOR = re.compile(r"\s+(OR|AND)\s+", re.IGNORECASE)
+UNKNOWN_KEY = "unknown"  # ScanCode's key for a license that is named but not identified
+MAX_LIST_WORDS = 6  # a part of a joined list is a name, not a sentence
+
+
+def _joined_list(text: str, db: LicenseDB, detect_text: DetectText | None) -> Normalized | None:
+    """A short list of names joined with one operator and no parentheses, each part
+    understood on its own. A part that is not understood becomes ScanCode's
+    ``unknown`` (low confidence) rather than being dropped; None when no part is."""
+    operators = {o.upper() for o in _TOP_LEVEL_OPERATOR.findall(text)}
+    if len(operators) != 1 or "(" in text:
+        return None
+    raw_parts = _TOP_LEVEL_OPERATOR.split(text)[::2]
+    if any(len(p.split()) > MAX_LIST_WORDS for p in raw_parts):
+        return None
+    parts = [normalize(p, db, detect_text) for p in raw_parts]
+    if not any(p.license for p in parts):
+        return None
+    keys = f" {operators.pop()} ".join(
+        UNKNOWN_KEY if p.license is None else f"({p.license})" if " " in p.license else p.license
+        for p in parts
+    )
+    low = any(p.low_confidence or p.license is None for p in parts)
+    return Normalized(keys, _spdx_of(keys, db), min(p.score for p in parts), low)
+
+
 def normalize(raw: str, db: LicenseDB, detect_text: DetectText | None) -> Normalized:
     """Understand a declared license string.
 
     1. SPDX parse through ``db.spdx_to_keys`` (and the repairs of
        :func:`_spdx_candidates`): score 100.
-    2. Otherwise ScanCode's detection on the string, when ``detect_text`` is given
+    2. A name of ``license_db/declared_names.toml`` ("Public Domain"; "BSD" or "LGPL",
+       ambiguous, read with low confidence), or an expression of ScanCode's own keys.
+    3. A short list joined with one operator and no parentheses (``AFLv2.1 OR BSD``, as
+       npm's and composer's license lists are joined; ``MIT and MPL-2.0``): each part
+       understood on its own (:func:`_joined_list`).
+    4. Otherwise ScanCode's detection on the string, when ``detect_text`` is given
        (it loads ScanCode's index on first use): ScanCode's score, low confidence
        below 90 or when the detection only found a reference to an unnamed license.
 
@@ -142,10 +200,29 @@ def normalize(raw: str, db: LicenseDB, detect_text: DetectText | None) -> Normal
         except UnknownLicenseError:
             continue
         return Normalized(keys, _spdx_of(keys, db) or candidate, 100.0, False)
+    named = _by_name(text, db)
+    if named is not None:
+        return named
+    with contextlib.suppress(LicensetierError):  # ScanCode's own keys ("bsd-simplified")
+        keys = db.spdx_to_keys(db.keys_to_spdx(text))
+        return Normalized(keys, _spdx_of(keys, db), 100.0, False)
+    listed = _joined_list(text, db, detect_text)
+    if listed is not None:
+        return listed
     if detect_text is None:
         return NOT_UNDERSTOOD
     expression, score = detect_text(raw.strip())
     return from_detection(expression, score, db)
+
+
+def all_of(expressions: Iterable[str]) -> str | None:
+    """The distinct expressions joined with AND (each parenthesised when compound)."""
+    distinct = list(dict.fromkeys(expressions))
+    if not distinct:
+        return None
+    if len(distinct) == 1:
+        return distinct[0]
+    return " AND ".join(f"({e})" if " " in e else e for e in distinct)
 
 
 def _proprietary(db: LicenseDB) -> Normalized:

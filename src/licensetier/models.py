@@ -156,6 +156,42 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class Dependency:
+    """A dependency of an artifact, with its license and where the answer came from.
+
+    ``license_source`` says which step of the resolution answered: ``lockfile``,
+    ``installed``, ``vendored``, ``cache`` (an earlier online answer), ``registry``
+    or ``unresolved`` (then ``reason`` says why). ``chain`` leads from a direct
+    dependency to this one, as ``name@version`` steps, for a transitive dependency.
+    """
+
+    ecosystem: str  # package URL type: pypi, npm, cargo, golang, maven, gem, composer, nuget
+    name: str  # Maven: group:artifact
+    version: str | None  # the exact version, or the requirement as written when not locked
+    purl: str
+    direct: bool
+    scope: str  # runtime, development, optional
+    manifest: str  # the file that declared it, relative to the scan root
+    artifact: str
+    line: int | None = None
+    exact: bool = True
+    license: str | None = None  # SPDX expression
+    license_keys: str | None = None  # ScanCode key expression
+    license_raw: str | None = None  # the declared string as found
+    license_source: str = "unresolved"
+    license_where: str | None = None  # the file or URL that answered
+    score: float = 0.0
+    low_confidence: bool = False
+    reason: str | None = None
+    chain: tuple[str, ...] = ()
+    classification: Classification | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}" if self.version else self.name
+
+
+@dataclass(frozen=True)
 class Finding:
     severity: Severity
     rule: str
@@ -190,6 +226,7 @@ class ScanResult:
     errors: tuple[ScanError, ...]
     notes: tuple[str, ...] = ()
     engine: dict[str, str] = field(default_factory=dict)
+    dependencies: tuple[Dependency, ...] = ()
     schema_version: str = SCHEMA_VERSION
 
     def count(self, severity: Severity) -> int:

@@ -21,6 +21,7 @@ from licensetier.license_db import LicenseDB, RankFn
 from licensetier.models import (
     Artifact,
     Classification,
+    Dependency,
     Family,
     FileResult,
     Finding,
@@ -130,12 +131,18 @@ def _line_for(result: FileResult, deciding: str) -> int | None:
 
 
 def evaluate_files(
-    policy: Policy, files: Iterable[FileResult], artifacts: Sequence[Artifact]
+    policy: Policy,
+    files: Iterable[FileResult],
+    artifacts: Sequence[Artifact],
+    data_files: Iterable[str] = (),
 ) -> list[Finding]:
+    """Component findings for the licenses detected in files. The artifacts' own
+    declarations and ``data_files`` (lockfiles: the licenses they name are their
+    dependencies', checked as dependencies) are not components."""
     findings: list[Finding] = []
-    declaration_sources = {d.source for a in artifacts for d in a.declared}
+    not_components = {d.source for a in artifacts for d in a.declared} | set(data_files)
     for result in files:
-        if not result.license or result.path in declaration_sources:
+        if not result.license or result.path in not_components:
             continue
         art = owner_of(result.path, artifacts)
         c = policy.classify(result.license, art.tier, art.kind)
@@ -158,20 +165,8 @@ def evaluate_files(
         if art.tier is None:
             continue
         sev = _severity(policy.component_cell(c, art.tier, art.kind))
-        obligations = policy.db.obligations(c.deciding) if c.family is Family.CUSTOM else ()
         if sev is None:
             continue
-        override_why = next(
-            (
-                o.why
-                for o in policy.tiers.component_overrides
-                if o.kind == art.kind and c.deciding in o.licenses
-            ),
-            None,
-        )
-        why = override_why or policy.tiers.why_component[c.row]
-        if obligations:
-            why += " Obligations: " + " ".join(obligations)
         findings.append(
             Finding(
                 severity=sev,
@@ -185,7 +180,7 @@ def evaluate_files(
                     )
                     + f" the {art.tier.value} tier of {_artifact_label(art)}"
                 ),
-                why=why,
+                why=_component_why(policy, c, art),
                 action=policy.tiers.action_component.get(c.row, ""),
                 path=result.path,
                 line=line,
@@ -197,6 +192,117 @@ def evaluate_files(
             )
         )
     return findings
+
+
+def _component_why(policy: Policy, c: Classification, art: Artifact) -> str:
+    override_why = next(
+        (
+            o.why
+            for o in policy.tiers.component_overrides
+            if o.kind == art.kind and c.deciding in o.licenses
+        ),
+        None,
+    )
+    why = override_why or policy.tiers.why_component[c.row]
+    obligations = policy.db.obligations(c.deciding) if c.family is Family.CUSTOM else ()
+    if obligations:
+        why += " Obligations: " + " ".join(obligations)
+    return why
+
+
+LOWER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO}
+UNKNOWN_KEY = "unknown"  # ScanCode's key for a license that could not be identified
+
+
+def _dependency_label(dep: Dependency) -> str:
+    where = "direct" if dep.direct else "transitive"
+    if dep.chain:
+        where += ", via " + " > ".join(dep.chain)
+    scope = "" if dep.scope == "runtime" else f", {dep.scope}"
+    return f"dependency {dep.label} ({dep.ecosystem}, {where}{scope})"
+
+
+def classify_dependency(policy: Policy, dep: Dependency, art: Artifact) -> Classification:
+    """The family of a dependency's license; ``unknown`` when it was not resolved."""
+    return policy.classify(dep.license_keys or UNKNOWN_KEY, art.tier, art.kind)
+
+
+def evaluate_dependencies(
+    policy: Policy, deps: Iterable[Dependency], artifacts: Sequence[Artifact]
+) -> list[Finding]:
+    """The component matrix applied to each dependency, as to a file. Development-only
+    dependencies are one severity lower by default (``dev_dependencies``)."""
+    findings: list[Finding] = []
+    dev_rule = policy.config.dev_dependencies
+    by_path = {a.path: a for a in artifacts}
+    for dep in deps:
+        art = by_path.get(dep.artifact) or owner_of(dep.manifest, artifacts)
+        if art.tier is None:
+            continue
+        development = dep.scope == "development"
+        if development and dev_rule == "ignore":
+            continue
+        c = dep.classification or classify_dependency(policy, dep, art)
+        if c.not_a_license_of_use:
+            continue
+        sev = _severity(policy.component_cell(c, art.tier, art.kind))
+        if dep.low_confidence and sev is None:
+            sev = Severity.INFO
+        if sev is None:
+            continue
+        if development and dev_rule == "lower":
+            sev = LOWER.get(sev, sev)
+        label = _dependency_label(dep)
+        if dep.license is None:
+            message = (
+                f"{dep.manifest}: {label}: its license could not be found ({dep.reason}); "
+                f"an unknown license is a risk in the {art.tier.value} tier of "
+                f"{_artifact_label(art)}"
+            )
+        else:
+            verdict = "conflicts with" if sev is not Severity.INFO else "is noted in"
+            message = (
+                f"{dep.manifest}: {label} is {_deciding(policy.db, c, dep.license)}, which is "
+                f"{_describe(c)} and {verdict} the {art.tier.value} tier of {_artifact_label(art)}"
+            )
+            if dep.low_confidence:
+                message += f" ({dep.reason})"
+        if development and dev_rule == "lower":
+            message += " [one severity lower: a development-only dependency]"
+        findings.append(
+            Finding(
+                severity=sev,
+                rule=f"dependency-{c.row}",
+                message=message,
+                why=_component_why(policy, c, art),
+                action=policy.tiers.action_component.get(c.row, ""),
+                path=dep.manifest,
+                line=dep.line,
+                license=dep.license,
+                family=c.family,
+                strength=c.strength,
+                artifact=art.path,
+                tier=art.tier,
+                dependency=dep.purl,
+            )
+        )
+    return findings
+
+
+def dependency_matches(wanted: str, purl_text: str) -> bool:
+    """An exception's ``dependency`` against a finding's package URL: the package URL
+    with or without its version, ``name`` or ``name@version``."""
+    if wanted in (purl_text, purl_text.rsplit("@", 1)[0]):
+        return True
+    from packageurl import PackageURL
+
+    try:
+        p = PackageURL.from_string(purl_text)
+    except ValueError:
+        return False
+    name = f"{p.namespace}/{p.name}" if p.namespace else p.name
+    names = {name, name.replace("/", ":")} if p.type == "maven" else {name}
+    return any(wanted in (n, f"{n}@{p.version}") for n in names)
 
 
 def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
@@ -310,7 +416,9 @@ def _exception_matches(exc: ExceptionSpec, finding: Finding, db: LicenseDB) -> b
             return False
         if not keys_of(exc.license) <= finding_keys:
             return False
-    return not (exc.dependency and finding.dependency != exc.dependency)
+    return not exc.dependency or (
+        finding.dependency is not None and dependency_matches(exc.dependency, finding.dependency)
+    )
 
 
 def apply_exceptions(

@@ -20,6 +20,10 @@ from typing import Any
 from licensetier import declared as declared_mod
 from licensetier.cache import DetectionCache, blob_id
 from licensetier.config import Config
+from licensetier.deps import discover
+from licensetier.deps.base import Role
+from licensetier.deps.resolve import Options as DepsOptions
+from licensetier.deps.resolve import Resolver
 from licensetier.detect.engine import (
     NOTHING_FOUND,
     Engine,
@@ -43,6 +47,7 @@ from licensetier.lineage import lineage_findings
 from licensetier.models import (
     Artifact,
     DeclaredLicense,
+    Dependency,
     FileResult,
     Finding,
     ScanError,
@@ -54,13 +59,15 @@ from licensetier.paths import data_directory
 from licensetier.policy import (
     Policy,
     apply_exceptions,
+    classify_dependency,
     evaluate_artifact,
+    evaluate_dependencies,
     evaluate_files,
     owner_of,
     sort_findings,
 )
 from licensetier.tiers import TierData
-from licensetier.walk import WalkedFile, looks_binary, walk
+from licensetier.walk import SIZE_CAPPED, Walk, WalkedFile, looks_binary, walk
 
 Progress = Callable[[int, int, str], None]
 
@@ -100,8 +107,10 @@ class Scanner:
         progress: Progress | None = None,
         cache: DetectionCache | None = None,
         jobs: int = 1,
+        deps: DepsOptions | None = None,
     ) -> None:
         self.config = config
+        self.deps = deps  # None: dependencies are not read
         self.cache = cache
         self.jobs = jobs
         self.witnesses = load_witnesses(data_directory(), scancode_version())
@@ -366,7 +375,7 @@ class Scanner:
             )
             statements.extend(found)
             errors.extend(problems)
-        spdx = _combine([d.license_spdx for d in statements if d.license_spdx])
+        spdx = declared_mod.all_of([d.license_spdx for d in statements if d.license_spdx])
         classification = None
         if spdx:
             classification = self.policy.classify(self.db.spdx_to_keys(spdx), art.tier, art.kind)
@@ -388,6 +397,63 @@ class Scanner:
         except ManifestError:
             return []  # already reported by the declared-license reader
         return lineage_findings(art, card, self.db) if card and card.base_model else []
+
+    def _dependencies(
+        self,
+        root: Path,
+        walked: Walk,
+        artifacts: Sequence[Artifact],
+        errors: list[ScanError],
+        engine_info: dict[str, str],
+    ) -> list[Dependency]:
+        """Every manifest's and lockfile's dependencies, their licenses resolved and
+        classified for the artifact that holds the manifest."""
+        assert self.deps is not None
+        if self.progress:
+            self.progress(0, 0, "reading manifests and lockfiles")
+        # a lockfile above the size cap of license detection is still read
+        capped = [s.path for s in walked.skipped if s.reason.startswith(SIZE_CAPPED)]
+        groups, problems = discover.read_manifests(root, [f.path for f in walked.files] + capped)
+        errors.extend(problems)
+        found = [f for g in groups for f in discover.combine(g)]
+        if not found:
+            return []
+        if self.progress:
+            self.progress(0, len(found), "resolving dependency licenses")
+        resolver = Resolver(
+            root,
+            self.db,
+            self.engine,
+            cache=self.cache,
+            options=self.deps,
+            mode="fast" if self.engine.fast else "full",
+        )
+        resolved = resolver.resolve(found, lambda manifest: owner_of(manifest, artifacts).path)
+        if resolver.online_sources:
+            engine_info["registries"] = "; ".join(resolver.online_sources)
+        by_path = {a.path: a for a in artifacts}
+        return [
+            replace(d, classification=classify_dependency(self.policy, d, by_path[d.artifact]))
+            for d in resolved
+        ]
+
+    def scan_dependencies(
+        self, root: Path
+    ) -> tuple[list[Dependency], list[ScanError], dict[str, str]]:
+        """Only the dependencies: no file is read but the manifests, lockfiles and the
+        installed copies' metadata."""
+        root = root.resolve()
+        walked = walk(
+            root,
+            max_size=self.config.max_file_size,
+            exclude=self.config.exclude,
+            sniff_binary=False,
+        )
+        errors: list[ScanError] = []
+        engine_info: dict[str, str] = {}
+        artifacts = self._artifacts(root, errors)
+        found = self._dependencies(root, walked, artifacts, errors, engine_info)
+        return found, errors, engine_info
 
     # -- the whole scan ----------------------------------------------------------------
     def scan(self, root: Path) -> ScanResult:
@@ -429,7 +495,17 @@ class Scanner:
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
             findings.extend(self._lineage(root, art))
-        findings.extend(evaluate_files(self.policy, classified, artifacts))
+        lockfiles = [
+            path
+            for path, route in discover.routed(r.path for r in classified if r.license)
+            if route.role is Role.LOCKFILE
+        ]
+        findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))
+        engine_info: dict[str, str] = {}
+        dependencies: list[Dependency] = []
+        if self.deps is not None:
+            dependencies = self._dependencies(root, walked, artifacts, errors, engine_info)
+            findings.extend(evaluate_dependencies(self.policy, dependencies, artifacts))
         findings = apply_exceptions(findings, self.config, self.db, self.today)
         notes: list[str] = []
         if all(a.tier is None for a in artifacts):
@@ -446,11 +522,13 @@ class Scanner:
                     None, None, None, None, None, ".", None,
                 )
             )  # fmt: skip
-        engine_info = {
-            "scancode_toolkit": scancode_version(),
-            "license_db": self.db.version,
-            "detection": "fast" if self.engine.fast else "full",
-        }
+        engine_info.update(
+            {
+                "scancode_toolkit": scancode_version(),
+                "license_db": self.db.version,
+                "detection": "fast" if self.engine.fast else "full",
+            }
+        )
         engine_info["files_detected"] = str(detected.detected)
         if self.cache is not None:
             engine_info["cache"] = str(self.cache.path) if self.cache.enabled else "disabled"
@@ -463,9 +541,10 @@ class Scanner:
             files=tuple(classified),
             skipped=tuple(skipped),
             findings=tuple(sort_findings(findings)),
-            errors=tuple(errors),
+            errors=_once_per_place(errors),
             notes=tuple(notes),
             engine=engine_info,
+            dependencies=tuple(dependencies),
         )
 
 
@@ -485,10 +564,10 @@ def _updated(value: dict[str, Any]) -> Updated:
     )
 
 
-def _combine(expressions: Sequence[str]) -> str | None:
-    distinct = list(dict.fromkeys(expressions))
-    if not distinct:
-        return None
-    if len(distinct) == 1:
-        return distinct[0]
-    return " AND ".join(f"({e})" if " " in e else e for e in distinct)
+def _once_per_place(errors: list[ScanError]) -> tuple[ScanError, ...]:
+    """A malformed manifest is read for its declared license and for its dependencies:
+    one problem, reported once (the first reader's message)."""
+    seen: dict[tuple[str, int | None], ScanError] = {}
+    for e in errors:
+        seen.setdefault((e.path, e.line), e)
+    return tuple(seen.values())

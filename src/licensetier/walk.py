@@ -19,6 +19,7 @@ from licensetier import vcs
 from licensetier.models import SkippedFile
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes
+SIZE_CAPPED = "larger than the size cap"  # how a skipped file too large to read starts
 BINARY_SNIFF_BYTES = 8192
 
 # Directories never walked outside git (inside git, .gitignore decides).
@@ -125,7 +126,7 @@ def _classify(
     if not stat.S_ISREG(st.st_mode):
         return SkippedFile(rel, "not a regular file")
     if st.st_size > max_size:
-        return SkippedFile(rel, f"larger than the size cap ({st.st_size} > {max_size} bytes)")
+        return SkippedFile(rel, f"{SIZE_CAPPED} ({st.st_size} > {max_size} bytes)")
     if sniff_binary:
         try:
             if _looks_binary(Path(filename)):

@@ -14,6 +14,7 @@ from licensetier.declared import (
     MANIFEST_PARSERS,
     DetectText,
     Normalized,
+    declared_names,
     find_model_card,
     load_hf_licenses,
     normalize,
@@ -21,6 +22,7 @@ from licensetier.declared import (
     read_model_card,
 )
 from licensetier.detect.engine import Engine
+from licensetier.errors import UnknownLicenseError
 from licensetier.license_db import LicenseDB
 from licensetier.models import DeclaredLicense, ScanError
 
@@ -143,8 +145,9 @@ def test_messy_strings_go_to_scancode_with_its_score(db: LicenseDB, detect: Dete
     assert gpl.score >= 90
     assert gpl.low_confidence is False
 
-    # "BSD" alone names a family, not a license: ScanCode does not guess, nor do we.
-    assert normalize("BSD", db, detect) == Normalized(None, None, 0.0, True)
+    # "BSD" alone names a family, not a license: ScanCode does not read it; the table of
+    # declared names gives its most common reading, with low confidence
+    assert normalize("BSD", db, detect) == Normalized("bsd-new", "BSD-3-Clause", 50.0, True)
 
 
 def test_a_reference_to_an_unnamed_license_is_low_confidence(
@@ -756,3 +759,51 @@ def test_every_hf_id_maps_to_an_installed_scancode_key(db: LicenseDB) -> None:
     assert table.keys["bsl-1.0"] == "boost-1.0"  # Boost, not Business Source
     assert "other" not in table.keys
     assert "other" not in table.unmapped
+
+
+# -- names ScanCode does not read, and lists joined with one operator -----------------
+
+
+def test_declared_names_table_is_sound(db: LicenseDB, detect: DetectText) -> None:
+    """Every value parses; every name is still not understood by the SPDX step or by
+    ScanCode's detection on the string (else the table entry is not needed)."""
+    certain, ambiguous = declared_names()
+    assert certain
+    assert ambiguous
+    for name, spdx in {**certain, **ambiguous}.items():
+        assert db.spdx_to_keys(spdx)
+        with pytest.raises(UnknownLicenseError):
+            db.spdx_to_keys(name)
+        assert detect(name) == (None, 0.0), name
+
+
+@pytest.mark.parametrize(
+    ("raw", "spdx", "score", "low"),
+    [
+        ("Public Domain", "LicenseRef-scancode-public-domain", 100.0, False),
+        ("BSD", "BSD-3-Clause", 50.0, True),
+        ("LGPL", "LGPL-2.0-or-later", 50.0, True),
+        # npm's legacy `licenses` list, joined with OR: each part on its own
+        ("AFLv2.1 OR BSD", "AFL-2.1 OR BSD-3-Clause", 50.0, True),
+        ("GPLv2 AND MIT", "GPL-2.0-only AND MIT", 100.0, False),
+        (
+            "BSD-3-Clause and Public-Domain",
+            "BSD-3-Clause AND LicenseRef-scancode-public-domain",
+            100.0,
+            False,
+        ),
+        # ScanCode's own keys, as ScanCode's own packages declare them
+        ("apache-2.0 AND bsd-simplified", "Apache-2.0 AND BSD-2-Clause", 100.0, False),
+        # a part nobody understands is kept as unknown, not dropped
+        ("MIT and Frobnitz Community Terms", "MIT AND LicenseRef-scancode-unknown", 0.0, True),
+    ],
+)
+def test_names_and_joined_lists(
+    db: LicenseDB, detect: DetectText, raw: str, spdx: str, score: float, low: bool
+) -> None:
+    n = normalize(raw, db, detect)
+    assert (n.license_spdx, n.score, n.low_confidence) == (spdx, score, low)
+
+
+def test_a_known_name_needs_no_index(db: LicenseDB) -> None:
+    assert normalize("public domain", db, forbidden).license == "public-domain"

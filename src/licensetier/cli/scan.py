@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sys
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,14 +13,16 @@ import click
 
 from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
 from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors
-from licensetier.config import load_config, parse_size, with_root_overrides
+from licensetier.cli.deps import dependency_options, options_from
+from licensetier.config import Config, load_config, parse_size, with_root_overrides
+from licensetier.deps.resolve import Options
 from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
 from licensetier.detect.pool import available_cores
 from licensetier.license_db import LicenseDB
 from licensetier.models import ScanResult, Severity, Tier
 from licensetier.reporters import REPORTER_BY_NAME, render
 from licensetier.scan import Progress, Scanner
-from licensetier.tiers import load_tiers
+from licensetier.tiers import TierData, load_tiers
 
 FAIL_ON = {"error": Severity.ERROR.rank, "warning": Severity.WARNING.rank, "never": 99}
 
@@ -52,6 +55,49 @@ def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progre
         bar.update(task, completed=done, total=total, description=path[-50:])
 
     return bar, update
+
+
+@contextmanager
+def prepared_scanner(
+    root: Path,
+    config_path: Path | None,
+    deps: Options | None,
+    *,
+    cache_dir: Path | None,
+    no_cache: bool,
+    adjust: Callable[[Config, LicenseDB, TierData], Config] | None = None,
+    engine: Engine | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Scanner]:
+    """A scanner with the configuration of ``root`` and its cache; the cache is
+    closed when the block ends."""
+    db = LicenseDB.load()
+    tiers = load_tiers()
+    config = load_config(root, config_path, db, tiers)
+    if adjust is not None:
+        config = adjust(config, db, tiers)
+    cache = None
+    if not no_cache:
+        cache = DetectionCache.open(
+            cache_dir or default_cache_dir(),
+            engine_version=scancode_version(),
+            db_version=db.version,
+        )
+    try:
+        yield Scanner(
+            config,
+            db,
+            tiers,
+            engine=engine,
+            progress=progress,
+            cache=cache,
+            jobs=jobs or available_cores(),
+            deps=deps,
+        )
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 @click.command()
@@ -115,6 +161,8 @@ def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progre
     "directory).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the detection cache.")
+@click.option("--no-deps", is_flag=True, help="Do not read manifests and lockfiles.")
+@dependency_options
 @click.option(
     "--verbose", "-v", is_flag=True, help="List every file with a license and every skipped file."
 )
@@ -135,50 +183,57 @@ def scan(
     timeout: float,
     cache_dir: Path | None,
     no_cache: bool,
+    no_deps: bool,
+    offline: bool,
+    index_url: str | None,
+    npm_registry: str | None,
+    deps_dev_url: str | None,
+    python_envs: tuple[Path, ...],
+    lookup_timeout: float,
     verbose: bool,
     quiet: bool,
 ) -> None:
     """Scan PATH (default: the current directory) for licenses and tier conflicts."""
     if verbose and quiet:
         raise click.UsageError("--verbose and --quiet exclude each other")
-    db = LicenseDB.load()
-    tiers = load_tiers()
     root = path.resolve()
-    config = load_config(root, config_path, db, tiers)
-    config = with_root_overrides(config, kind=kind, tier=tier, license=license_, db=db, tiers=tiers)
-    if max_file_size is not None:
-        size = parse_size(
-            max_file_size,
-            lambda: click.BadParameter(
-                "use a size such as 5000000 or 5MB", param_hint="--max-file-size"
-            ),
+
+    def adjust(config: Config, db: LicenseDB, tiers: TierData) -> Config:
+        config = with_root_overrides(
+            config, kind=kind, tier=tier, license=license_, db=db, tiers=tiers
         )
-        config = replace(config, max_file_size=size)
+        if max_file_size is not None:
+            size = parse_size(
+                max_file_size,
+                lambda: click.BadParameter(
+                    "use a size such as 5000000 or 5MB", param_hint="--max-file-size"
+                ),
+            )
+            config = replace(config, max_file_size=size)
+        return config
+
+    deps = None
+    if not no_deps:
+        deps = options_from(
+            offline, index_url, npm_registry, deps_dev_url, python_envs, lookup_timeout
+        )
     show_progress = not quiet and sys.stderr.isatty()
     bar, progress = _progress_bar(show_progress)
-    cache = None
-    if not no_cache:
-        cache = DetectionCache.open(
-            cache_dir or default_cache_dir(),
-            engine_version=scancode_version(),
-            db_version=db.version,
-        )
-    engine = Engine(fast=not full_detection, timeout=timeout)
-    try:
-        with bar:
-            scanner = Scanner(
-                config,
-                db,
-                tiers,
-                engine=engine,
-                progress=progress,
-                cache=cache,
-                jobs=jobs or available_cores(),
-            )
-            result = scanner.scan(root)
-    finally:
-        if cache is not None:
-            cache.close()
+    with (
+        bar,
+        prepared_scanner(
+            root,
+            config_path,
+            deps,
+            cache_dir=cache_dir,
+            no_cache=no_cache,
+            adjust=adjust,
+            engine=Engine(fast=not full_detection, timeout=timeout),
+            jobs=jobs,
+            progress=progress,
+        ) as scanner,
+    ):
+        result = scanner.scan(root)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100

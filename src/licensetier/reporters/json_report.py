@@ -8,6 +8,7 @@ from typing import Any
 
 from licensetier.models import (
     Artifact,
+    Dependency,
     Detection,
     FileResult,
     Finding,
@@ -80,6 +81,33 @@ def _artifact(a: Artifact) -> dict[str, Any]:
     }
 
 
+def dependency(d: Dependency) -> dict[str, Any]:
+    c = d.classification
+    return {
+        "ecosystem": d.ecosystem,
+        "name": d.name,
+        "version": d.version,
+        "exact": d.exact,
+        "purl": d.purl,
+        "direct": d.direct,
+        "scope": d.scope,
+        "manifest": d.manifest,
+        "line": d.line,
+        "artifact": d.artifact,
+        "chain": list(d.chain),
+        "license": d.license,
+        "scancode_license": d.license_keys,
+        "license_raw": d.license_raw,
+        "family": c.family.value if c else None,
+        "strength": c.strength.value if c and c.strength else None,
+        "license_source": d.license_source,
+        "license_where": d.license_where,
+        "score": d.score,
+        "low_confidence": d.low_confidence,
+        "reason": d.reason,
+    }
+
+
 def _finding(f: Finding) -> dict[str, Any]:
     return {
         "severity": f.severity.value,
@@ -107,12 +135,17 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "artifacts": [_artifact(a) for a in result.artifacts],
         "files": [_file(f) for f in result.files],
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "dependencies": [dependency(d) for d in result.dependencies],
         "findings": [_finding(f) for f in result.findings],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
         "notes": list(result.notes),
         "summary": {
             "files_scanned": len(result.files),
             "files_skipped": len(result.skipped),
+            "dependencies": len(result.dependencies),
+            "dependencies_unresolved": sum(
+                1 for d in result.dependencies if d.license_source == "unresolved"
+            ),
             "errors": result.count(Severity.ERROR),
             "warnings": result.count(Severity.WARNING),
             "infos": result.count(Severity.INFO),

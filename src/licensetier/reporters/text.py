@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from licensetier.models import Finding, ScanResult, Severity
+from licensetier.models import Dependency, Finding, ScanResult, Severity
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 LICENSES_SHOWN = 15
@@ -49,6 +49,53 @@ def _finding(console: Console, f: Finding) -> None:
         console.print(f"    [bold]why:[/] {escape(f.why)}")
     if f.action:
         console.print(f"    [bold]do:[/]  {escape(f.action)}")
+
+
+def dependency_table(deps: list[Dependency] | tuple[Dependency, ...]) -> Table:
+    """One row per dependency: what it is, how it is pulled in, its license and where
+    the answer came from."""
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    for column in ("dependency", "ecosystem", "how", "license", "family", "source"):
+        table.add_column(column, overflow="fold")
+    for d in deps:
+        how = "direct" if d.direct else "transitive"
+        if d.scope != "runtime":
+            how += f" {d.scope}"
+        c = d.classification
+        license_ = d.license or "?"
+        if d.low_confidence:
+            license_ += " (low confidence)"
+        table.add_row(
+            escape(d.label),
+            d.ecosystem,
+            how,
+            escape(license_),
+            c.row if c else "-",
+            escape(d.license_source),
+        )
+    return table
+
+
+def _dependencies(console: Console, result: ScanResult, verbose: bool) -> None:
+    deps = result.dependencies
+    by_source = Counter(d.license_source for d in deps)
+    direct = sum(1 for d in deps if d.direct)
+    console.print(
+        f"[bold]Dependencies ({len(deps)}: {direct} direct, {len(deps) - direct} transitive)[/] "
+        "[dim]licenses from: "
+        + ", ".join(f"{source} {n}" for source, n in by_source.most_common())
+        + "[/]"
+    )
+    if verbose:
+        console.print(dependency_table(deps))
+    else:
+        families = Counter(d.classification.row if d.classification else "-" for d in deps)
+        console.print(
+            "  "
+            + ", ".join(f"{family} {n}" for family, n in families.most_common())
+            + "  [dim](--verbose or `licensetier deps` lists each)[/]"
+        )
+    console.print()
 
 
 def render(
@@ -130,6 +177,8 @@ def render(
             if len(ranked) > limit:
                 console.print(f"  [dim]... and {len(ranked) - limit} more (--verbose lists all)[/]")
             console.print()
+        if result.dependencies:
+            _dependencies(console, result, verbose)
         if verbose:
             console.print("[bold]Files with a license[/]")
             for file in result.files:

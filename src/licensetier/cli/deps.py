@@ -1,0 +1,161 @@
+"""``licensetier deps [PATH]``, and the dependency flags it shares with ``scan``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from licensetier.cli.common import EXIT_OK, translate_errors
+from licensetier.deps.resolve import Options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def dependency_options(func: F) -> F:
+    """The flags that say how dependency licenses are resolved."""
+    options = [
+        click.option(
+            "--offline",
+            is_flag=True,
+            help="Resolve dependency licenses from lockfiles, installed copies and the cache "
+            "only; open no network connection.",
+        ),
+        click.option(
+            "--index-url",
+            metavar="URL",
+            help="Python package index to ask (default: the one pip is configured to use).",
+        ),
+        click.option(
+            "--npm-registry",
+            metavar="URL",
+            help="npm registry to ask (default: the one npm is configured to use).",
+        ),
+        click.option(
+            "--deps-dev-url",
+            metavar="URL",
+            help="Base URL of the deps.dev v3 API, asked for Cargo, Go, Maven, RubyGems and "
+            "NuGet packages (default: the public service).",
+        ),
+        click.option(
+            "--python-env",
+            "python_envs",
+            multiple=True,
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="A virtual environment (or site-packages directory) whose installed "
+            "distributions say their licenses; repeatable. .venv and venv are looked at "
+            "without it.",
+        ),
+        click.option(
+            "--lookup-timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=10.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Time-out of each online lookup.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def options_from(
+    offline: bool,
+    index_url: str | None,
+    npm_registry: str | None,
+    deps_dev_url: str | None,
+    python_envs: tuple[Path, ...],
+    lookup_timeout: float,
+) -> Options:
+    return Options(
+        offline=offline,
+        index_url=index_url,
+        npm_registry=npm_registry,
+        deps_dev=deps_dev_url,
+        python_envs=tuple(p.resolve() for p in python_envs),
+        timeout=lookup_timeout,
+    )
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file (default: PATH/licensetier.toml, then PATH/pyproject.toml).",
+)
+@dependency_options
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the cache lives (default: as for scan).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@translate_errors
+def deps(
+    path: Path,
+    fmt: str,
+    config_path: Path | None,
+    offline: bool,
+    index_url: str | None,
+    npm_registry: str | None,
+    deps_dev_url: str | None,
+    python_envs: tuple[Path, ...],
+    lookup_timeout: float,
+    cache_dir: Path | None,
+    no_cache: bool,
+) -> None:
+    """List the dependencies of PATH with their licenses, and where each answer came from."""
+    from licensetier.cli.scan import prepared_scanner
+    from licensetier.reporters.json_report import dependency
+
+    options = options_from(
+        offline, index_url, npm_registry, deps_dev_url, python_envs, lookup_timeout
+    )
+    with prepared_scanner(
+        path.resolve(), config_path, options, cache_dir=cache_dir, no_cache=no_cache
+    ) as scanner:
+        found, errors, engine = scanner.scan_dependencies(path.resolve())
+    if fmt == "json":
+        report = {
+            "root": str(path.resolve()),
+            "tool": {"name": "licensetier", **engine},
+            "dependencies": [dependency(d) for d in found],
+            "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in errors],
+        }
+        click.echo(json.dumps(report, indent=2))
+        sys.exit(EXIT_OK)
+    from rich.console import Console
+
+    from licensetier.reporters.text import dependency_table
+
+    tty = sys.stdout.isatty()
+    # on a terminal rich fits the table to its width; in a file or a pipe nothing is cut
+    console = Console(highlight=False, soft_wrap=not tty, width=None if tty else 10_000)
+    if found:
+        console.print(dependency_table(found))
+    unresolved = [d for d in found if d.license_source == "unresolved"]
+    console.print(
+        f"{len(found)} dependencies, {sum(1 for d in found if d.direct)} direct; "
+        f"{len(unresolved)} unresolved"
+    )
+    for d in unresolved:
+        console.print(f"  {d.label} ({d.manifest}): {d.reason}", markup=False)
+    for e in errors:
+        where = f"{e.path}:{e.line}" if e.line else e.path
+        console.print(f"problem: {where}: {e.message}", markup=False, style="red")
+    sys.exit(EXIT_OK)

@@ -1,0 +1,440 @@
+"""Rust crates: ``Cargo.toml``, ``Cargo.lock``, the Cargo registry and ``vendor/``.
+
+``Cargo.toml`` (TOML) states a package's direct dependencies in
+``[dependencies]``, ``[dev-dependencies]`` and ``[build-dependencies]``, also per
+target (``[target.'cfg(unix)'.dependencies]``). An entry is a requirement string
+(``serde = "1.0"``) or a table (``{ version = "1", optional = true, package =
+"real-name", path = "..", git = "..", workspace = true }``). Only registry crates
+are dependencies here: an entry with a ``path`` is local code (a workspace member or
+a crate inside the repository, scanned with it) and a ``git`` entry without a
+version cannot be looked up, so both are skipped. ``workspace = true`` takes the
+entry from ``[workspace.dependencies]`` of the workspace root: the same file, else
+the nearest ``Cargo.toml`` with a ``[workspace]`` table above it inside the scan
+root; when none is found the version is unknown (None).
+
+``Cargo.lock`` (TOML, versions 1 to 4) lists every ``[[package]]`` of the build with
+its exact ``version``, its ``source`` (absent for the workspace's own crates) and its
+``dependencies`` (``"name"``, ``"name version"`` or ``"name version (source)"``).
+
+Installed crates are read from ``$CARGO_HOME/registry/src/<index>/<name>-<version>/``
+(:class:`CargoRegistryLocator`) and from a ``cargo vendor`` directory,
+``vendor/<name>/`` or ``vendor/<name>-<version>/`` next to a manifest
+(:class:`CargoVendorLocator`): ``[package] license`` (an SPDX expression), else
+``license-file``, plus the ``LICENSE*``/``COPYING*`` files of the crate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from licensetier.deps.base import (
+    MAX_MANIFEST_BYTES,
+    Declared,
+    Ecosystem,
+    Environment,
+    Evidence,
+    Locator,
+    Role,
+    Route,
+    Scope,
+    first_line,
+    package_key,
+    read_text,
+)
+from licensetier.deps.vendored import (
+    is_plain_file,
+    is_real_dir,
+    license_files,
+    safe_child,
+    search_roots,
+)
+from licensetier.errors import ManifestError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+DEPENDENCY_TABLES: tuple[tuple[str, Scope], ...] = (
+    ("dependencies", Scope.RUNTIME),
+    ("dev-dependencies", Scope.DEVELOPMENT),
+    ("dev_dependencies", Scope.DEVELOPMENT),  # the old spelling Cargo still accepts
+    ("build-dependencies", Scope.DEVELOPMENT),
+    ("build_dependencies", Scope.DEVELOPMENT),
+)
+EXACT_RE = re.compile(r"=\s*(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)")
+SEMVER_RE = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?")
+LOCK_DEPENDENCY_RE = re.compile(r"(\S+)(?: (\S+))?(?: \((.+)\))?")
+
+
+def _load_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        raise ManifestError(
+            f"not valid TOML: {exc}", path=source, line=int(match.group(1)) if match else None
+        ) from None
+    except RecursionError:
+        raise ManifestError("not valid TOML: nested too deeply", path=source) from None
+    return data
+
+
+def _key_pattern(key: str) -> str:
+    quoted = re.escape(key)
+    return rf"(?:{quoted}|\"{quoted}\"|'{quoted}')"
+
+
+def _entry_line(text: str, table: tuple[str, ...], key: str) -> int | None:
+    """The line of ``key`` in ``[table]`` (or of a ``[table.key]`` header)."""
+    segments = r"\s*\.\s*".join(_key_pattern(part) for part in table)
+    header = re.search(rf"^[ \t]*\[\s*{segments}\s*\]", text, re.MULTILINE)
+    if header:
+        following = re.search(r"^[ \t]*\[", text[header.end() :], re.MULTILINE)
+        end = header.end() + following.start() if following else len(text)
+        entry = re.compile(rf"^[ \t]*{_key_pattern(key)}\s*[=.]", re.MULTILINE)
+        found = entry.search(text, header.end(), end)
+        if found:
+            return text.count("\n", 0, found.start()) + 1
+    dotted = re.search(
+        rf"^[ \t]*\[\s*{segments}\s*\.\s*{_key_pattern(key)}\s*\]", text, re.MULTILINE
+    )
+    return text.count("\n", 0, dotted.start()) + 1 if dotted else None
+
+
+def _workspace_dependencies(path: Path, source: str, data: dict[str, Any]) -> dict[str, Any]:
+    """``[workspace.dependencies]`` of this file, else of the nearest workspace root
+    above it that is still inside the scan root (``source`` tells how deep it is)."""
+    workspace = data.get("workspace")
+    if isinstance(workspace, dict):
+        found = workspace.get("dependencies")
+        return found if isinstance(found, dict) else {}
+    depth = len(PurePosixPath(source).parts) - 1
+    directory = path.parent
+    for _ in range(depth):
+        directory = directory.parent
+        candidate = directory / "Cargo.toml"
+        if not is_plain_file(candidate):
+            continue
+        try:
+            if candidate.stat().st_size > MAX_MANIFEST_BYTES:
+                return {}
+            parent = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            return {}
+        workspace = parent.get("workspace")
+        if isinstance(workspace, dict):
+            found = workspace.get("dependencies")
+            return found if isinstance(found, dict) else {}
+    return {}
+
+
+def _requirement(version: str | None) -> tuple[str | None, bool]:
+    """``(version, exact)``: ``"=1.2.3"`` is the only exact requirement."""
+    if version is None:
+        return None, False
+    match = EXACT_RE.fullmatch(version.strip())
+    if match:
+        return match.group(1), True
+    return version, False
+
+
+def parse_cargo_toml(path: Path, source: str) -> list[Declared]:
+    """The registry dependencies a ``Cargo.toml`` declares (see the module docstring)."""
+    text = read_text(path, source)
+    data = _load_toml(text, source)
+    if not isinstance(data.get("package"), dict):
+        return []  # a virtual workspace manifest declares no dependencies by itself
+    tables: list[tuple[tuple[str, ...], Any, Scope]] = []
+    for table, scope in DEPENDENCY_TABLES:
+        if table in data:
+            tables.append(((table,), data[table], scope))
+    targets = data.get("target", {})
+    if isinstance(targets, dict):
+        for cfg, target in targets.items():
+            if not isinstance(target, dict):
+                continue
+            for table, scope in DEPENDENCY_TABLES:
+                if table in target:
+                    tables.append((("target", cfg, table), target[table], scope))
+    workspace_deps: dict[str, Any] | None = None
+    found: list[Declared] = []
+    for table_path, entries, scope in tables:
+        shown = ".".join(table_path)
+        if not isinstance(entries, dict):
+            raise ManifestError(
+                f"[{shown}] is not a table", path=source, line=first_line(text, table_path[-1])
+            )
+        for key, raw in entries.items():
+            line = _entry_line(text, table_path, key)
+            entry = raw
+            if isinstance(entry, dict) and entry.get("workspace") is True:
+                if workspace_deps is None:
+                    workspace_deps = _workspace_dependencies(path, source, data)
+                inherited = workspace_deps.get(key)
+                if isinstance(inherited, str):
+                    entry = {**entry, "version": inherited}
+                elif isinstance(inherited, dict):
+                    entry = {**inherited, **entry}
+            if isinstance(entry, str):
+                entry = {"version": entry}
+            if not isinstance(entry, dict):
+                raise ManifestError(
+                    f"[{shown}] {key}: expected a version string or a table", path=source, line=line
+                )
+            if "path" in entry:
+                continue  # local code, scanned with the repository
+            version = entry.get("version")
+            if version is not None and not isinstance(version, str):
+                raise ManifestError(
+                    f"[{shown}] {key}: version is not a string", path=source, line=line
+                )
+            if version is None and "git" in entry:
+                continue  # a git dependency without a version: not a registry crate
+            name = entry.get("package", key)
+            if not isinstance(name, str) or not name:
+                raise ManifestError(
+                    f"[{shown}] {key}: package is not a string", path=source, line=line
+                )
+            requirement, exact = _requirement(version)
+            entry_scope = scope
+            if scope is Scope.RUNTIME and entry.get("optional") is True:
+                entry_scope = Scope.OPTIONAL
+            found.append(
+                Declared(
+                    ecosystem=Ecosystem.CARGO,
+                    name=name,
+                    version=requirement,
+                    manifest=source,
+                    exact=exact,
+                    direct=True,
+                    scope=entry_scope,
+                    line=line,
+                )
+            )
+    return found
+
+
+def _lock_dependency(raw: object, where: str, source: str, line: int | None) -> tuple[str, str]:
+    """``(name, version or "")`` of a ``dependencies`` entry of ``Cargo.lock``."""
+    match = LOCK_DEPENDENCY_RE.fullmatch(raw) if isinstance(raw, str) else None
+    if match is None:
+        raise ManifestError(
+            f"{where}: dependency {raw!r} is not 'name', 'name version' or 'name version (source)'",
+            path=source,
+            line=line,
+        )
+    return match.group(1), match.group(2) or ""
+
+
+def parse_cargo_lock(path: Path, source: str) -> list[Declared]:
+    """The crates a ``Cargo.lock`` locks, without the workspace's own crates.
+
+    The workspace's own crates (``[[package]]`` entries without ``source``) are the
+    roots: the crates they depend on are direct, every other crate is not.
+    """
+    text = read_text(path, source)
+    data = _load_toml(text, source)
+    packages = data.get("package", [])
+    if not isinstance(packages, list):
+        raise ManifestError("package is not an array of tables", path=source)
+    header_lines = [
+        text.count("\n", 0, m.start()) + 1
+        for m in re.finditer(r"^[ \t]*\[\[\s*package\s*\]\]", text, re.MULTILINE)
+    ]
+    if len(header_lines) != len(packages):
+        header_lines = []
+    direct: set[tuple[str, str]] = set()  # (name, version or "" for any version)
+    entries: list[tuple[str, str, tuple[str, ...], int | None]] = []
+    for number, package in enumerate(packages, start=1):
+        line = header_lines[number - 1] if header_lines else None
+        where = f"[[package]] entry {number}"
+        if not isinstance(package, dict):
+            raise ManifestError(f"{where} is not a table", path=source, line=line)
+        name, version = package.get("name"), package.get("version")
+        if not isinstance(name, str) or not name:
+            raise ManifestError(f"{where} has no name", path=source, line=line)
+        if not isinstance(version, str) or not version:
+            raise ManifestError(f"{where} ({name}) has no version", path=source, line=line)
+        dependencies = package.get("dependencies", [])
+        if not isinstance(dependencies, list):
+            raise ManifestError(
+                f"{where} ({name}): dependencies is not an array", path=source, line=line
+            )
+        requires = [_lock_dependency(raw, where, source, line) for raw in dependencies]
+        if package.get("source") is None:
+            direct.update(requires)
+            continue
+        names = tuple(dict.fromkeys(package_key(Ecosystem.CARGO, n) for n, _ in requires))
+        entries.append((name, version, names, line))
+    return [
+        Declared(
+            ecosystem=Ecosystem.CARGO,
+            name=name,
+            version=version,
+            manifest=source,
+            exact=True,
+            direct=(name, "") in direct or (name, version) in direct,
+            line=line,
+            requires=requires,
+        )
+        for name, version, requires, line in entries
+    ]
+
+
+MANIFESTS: tuple[Route, ...] = (
+    Route(re.compile(r"Cargo\.toml"), parse_cargo_toml, Role.MANIFEST, Ecosystem.CARGO),
+    Route(re.compile(r"Cargo\.lock"), parse_cargo_lock, Role.LOCKFILE, Ecosystem.CARGO),
+)
+
+
+def split_name_version(directory_name: str) -> tuple[str, str] | None:
+    """``("serde-json-core", "0.5.1")`` from ``serde-json-core-0.5.1``: the version is
+    the first ``-``-separated tail that is a semantic version."""
+    for match in re.finditer("-", directory_name):
+        version = directory_name[match.end() :]
+        if SEMVER_RE.fullmatch(version):
+            return directory_name[: match.start()], version
+    return None
+
+
+def crate_evidence(
+    directory: Path, env: Environment, source: str, version: str | None
+) -> Evidence | None:
+    """What ``directory/Cargo.toml`` says, when its ``[package]`` has ``version`` (any
+    version when None); None when it is unreadable or says nothing about a license."""
+    manifest = directory / "Cargo.toml"
+    try:
+        if manifest.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return None
+    package = data.get("package")
+    if not isinstance(package, dict):
+        return None
+    found_version = package.get("version")
+    found_version = found_version if isinstance(found_version, str) else None
+    if version is not None and found_version is not None and found_version != version:
+        return None
+    license_string = package.get("license")
+    license_value = license_string.strip() if isinstance(license_string, str) else None
+    texts: list[Path] = []
+    license_file = package.get("license-file")
+    if isinstance(license_file, str):
+        relative = license_file.replace("\\", "/")
+        while relative.startswith("./"):
+            relative = relative[2:]
+        # a license file outside the crate is copied into its root when it is packaged
+        for candidate in (relative, relative.rsplit("/", 1)[-1]):
+            declared_file = safe_child(directory, candidate)
+            if declared_file is not None and is_plain_file(declared_file):
+                texts.append(declared_file)
+                break
+    for text in license_files(directory):
+        if text not in texts:
+            texts.append(text)
+    if not license_value and not texts:
+        return None
+    if license_value:
+        field = "license"
+    elif isinstance(license_file, str):
+        field = "license-file"
+    else:
+        field = "license files"
+    return Evidence(
+        license=license_value or None,
+        texts=tuple(texts),
+        source=source,
+        where=env.shown(manifest),
+        version=found_version or version,
+        field=field,
+    )
+
+
+class CargoRegistryLocator:
+    """Crates unpacked by Cargo in ``$CARGO_HOME/registry/src/<index>/<name>-<version>/``."""
+
+    ecosystem = Ecosystem.CARGO
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self._index: dict[str, dict[str, Path]] | None = None  # name -> version -> dir
+
+    def _build_index(self) -> dict[str, dict[str, Path]]:
+        index: dict[str, dict[str, Path]] = {}
+        if self.env.cargo_home is None:
+            return index
+        sources = self.env.cargo_home / "registry" / "src"
+        try:
+            registries = sorted(sources.iterdir())
+        except OSError:
+            return index
+        for registry in registries:
+            try:
+                crates = sorted(registry.iterdir())
+            except OSError:
+                continue
+            for crate in crates:
+                parsed = split_name_version(crate.name)
+                if parsed is not None:
+                    index.setdefault(parsed[0], {}).setdefault(parsed[1], crate)
+        return index
+
+    def find(self, name: str, version: str | None) -> Evidence | None:
+        if self._index is None:
+            self._index = self._build_index()
+        versions = self._index.get(name) or self._index.get(name.replace("_", "-")) or {}
+        if version is not None:
+            directory = versions.get(version)
+            candidates = [directory] if directory is not None else []
+        else:
+            candidates = [versions[v] for v in sorted(versions, reverse=True)]
+        for directory in candidates:
+            found = crate_evidence(directory, self.env, "installed", version)
+            if found is not None:
+                return found
+        return None
+
+
+class CargoVendorLocator:
+    """Crates copied by ``cargo vendor`` into ``vendor/<name>/`` (or
+    ``vendor/<name>-<version>/`` when several versions are vendored) next to the scan
+    root or a manifest; the version is checked against the crate's ``Cargo.toml``."""
+
+    ecosystem = Ecosystem.CARGO
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+
+    def find(self, name: str, version: str | None) -> Evidence | None:
+        if "/" in name or name in ("", ".", ".."):
+            return None
+        for root in search_roots(self.env):
+            vendor = root / "vendor"
+            if not is_real_dir(vendor):
+                continue
+            candidates = [vendor / f"{name}-{version}"] if version else []
+            candidates.append(vendor / name)
+            if version is None:
+                with contextlib.suppress(OSError, ValueError):
+                    candidates += sorted(vendor.glob(f"{glob_escape(name)}-[0-9]*"), reverse=True)
+            for directory in candidates:
+                if is_real_dir(directory):
+                    found = crate_evidence(directory, self.env, "vendored", version)
+                    if found is not None:
+                        return found
+        return None
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def locators(env: Environment) -> list[Locator]:
+    """The vendored copy first (it is what the build uses), then Cargo's registry."""
+    return [CargoVendorLocator(env), CargoRegistryLocator(env)]

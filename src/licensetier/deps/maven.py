@@ -1,0 +1,342 @@
+"""Maven: ``pom.xml`` and the local repository (``~/.m2/repository``).
+
+A ``pom.xml`` (XML, in the namespace ``http://maven.apache.org/POM/4.0.0`` or in
+none) lists the project's direct dependencies under ``<project><dependencies>``;
+the ``<dependency>`` elements of ``<dependencyManagement>`` only pin versions for
+whoever uses the artifact, those of ``<build><plugins>`` are build tools, and those
+of ``<profiles>`` apply only when a profile is active: none of them is a dependency
+here (a managed version is used when a dependency gives none). ``${name}``
+references are replaced from ``<properties>`` and from the project's and its
+parent's coordinates. Scopes ``test`` and ``provided`` are development-only,
+``<optional>true`` is optional, ``system`` and ``import`` are not packages. The
+Maven name is the artifactId, its namespace the groupId. A version is exact when it
+is a plain version (``1.2.3``, ``2.0-SNAPSHOT``) or the one-version range
+``[1.2.3]``; a range or an unresolved ``${...}`` is a requirement.
+
+:class:`M2RepositoryLocator` reads the POM that Maven downloaded next to each
+artifact, ``<repo>/<group as path>/<artifact>/<version>/<artifact>-<version>.pom``.
+Its ``<licenses>`` lists ``<license><name>`` (or ``<url>`` when the name is empty).
+Several ``<license>`` entries are joined with `` OR ``: in Maven practice a project
+lists several licenses when it offers a choice (the POM reference says the element
+lists "the licenses for this project", and dual-licensed projects such as those
+under "CDDL or GPL with Classpath Exception" list one entry per alternative);
+joining them with AND, as ScanCode does, would demand the obligations of all of
+them. A POM without ``<licenses>`` inherits them from its ``<parent>``: the parent
+POMs are followed in the same repository, up to 10 levels.
+
+Files are read as data: XML with a ``<!DOCTYPE`` or ``<!ENTITY`` declaration is
+refused (entity expansion is never needed for a POM).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from licensetier.deps.base import (
+    MAX_MANIFEST_BYTES,
+    Declared,
+    Ecosystem,
+    Environment,
+    Evidence,
+    Locator,
+    Role,
+    Route,
+    Scope,
+    read_text,
+)
+from licensetier.deps.vendored import is_plain_file, is_real_dir
+from licensetier.errors import ManifestError
+
+MAX_PARENT_LEVELS = 10
+MAX_EXPANDED = 4096  # characters of an interpolated value
+PROPERTY_RE = re.compile(r"\$\{([^}]+)\}")
+PLAIN_VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]*")
+SINGLE_VERSION_RANGE_RE = re.compile(r"\[\s*([0-9A-Za-z][0-9A-Za-z._+-]*)\s*\]")
+COORDINATE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+# Parts of a POM whose <dependency> elements are not the project's dependencies.
+EXCLUDED_SECTIONS_RE = re.compile(
+    r"<!--.*?-->"
+    r"|<(?:\w+:)?(dependencyManagement|build|profiles|parent|reporting|exclusions)\b[^>]*>.*?"
+    r"</(?:\w+:)?\1\s*>",
+    re.DOTALL,
+)
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _strip_namespaces(root: ET.Element) -> ET.Element:
+    for element in root.iter():
+        element.tag = _local(element.tag)
+    return root
+
+
+def parse_xml(text: str, source: str) -> ET.Element:
+    """The root element of an XML document, with namespaces removed from the tags;
+    a :class:`ManifestError` when it is not well-formed or declares a DOCTYPE."""
+    for marker in ("<!DOCTYPE", "<!ENTITY"):
+        at = text.upper().find(marker)
+        if at >= 0:
+            raise ManifestError(
+                f"{marker[2:]} declarations are not read (XML entities are refused)",
+                path=source,
+                line=text.count("\n", 0, at) + 1,
+            )
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        reason = re.sub(r":\s*line \d+, column \d+$", "", str(exc))
+        raise ManifestError(
+            f"not well-formed XML: {reason}", path=source, line=exc.position[0]
+        ) from None
+    return _strip_namespaces(root)
+
+
+def read_xml_file(path: Path) -> ET.Element | None:
+    """An installed XML file's root (namespaces removed), or None when it is missing,
+    too large, not well-formed or declares a DOCTYPE."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        return None
+    try:
+        return _strip_namespaces(ET.fromstring(data))
+    except (ET.ParseError, ValueError, LookupError):
+        return None
+
+
+def child_text(element: ET.Element | None, *path: str) -> str | None:
+    """The stripped text of the element at ``path`` under ``element``; None when it is
+    missing or empty."""
+    for name in path:
+        if element is None:
+            return None
+        element = element.find(name)
+    if element is None or element.text is None:
+        return None
+    return element.text.strip() or None
+
+
+def _properties(root: ET.Element) -> dict[str, str]:
+    properties: dict[str, str] = {}
+    for element in root.findall("properties/*"):
+        properties[element.tag] = (element.text or "").strip()
+    parent_group = child_text(root, "parent", "groupId")
+    parent_version = child_text(root, "parent", "version")
+    coordinates = {
+        "groupId": child_text(root, "groupId") or parent_group,
+        "artifactId": child_text(root, "artifactId"),
+        "version": child_text(root, "version") or parent_version,
+    }
+    for key, value in coordinates.items():
+        if value is not None:
+            properties[f"project.{key}"] = value
+            properties[f"pom.{key}"] = value  # the Maven 2 spelling
+    if "project.version" in properties:
+        properties.setdefault("version", properties["project.version"])
+    for key, value in (
+        ("groupId", parent_group),
+        ("artifactId", child_text(root, "parent", "artifactId")),
+        ("version", parent_version),
+    ):
+        if value is not None:
+            properties[f"project.parent.{key}"] = value
+    return properties
+
+
+def _interpolate(value: str | None, properties: dict[str, str]) -> str | None:
+    """``${name}`` replaced from ``properties``, ten levels deep at most; an expansion
+    that grows past a few kilobytes (properties that multiply each other) stops."""
+    if value is None:
+        return None
+    for _ in range(10):  # properties may refer to properties
+        expanded = PROPERTY_RE.sub(lambda m: properties.get(m.group(1).strip(), m.group(0)), value)
+        if expanded == value or len(expanded) > MAX_EXPANDED:
+            break
+        value = expanded
+    return value
+
+
+def _version(value: str | None) -> tuple[str | None, bool]:
+    """``(version, exact)`` of a dependency's version as written (interpolated)."""
+    if value is None:
+        return None, False
+    single = SINGLE_VERSION_RANGE_RE.fullmatch(value)
+    if single:
+        return single.group(1), True
+    exact = PLAIN_VERSION_RE.fullmatch(value) is not None and value not in ("LATEST", "RELEASE")
+    return value, exact
+
+
+def _artifact_lines(text: str) -> list[tuple[int, str]]:
+    """``(offset, artifactId text)`` of each ``<artifactId>`` outside the sections whose
+    dependencies are not the project's (and outside comments)."""
+    excluded = [(m.start(), m.end()) for m in EXCLUDED_SECTIONS_RE.finditer(text)]
+    found = []
+    for match in re.finditer(r"<(?:\w+:)?artifactId\s*>\s*([^<]*?)\s*<", text):
+        if not any(start <= match.start() < end for start, end in excluded):
+            found.append((match.start(), match.group(1)))
+    return found
+
+
+def parse_pom(path: Path, source: str) -> list[Declared]:
+    """The direct dependencies a ``pom.xml`` declares (see the module docstring)."""
+    text = read_text(path, source)
+    root = parse_xml(text, source)
+    if root.tag != "project":
+        raise ManifestError(f"the root element is <{root.tag}>, not <project>", path=source)
+    properties = _properties(root)
+    managed: dict[tuple[str | None, str | None], ET.Element] = {}
+    for element in root.findall("dependencyManagement/dependencies/dependency"):
+        group = _interpolate(child_text(element, "groupId"), properties)
+        artifact = _interpolate(child_text(element, "artifactId"), properties)
+        managed.setdefault((group, artifact), element)
+    candidates = _artifact_lines(text)
+    used: set[int] = set()
+    found: list[Declared] = []
+    for number, element in enumerate(root.findall("dependencies/dependency"), start=1):
+        raw_artifact = child_text(element, "artifactId")
+        line = None
+        for offset, written in candidates:
+            if written == raw_artifact and offset not in used:
+                used.add(offset)
+                line = text.count("\n", 0, offset) + 1
+                break
+        if raw_artifact is None:
+            raise ManifestError(f"<dependency> {number} has no <artifactId>", path=source)
+        artifact = _interpolate(raw_artifact, properties) or raw_artifact
+        group = _interpolate(child_text(element, "groupId"), properties)
+        if group is None:
+            raise ManifestError(f"<dependency> {artifact} has no <groupId>", path=source, line=line)
+        management = managed.get((group, artifact))
+        raw_version = child_text(element, "version") or child_text(management, "version")
+        scope_name = (
+            _interpolate(
+                child_text(element, "scope") or child_text(management, "scope"), properties
+            )
+            or "compile"
+        ).lower()
+        if scope_name in ("system", "import"):
+            continue
+        optional = (_interpolate(child_text(element, "optional"), properties) or "").lower()
+        if scope_name in ("test", "provided"):
+            scope = Scope.DEVELOPMENT
+        elif optional == "true":
+            scope = Scope.OPTIONAL
+        else:
+            scope = Scope.RUNTIME
+        version, exact = _version(_interpolate(raw_version, properties))
+        found.append(
+            Declared(
+                ecosystem=Ecosystem.MAVEN,
+                name=artifact,
+                namespace=group,
+                version=version,
+                manifest=source,
+                exact=exact,
+                direct=True,
+                scope=scope,
+                line=line,
+            )
+        )
+    return found
+
+
+MANIFESTS: tuple[Route, ...] = (
+    Route(re.compile(r"pom\.xml"), parse_pom, Role.MANIFEST, Ecosystem.MAVEN),
+)
+
+
+def pom_path(repository: Path, group: str, artifact: str, version: str) -> Path | None:
+    """Where Maven stores the POM of ``group:artifact:version``; None for coordinates
+    that are not plain names (they could walk out of the repository)."""
+    parts = [*group.split("."), artifact, version]
+    if not all(COORDINATE_RE.fullmatch(part) and part not in (".", "..") for part in parts):
+        return None
+    return repository.joinpath(*parts, f"{artifact}-{version}.pom")
+
+
+def pom_licenses(root: ET.Element) -> str | None:
+    """``<licenses>`` of a POM joined with " OR " (names, or URLs for unnamed ones)."""
+    names: list[str] = []
+    for element in root.findall("licenses/license"):
+        name = child_text(element, "name") or child_text(element, "url")
+        if name:
+            name = " ".join(name.split())
+            if name not in names:
+                names.append(name)
+    return " OR ".join(names) or None
+
+
+class M2RepositoryLocator:
+    """Artifacts in Maven's local repository, read from their POMs (and their parents')."""
+
+    ecosystem = Ecosystem.MAVEN
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+
+    def _versions(self, repository: Path, group: str, artifact: str) -> list[str]:
+        directory = pom_path(repository, group, artifact, "0")
+        if directory is None:
+            return []
+        try:
+            entries = sorted(directory.parent.parent.iterdir(), reverse=True)
+        except OSError:
+            return []
+        return [entry.name for entry in entries if is_real_dir(entry)]
+
+    def _answer(self, repository: Path, pom: Path, version: str) -> Evidence | None:
+        current, via = pom, ""
+        seen: set[Path] = set()
+        for _ in range(MAX_PARENT_LEVELS + 1):
+            seen.add(current)
+            root = read_xml_file(current)
+            if root is None:
+                return None
+            found = pom_licenses(root)
+            if found:
+                return Evidence(
+                    license=found,
+                    texts=(),
+                    source="installed",
+                    where=self.env.shown(current),
+                    version=version,
+                    field=f"licenses (parent {via})" if via else "licenses",
+                )
+            group = child_text(root, "parent", "groupId")
+            artifact = child_text(root, "parent", "artifactId")
+            parent_version = child_text(root, "parent", "version")
+            if group is None or artifact is None or parent_version is None:
+                return None
+            parent = pom_path(repository, group, artifact, parent_version)
+            if parent is None or parent in seen or not is_plain_file(parent):
+                return None
+            current, via = parent, f"{group}:{artifact}:{parent_version}"
+        return None
+
+    def find(self, name: str, version: str | None) -> Evidence | None:
+        repository = self.env.maven_repo
+        if repository is None or ":" not in name:
+            return None
+        group, artifact = name.split(":", 1)
+        versions = [version] if version is not None else self._versions(repository, group, artifact)
+        for candidate in versions:
+            pom = pom_path(repository, group, artifact, candidate)
+            if pom is None or not is_plain_file(pom):
+                continue
+            found = self._answer(repository, pom, candidate)
+            if found is not None:
+                return found
+        return None
+
+
+def locators(env: Environment) -> list[Locator]:
+    return [M2RepositoryLocator(env)]

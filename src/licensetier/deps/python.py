@@ -1,0 +1,1119 @@
+"""Python dependencies: manifests, lockfiles and installed metadata, read as data.
+
+Manifests (direct dependencies, requirements as written):
+
+* ``pyproject.toml``: PEP 621 ``[project].dependencies`` and
+  ``[project.optional-dependencies]`` (extras), PEP 735 ``[dependency-groups]``
+  (``{include-group = "..."}`` entries expanded), Poetry's
+  ``[tool.poetry.dependencies]``, ``[tool.poetry.dev-dependencies]`` and
+  ``[tool.poetry.group.<group>.dependencies]``, and uv's ``[tool.uv]
+  dev-dependencies``.
+* ``requirements.txt`` and its kin (``requirements-dev.txt``, ``test-requirements.txt``,
+  ``requirements.in``): pip's requirement file format, one PEP 508 requirement a line,
+  with ``#`` comments, ``\\`` continuations and per-line options (``--hash``); option
+  lines, ``-r``/``-c`` includes (each included file is discovered on its own), URLs
+  and local paths are skipped.
+
+Lockfiles (exact versions):
+
+* ``poetry.lock``: ``[[package]]`` tables; the old ``category`` or the newer ``groups``
+  key gives the scope; ``[package.dependencies]`` gives the graph. The roots are not
+  recorded, so ``direct`` is None.
+* ``uv.lock``: ``[[package]]`` tables; the workspace members (``source = { editable =
+  ... }`` or ``{ virtual = ... }``) are the project itself: their dependencies are the
+  direct ones, and the scope of every other package is the strongest one through
+  which it is reachable (runtime, then extras, then development groups).
+* ``Pipfile.lock``: JSON, ``default`` (runtime) and ``develop`` sections.
+* ``pylock.toml`` / ``pylock.<name>.toml`` (PEP 751): ``[[packages]]`` tables.
+
+Installed metadata: :class:`PythonEnvLocator` reads the ``*.dist-info/METADATA`` (and
+``*.egg-info/PKG-INFO``) files of the virtual environments in
+:attr:`Environment.python_envs`: headers only, never importing anything.
+
+Requirement strings are parsed with ``packaging`` (a dependency of ScanCode's
+``pip-requirements-parser``); nothing from the scanned repository is run.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import HeaderParser
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from licensetier.deps.base import (
+    Declared,
+    Ecosystem,
+    Environment,
+    Evidence,
+    Locator,
+    Role,
+    Route,
+    Scope,
+    first_line,
+    normalize_pypi,
+    package_key,
+    read_text,
+)
+from licensetier.deps.vendored import license_files
+from licensetier.errors import LicenseDBError, ManifestError
+from licensetier.paths import data_directory
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+PYPI = Ecosystem.PYPI
+CLASSIFIERS_FILE = "python_classifiers.toml"
+MAX_METADATA_BYTES = 4 * 1024 * 1024  # headers sit at the top; the rest is the description
+
+# -- shared helpers ----------------------------------------------------------------------
+
+
+def _load_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(match.group(1)) if match else getattr(exc, "lineno", None)
+        raise ManifestError(f"not valid TOML: {message}", path=source, line=line) from None
+    except RecursionError:
+        raise ManifestError("not valid TOML: nested too deeply", path=source) from None
+    return data
+
+
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _quoted_key(key: str) -> str:
+    k = re.escape(key)
+    return rf"""(?:{k}|"{k}"|'{k}')"""
+
+
+def _table_offset(text: str, *parts: str) -> int | None:
+    """Offset of the ``[a.b.c]`` header of a table, if written as a header."""
+    dotted = r"[ \t]*\.[ \t]*".join(_quoted_key(p) for p in parts)
+    match = re.search(rf"(?m)^[ \t]*\[[ \t]*{dotted}[ \t]*\]", text)
+    return match.start() if match else None
+
+
+def _key_offset(text: str, key: str, start: int) -> int | None:
+    """Offset of the first line at or after ``start`` that assigns ``key = ...``."""
+    match = re.compile(rf"(?m)^[ \t]*{_quoted_key(key)}[ \t]*=").search(text, start)
+    return match.start() if match else None
+
+
+def _string_line(text: str, value: str, start: int) -> int | None:
+    """Line of ``"value"`` or ``'value'`` at or after ``start``."""
+    for quote in ('"', "'"):
+        line = first_line(text, f"{quote}{value}{quote}", start)
+        if line is not None:
+            return line
+    return None
+
+
+def _array_table_lines(text: str, name: str, count: int) -> list[int | None]:
+    """Lines of the ``[[name]]`` headers, when there is one per entry."""
+    found = [
+        text.count("\n", 0, m.start()) + 1
+        for m in re.finditer(rf"(?m)^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", text)
+    ]
+    return list(found) if len(found) == count else [None] * count
+
+
+def _entries(data: Mapping[str, Any], key: str, source: str, what: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ManifestError(f"{what} is not an array of tables", path=source)
+    return value
+
+
+def _dedupe(entries: Iterable[Declared]) -> list[Declared]:
+    seen: dict[tuple[str, str | None, Scope], None] = {}
+    out = []
+    for d in entries:
+        marker = (d.key, d.version, d.scope)
+        if marker not in seen:
+            seen[marker] = None
+            out.append(d)
+    return out
+
+
+def _names(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(package_key(PYPI, n) for n in items))
+
+
+# -- PEP 508 requirements ----------------------------------------------------------------
+
+_NAME_AND_EXTRAS = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*")
+
+
+def _parse_requirement(text: str, source: str, line: int | None, where: str) -> Requirement:
+    try:
+        return Requirement(text)
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "invalid"
+        raise ManifestError(
+            f"{where}: {text!r} is not a valid requirement: {reason}", path=source, line=line
+        ) from None
+
+
+def _specifier_as_written(text: str) -> str | None:
+    rest = _NAME_AND_EXTRAS.sub("", text.split(";", 1)[0], count=1).strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1].strip()
+    return rest or None
+
+
+def _exact_of(req: Requirement) -> str | None:
+    """The version of a ``==X`` (not ``==X.*``) or ``===X`` requirement."""
+    specs = list(req.specifier)
+    if len(specs) != 1:
+        return None
+    spec = specs[0]
+    if spec.operator == "===" or (spec.operator == "==" and not spec.version.endswith(".*")):
+        return spec.version
+    return None
+
+
+def _from_requirement(
+    req: Requirement, text: str, manifest: str, scope: Scope, line: int | None
+) -> Declared | None:
+    """The dependency a requirement names; None for a local path (``name @ file:...``):
+    the project's own code, as the other ecosystems' local dependencies are skipped."""
+    if req.url:  # name @ url: not a registry package, no version to look up
+        if req.url.startswith("file:"):
+            return None
+        return Declared(PYPI, req.name, None, manifest, False, True, scope, line)
+    exact = _exact_of(req)
+    if exact is not None:
+        return Declared(PYPI, req.name, exact, manifest, True, True, scope, line)
+    version = _specifier_as_written(text) or (str(req.specifier) or None)
+    return Declared(PYPI, req.name, version, manifest, False, True, scope, line)
+
+
+# -- pyproject.toml ----------------------------------------------------------------------
+
+
+def _string_list(value: Any, source: str, where: str, line: int | None) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ManifestError(f"{where} is not an array of strings", path=source, line=line)
+    return value
+
+
+def _requirements(
+    text: str,
+    values: Sequence[str],
+    source: str,
+    scope: Scope,
+    start: int,
+    where: str,
+    own: str | None,
+) -> list[Declared]:
+    out = []
+    for value in values:
+        line = _string_line(text, value, start)
+        req = _parse_requirement(value, source, line, where)
+        if line is None:
+            line = first_line(text, req.name, start)
+        if own is not None and normalize_pypi(req.name) == own:
+            continue  # the project naming itself, e.g. "pkg[test]" in an extra
+        found = _from_requirement(req, value, source, scope, line)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _expand_group(
+    groups: Mapping[str, Any],
+    name: str,
+    source: str,
+    line_of: Mapping[str, int | None],
+    trail: tuple[str, ...] = (),
+) -> list[str]:
+    """The requirement strings of a PEP 735 dependency group, includes expanded."""
+    by_norm = {normalize_pypi(k): k for k in groups}
+    key = by_norm.get(normalize_pypi(name))
+    if key is None:
+        raise ManifestError(
+            f"[dependency-groups]: group {trail[-1]!r} includes {name!r}, which is not defined",
+            path=source,
+            line=line_of.get(trail[-1]) if trail else None,
+        )
+    if normalize_pypi(key) in (normalize_pypi(t) for t in trail):
+        raise ManifestError(
+            f"[dependency-groups]: group {key!r} includes itself ({' -> '.join((*trail, key))})",
+            path=source,
+            line=line_of.get(key),
+        )
+    items = groups[key]
+    if not isinstance(items, list):
+        raise ManifestError(
+            f"[dependency-groups].{key} is not an array", path=source, line=line_of.get(key)
+        )
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("include-group"), str):
+            out.extend(_expand_group(groups, item["include-group"], source, line_of, (*trail, key)))
+        else:
+            raise ManifestError(
+                f"[dependency-groups].{key} has an entry that is neither a requirement string "
+                "nor {include-group = ...}",
+                path=source,
+                line=line_of.get(key),
+            )
+    return out
+
+
+def _poetry_constraint(value: Any) -> tuple[str | None, bool, bool]:
+    """(version, exact, optional) of a Poetry dependency value."""
+    if isinstance(value, str):
+        return (*_poetry_version(value), False)
+    if isinstance(value, dict):
+        optional = value.get("optional") is True
+        version = value.get("version")
+        if isinstance(version, str) and not any(k in value for k in ("git", "path", "url")):
+            return (*_poetry_version(version), optional)
+        return None, False, optional
+    if isinstance(value, list):  # several constraints, one per python version or platform
+        versions = [v for v in (_poetry_constraint(x)[0] for x in value) if v]
+        optional = all(_poetry_constraint(x)[2] for x in value) if value else False
+        return (" || ".join(dict.fromkeys(versions)) or None), False, optional
+    return None, False, False
+
+
+def _poetry_version(text: str) -> tuple[str | None, bool]:
+    """Poetry reads a bare ``1.2.3`` (and ``==1.2.3``) as exactly that version."""
+    text = text.strip()
+    match = re.fullmatch(r"(?:===?\s*)?(\d[0-9A-Za-z.+!-]*)", text)
+    if match and "*" not in text:
+        return match.group(1), True
+    return (text or None), False
+
+
+def _poetry_table(
+    text: str,
+    table: Any,
+    source: str,
+    scope: Scope,
+    parts: tuple[str, ...],
+    own: str | None,
+    skip: set[str],
+) -> list[Declared]:
+    where = "[" + ".".join(parts) + "]"
+    if not isinstance(table, dict):
+        raise ManifestError(f"{where} is not a table", path=source)
+    start = _table_offset(text, *parts) or 0
+    out = []
+    for name, value in table.items():
+        norm = normalize_pypi(name)
+        if norm == "python" or norm == own or norm in skip:
+            continue
+        version, exact, optional = _poetry_constraint(value)
+        offset = _key_offset(text, name, start)
+        line = None if offset is None else _line_at(text, offset)
+        entry_scope = Scope.OPTIONAL if optional and scope is Scope.RUNTIME else scope
+        out.append(Declared(PYPI, name, version, source, exact, True, entry_scope, line))
+    return out
+
+
+def parse_pyproject(path: Path, source: str) -> list[Declared]:
+    """``pyproject.toml``: the PEP 621, PEP 735, Poetry and uv dependency tables."""
+    text = read_text(path, source)
+    data = _load_toml(text, source)
+    project = data.get("project", {})
+    tool = data.get("tool", {})
+    if not isinstance(project, dict):
+        raise ManifestError("[project] is not a table", path=source)
+    if not isinstance(tool, dict):
+        raise ManifestError("[tool] is not a table", path=source)
+    poetry = tool.get("poetry", {})
+    uv = tool.get("uv", {})
+    poetry = poetry if isinstance(poetry, dict) else {}
+    uv = uv if isinstance(uv, dict) else {}
+    own_name = project.get("name") or poetry.get("name")
+    own = normalize_pypi(own_name) if isinstance(own_name, str) else None
+
+    out: list[Declared] = []
+    project_at = _table_offset(text, "project") or 0
+    if "dependencies" in project:
+        start = _key_offset(text, "dependencies", project_at) or project_at
+        values = _string_list(
+            project["dependencies"], source, "[project].dependencies", _line_at(text, start)
+        )
+        out += _requirements(
+            text, values, source, Scope.RUNTIME, start, "[project].dependencies", own
+        )
+    extras = project.get("optional-dependencies", {})
+    if not isinstance(extras, dict):
+        raise ManifestError("[project.optional-dependencies] is not a table", path=source)
+    extras_at = _table_offset(text, "project", "optional-dependencies") or project_at
+    for extra, values in extras.items():
+        where = f"[project.optional-dependencies].{extra}"
+        start = _key_offset(text, extra, extras_at) or extras_at
+        values = _string_list(values, source, where, _line_at(text, start))
+        out += _requirements(text, values, source, Scope.OPTIONAL, start, where, own)
+
+    groups = data.get("dependency-groups", {})
+    if not isinstance(groups, dict):
+        raise ManifestError("[dependency-groups] is not a table", path=source)
+    groups_at = _table_offset(text, "dependency-groups") or 0
+    group_starts = {g: _key_offset(text, g, groups_at) or groups_at for g in groups}
+    group_lines = {g: _line_at(text, at) for g, at in group_starts.items()}
+    for group in groups:
+        values = _expand_group(groups, group, source, group_lines)
+        where = f"[dependency-groups].{group}"
+        out += _requirements(
+            text, values, source, Scope.DEVELOPMENT, group_starts[group], where, own
+        )
+
+    uv_dev = uv.get("dev-dependencies")
+    if uv_dev is not None:
+        uv_at = _table_offset(text, "tool", "uv") or 0
+        start = _key_offset(text, "dev-dependencies", uv_at) or uv_at
+        where = "[tool.uv].dev-dependencies"
+        values = _string_list(uv_dev, source, where, _line_at(text, start))
+        out += _requirements(text, values, source, Scope.DEVELOPMENT, start, where, own)
+
+    # Poetry 2 may keep [project].dependencies and use [tool.poetry.dependencies] only
+    # to add sources or markers to them: those names are already declared.
+    stated = {d.key for d in out if d.scope is not Scope.DEVELOPMENT}
+    if "dependencies" in poetry:
+        out += _poetry_table(
+            text,
+            poetry["dependencies"],
+            source,
+            Scope.RUNTIME,
+            ("tool", "poetry", "dependencies"),
+            own,
+            stated,
+        )
+    if "dev-dependencies" in poetry:
+        out += _poetry_table(
+            text,
+            poetry["dev-dependencies"],
+            source,
+            Scope.DEVELOPMENT,
+            ("tool", "poetry", "dev-dependencies"),
+            own,
+            set(),
+        )
+    poetry_groups = poetry.get("group", {})
+    if not isinstance(poetry_groups, dict):
+        raise ManifestError("[tool.poetry.group] is not a table", path=source)
+    for group, body in poetry_groups.items():
+        if not isinstance(body, dict) or "dependencies" not in body:
+            continue
+        scope = Scope.RUNTIME if group == "main" else Scope.DEVELOPMENT
+        out += _poetry_table(
+            text,
+            body["dependencies"],
+            source,
+            scope,
+            ("tool", "poetry", "group", group, "dependencies"),
+            own,
+            stated if scope is Scope.RUNTIME else set(),
+        )
+    return _dedupe(out)
+
+
+# -- requirements.txt --------------------------------------------------------------------
+
+_DEV_WORDS = frozenset(
+    {
+        "dev",
+        "devel",
+        "develop",
+        "development",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "linting",
+        "linters",
+        "doc",
+        "docs",
+        "documentation",
+        "typing",
+        "mypy",
+    }
+)
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_OPTION_IN_LINE = re.compile(r"\s+(?:--[A-Za-z][\w-]*|-[A-Za-z])(?=[\s=]|$)")
+_EGG = re.compile(r"#(?:.*&)?egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_ARCHIVE = re.compile(r"\.(?:whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$", re.IGNORECASE)
+
+
+def requirements_scope(file_name: str) -> Scope:
+    """DEVELOPMENT for ``requirements-dev.txt``, ``test-requirements.txt``,
+    ``requirements_docs.txt``, ...: a word of the name says dev, test, lint or doc."""
+    words = re.split(r"[-_.\s]+", file_name.lower())
+    return Scope.DEVELOPMENT if _DEV_WORDS.intersection(words) else Scope.RUNTIME
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each line, ``\\`` continuations joined, comments cut."""
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = number
+        line = _COMMENT.sub("", raw).rstrip()
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        yield start, " ".join(part.strip() for part in pending).strip()
+        pending = []
+    if pending:
+        yield start, " ".join(part.strip() for part in pending).strip()
+
+
+_NAMED_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@\s*\S")
+
+
+def _not_registry(spec: str) -> bool:
+    """A URL, a local path or an archive: not a package of an index. A PEP 508 direct
+    reference (``name @ URL``) names its package and is read as a requirement."""
+    head = spec.split(";", 1)[0].strip()
+    if _NAMED_REFERENCE.match(head):
+        return False
+    return bool(
+        _URL.match(head)
+        or head.startswith((".", "/", "~", "\\", "file:"))
+        or re.match(r"^[A-Za-z]:[\\/]", head)
+        or (("/" in head or "\\" in head) and " @ " not in head and "@" not in head)
+        or _ARCHIVE.search(head)
+    )
+
+
+def parse_requirements(path: Path, source: str) -> list[Declared]:
+    """pip's requirement file: one requirement a line; options, includes, URLs and
+    local paths are skipped (a URL's ``#egg=name`` still names the dependency)."""
+    text = read_text(path, source)
+    scope = requirements_scope(path.name)
+    out: list[Declared] = []
+    for number, line in _logical_lines(text):
+        if not line:
+            continue
+        if line.startswith("-"):
+            option, _, value = line.partition(" ")
+            if "=" in option:
+                option, _, value = line.partition("=")
+            if option in ("-e", "--editable"):
+                egg = _EGG.search(value)
+                if egg:
+                    out.append(
+                        Declared(PYPI, egg.group(1), None, source, False, True, scope, number)
+                    )
+            continue  # -r, -c, --index-url, --hash alone, ...: not a requirement
+        cut = _OPTION_IN_LINE.search(line)
+        spec = (line[: cut.start()] if cut else line).strip()
+        if not spec:
+            continue
+        if _not_registry(spec):
+            egg = _EGG.search(spec)
+            if egg:
+                out.append(Declared(PYPI, egg.group(1), None, source, False, True, scope, number))
+            continue
+        req = _parse_requirement(spec, source, number, f"line {number}")
+        found = _from_requirement(req, spec, source, scope, number)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+# -- poetry.lock -------------------------------------------------------------------------
+
+
+def parse_poetry_lock(path: Path, source: str) -> list[Declared]:
+    """``poetry.lock``: every ``[[package]]`` with its exact version. The scope comes
+    from ``category`` (lock format 1) or ``groups`` (lock format 2.1); lock format 2.0
+    has neither, and its packages count as runtime."""
+    text = read_text(path, source)
+    data = _load_toml(text, source)
+    packages = _entries(data, "package", source, "[[package]]")
+    lines = _array_table_lines(text, "package", len(packages))
+    out = []
+    for number, (pkg, line) in enumerate(zip(packages, lines, strict=True), start=1):
+        name, version = pkg.get("name"), pkg.get("version")
+        if not isinstance(name, str) or not name:
+            raise ManifestError(f"[[package]] entry {number} has no name", path=source, line=line)
+        if not isinstance(version, str) or not version:
+            raise ManifestError(
+                f"[[package]] entry {number} ({name}) has no version", path=source, line=line
+            )
+        scope = Scope.RUNTIME
+        category, groups = pkg.get("category"), pkg.get("groups")
+        if isinstance(category, str):
+            scope = Scope.DEVELOPMENT if category == "dev" else Scope.RUNTIME
+        elif isinstance(groups, list) and groups and "main" not in groups:
+            scope = Scope.DEVELOPMENT
+        if pkg.get("optional") is True and scope is Scope.RUNTIME:
+            scope = Scope.OPTIONAL
+        deps = pkg.get("dependencies", {})
+        requires = _names(deps) if isinstance(deps, dict) else ()
+        out.append(Declared(PYPI, name, version, source, True, None, scope, line, requires))
+    return out
+
+
+# -- uv.lock -----------------------------------------------------------------------------
+
+
+def _uv_is_project(pkg: Mapping[str, Any], members: set[str]) -> bool:
+    src = pkg.get("source")
+    if isinstance(src, dict) and ("editable" in src or "virtual" in src):
+        return True
+    name = pkg.get("name")
+    return isinstance(name, str) and normalize_pypi(name) in members
+
+
+class _UvGraph:
+    """The packages of a uv.lock as nodes; a dependency entry points at the nodes of
+    its name (and version, when several versions are locked)."""
+
+    def __init__(self, packages: list[dict[str, Any]], source: str, lines: list[int | None]):
+        self.packages = packages
+        self.source = source
+        self.lines = lines
+        self.by_name: dict[str, list[int]] = {}
+        for i, pkg in enumerate(packages):
+            self.by_name.setdefault(normalize_pypi(pkg["name"]), []).append(i)
+
+    def dep_entries(self, i: int, value: Any, where: str) -> list[dict[str, Any]]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(
+            isinstance(d, dict) and isinstance(d.get("name"), str) for d in value
+        ):
+            raise ManifestError(
+                f"[[package]] entry {i + 1} ({self.packages[i]['name']}): {where} is not an "
+                "array of {name = ...} tables",
+                path=self.source,
+                line=self.lines[i],
+            )
+        return value
+
+    def grouped(self, i: int, key: str) -> dict[str, list[dict[str, Any]]]:
+        table = self.packages[i].get(key, {})
+        if not isinstance(table, dict):
+            raise ManifestError(
+                f"[[package]] entry {i + 1}: [package.{key}] is not a table",
+                path=self.source,
+                line=self.lines[i],
+            )
+        return {g: self.dep_entries(i, v, f"{key}.{g}") for g, v in table.items()}
+
+    def targets(self, entry: Mapping[str, Any]) -> list[int]:
+        found = self.by_name.get(normalize_pypi(entry["name"]), [])
+        version = entry.get("version")
+        if isinstance(version, str) and len(found) > 1:
+            found = [i for i in found if self.packages[i].get("version") == version] or found
+        return found
+
+    def edges(self, entry: Mapping[str, Any], seen: set[tuple[int, str]]) -> list[int]:
+        """The nodes an entry reaches at once: its targets, and through ``extra =
+        [...]`` the dependencies of those extras."""
+        out = []
+        for t in self.targets(entry):
+            out.append(t)
+            extras = entry.get("extra", [])
+            for extra in extras if isinstance(extras, list) else []:
+                if (t, extra) in seen:
+                    continue
+                seen.add((t, extra))
+                for sub in self.grouped(t, "optional-dependencies").get(extra, []):
+                    out.extend(self.edges(sub, seen))
+        return out
+
+    def successors(self, i: int) -> list[int]:
+        entries = self.dep_entries(i, self.packages[i].get("dependencies"), "dependencies")
+        seen: set[tuple[int, str]] = set()
+        return [t for e in entries for t in self.edges(e, seen)]
+
+
+def parse_uv_lock(path: Path, source: str) -> list[Declared]:
+    """``uv.lock``: every ``[[package]]`` but the workspace members, whose
+    dependencies, extras and development groups are the roots of the graph."""
+    text = read_text(path, source)
+    data = _load_toml(text, source)
+    packages = _entries(data, "package", source, "[[package]]")
+    lines = _array_table_lines(text, "package", len(packages))
+    for number, (pkg, line) in enumerate(zip(packages, lines, strict=True), start=1):
+        if not isinstance(pkg.get("name"), str) or not pkg["name"]:
+            raise ManifestError(f"[[package]] entry {number} has no name", path=source, line=line)
+    manifest = data.get("manifest", {})
+    listed = manifest.get("members", []) if isinstance(manifest, dict) else []
+    members = (
+        {normalize_pypi(m) for m in listed if isinstance(m, str)}
+        if isinstance(listed, list)
+        else set()
+    )
+    graph = _UvGraph(packages, source, lines)
+    projects = [i for i, pkg in enumerate(packages) if _uv_is_project(pkg, members)]
+
+    roots: dict[Scope, list[int]] = {Scope.RUNTIME: [], Scope.OPTIONAL: [], Scope.DEVELOPMENT: []}
+    direct: set[int] = set()
+    for p in projects:
+        sections = [
+            (Scope.RUNTIME, graph.dep_entries(p, packages[p].get("dependencies"), "dependencies"))
+        ]
+        sections += [
+            (Scope.OPTIONAL, e) for e in graph.grouped(p, "optional-dependencies").values()
+        ]
+        sections += [(Scope.DEVELOPMENT, e) for e in graph.grouped(p, "dev-dependencies").values()]
+        for scope, entries in sections:
+            for entry in entries:
+                direct.update(graph.targets(entry))
+                roots[scope].extend(graph.edges(entry, set()))
+
+    scope_of: dict[int, Scope] = {}
+    for scope in (Scope.RUNTIME, Scope.OPTIONAL, Scope.DEVELOPMENT):
+        todo = [i for i in roots[scope] if i not in scope_of]
+        while todo:
+            i = todo.pop()
+            if i in scope_of:
+                continue
+            scope_of[i] = scope
+            todo.extend(t for t in graph.successors(i) if t not in scope_of)
+
+    out: list[Declared] = []
+    project_set = set(projects)
+    for i, (pkg, line) in enumerate(zip(packages, lines, strict=True)):
+        if i in project_set:
+            continue
+        version = pkg.get("version")
+        version = version if isinstance(version, str) and version else None
+        deps = graph.dep_entries(i, pkg.get("dependencies"), "dependencies")
+        out.append(
+            Declared(
+                PYPI,
+                pkg["name"],
+                version,
+                source,
+                exact=version is not None,
+                direct=(i in direct) if projects else None,
+                scope=scope_of.get(i, Scope.RUNTIME),
+                line=line,
+                requires=_names(d["name"] for d in deps),
+            )
+        )
+    return out
+
+
+# -- Pipfile.lock ------------------------------------------------------------------------
+
+
+def parse_pipfile_lock(path: Path, source: str) -> list[Declared]:
+    """``Pipfile.lock`` (JSON): ``default`` holds the runtime packages, ``develop`` the
+    development ones, each ``{"name": {"version": "==1.2.3", ...}}``. A path entry
+    ``"."`` is the project itself; VCS and path entries have no version."""
+    text = read_text(path, source)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ManifestError(f"not valid JSON: {exc.msg}", path=source, line=exc.lineno) from None
+    except RecursionError:
+        raise ManifestError("not valid JSON: nested too deeply", path=source) from None
+    if not isinstance(data, dict):
+        raise ManifestError("not a JSON object", path=source, line=1)
+    out = []
+    for section, scope in (("default", Scope.RUNTIME), ("develop", Scope.DEVELOPMENT)):
+        entries = data.get(section, {})
+        section_line = first_line(text, f'"{section}"')
+        if not isinstance(entries, dict):
+            raise ManifestError(f'"{section}" is not an object', path=source, line=section_line)
+        start = text.find(f'"{section}"')
+        start = max(start, 0)
+        for name, entry in entries.items():
+            line = first_line(text, json.dumps(name), start)
+            if not isinstance(entry, dict):
+                raise ManifestError(
+                    f'"{section}" entry {name!r} is not an object', path=source, line=line
+                )
+            local = entry.get("path")
+            if isinstance(local, str) and local.rstrip("/\\") in (".", ""):
+                continue  # the project itself, installed editable
+            raw = entry.get("version")
+            version: str | None = None
+            exact = False
+            if isinstance(raw, str) and raw.strip():
+                raw = raw.strip()
+                match = re.fullmatch(r"===?\s*([^\s*,;]+)", raw)
+                version, exact = (match.group(1), True) if match else (raw, False)
+            out.append(Declared(PYPI, name, version, source, exact, None, scope, line))
+    return out
+
+
+# -- pylock.toml (PEP 751) ---------------------------------------------------------------
+
+
+def _pylock_scope(marker: Any) -> Scope:
+    """A package installed only for a dependency group or an extra, by its marker."""
+    if not isinstance(marker, str) or " or " in marker:
+        return Scope.RUNTIME
+    if "dependency_groups" in marker:
+        return Scope.DEVELOPMENT
+    if re.search(r"\bin\s+extras\b", marker):
+        return Scope.OPTIONAL
+    return Scope.RUNTIME
+
+
+def parse_pylock(path: Path, source: str) -> list[Declared]:
+    """``pylock.toml`` (PEP 751): every ``[[packages]]`` entry. Entries without a
+    version (VCS, directory, archive) are kept without one; the project's own directory
+    (``directory = { path = "." }``) is left out."""
+    text = read_text(path, source)
+    data = _load_toml(text, source)
+    packages = _entries(data, "packages", source, "[[packages]]")
+    lines = _array_table_lines(text, "packages", len(packages))
+    out = []
+    for number, (pkg, line) in enumerate(zip(packages, lines, strict=True), start=1):
+        name = pkg.get("name")
+        if not isinstance(name, str) or not name:
+            raise ManifestError(f"[[packages]] entry {number} has no name", path=source, line=line)
+        directory = pkg.get("directory")
+        if isinstance(directory, dict):
+            where = directory.get("path")
+            if isinstance(where, str) and where.replace("\\", "/").rstrip("/") in (".", "", "./"):
+                continue
+        version = pkg.get("version")
+        version = version if isinstance(version, str) and version else None
+        deps = pkg.get("dependencies", [])
+        requires = _names(
+            d["name"]
+            for d in (deps if isinstance(deps, list) else [])
+            if isinstance(d, dict) and isinstance(d.get("name"), str)
+        )
+        scope = _pylock_scope(pkg.get("marker"))
+        out.append(
+            Declared(PYPI, name, version, source, version is not None, None, scope, line, requires)
+        )
+    return out
+
+
+# -- routing -----------------------------------------------------------------------------
+
+MANIFESTS: tuple[Route, ...] = (
+    # pyproject.toml
+    Route(re.compile(r"pyproject\.toml"), parse_pyproject, Role.MANIFEST, PYPI),
+    # requirements.txt, requirements-dev.txt, requirements_test.txt, dev-requirements.txt,
+    # requirements.in, requirements-docs.in
+    Route(
+        re.compile(r"(?:[^/]*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)"),
+        parse_requirements,
+        Role.MANIFEST,
+        PYPI,
+    ),
+    # poetry.lock
+    Route(re.compile(r"poetry\.lock"), parse_poetry_lock, Role.LOCKFILE, PYPI),
+    # uv.lock
+    Route(re.compile(r"uv\.lock"), parse_uv_lock, Role.LOCKFILE, PYPI),
+    # Pipfile.lock
+    Route(re.compile(r"Pipfile\.lock"), parse_pipfile_lock, Role.LOCKFILE, PYPI),
+    # pylock.toml, pylock.dev.toml
+    Route(re.compile(r"pylock(?:\.[A-Za-z0-9_-]+)?\.toml"), parse_pylock, Role.LOCKFILE, PYPI),
+)
+
+
+# -- license classifiers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassifierTable:
+    """``License ::`` trove classifiers as SPDX: ``certain`` ones name one license;
+    ``ambiguous`` ones (``BSD License``, an unversioned GPL) are a best guess."""
+
+    certain: Mapping[str, str]
+    ambiguous: Mapping[str, str]
+
+    def lookup(self, classifier: str) -> tuple[str, bool] | None:
+        """(SPDX expression, ambiguous) of a classifier, or None when not mapped."""
+        key = " :: ".join(part.strip() for part in classifier.split("::"))
+        if key in self.certain:
+            return self.certain[key], False
+        if key in self.ambiguous:
+            return self.ambiguous[key], True
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def load_classifiers(path: Path | None = None) -> ClassifierTable:
+    """The classifier table of ``license_db/python_classifiers.toml`` (or ``path``)."""
+    file = path if path is not None else data_directory() / CLASSIFIERS_FILE
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LicenseDBError(f"{file}: cannot read the classifier table: {exc}") from None
+    tables: list[dict[str, str]] = []
+    for name in ("classifiers", "ambiguous"):
+        table = data.get(name, {})
+        if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+        ):
+            raise LicenseDBError(f"{file}: [{name}] must map classifier strings to SPDX ids")
+        tables.append(table)
+    return ClassifierTable(MappingProxyType(tables[0]), MappingProxyType(tables[1]))
+
+
+def classifier_to_spdx(classifier: str) -> str | None:
+    """The SPDX expression of one ``License ::`` classifier (certain or best guess)."""
+    found = load_classifiers().lookup(classifier)
+    return found[0] if found else None
+
+
+def license_from_classifiers(
+    classifiers: Iterable[str], table: ClassifierTable | None = None
+) -> tuple[str, str] | None:
+    """(license, field) from a package's classifiers: the ``License ::`` ones as SPDX,
+    several joined with `` OR ``; one that is not mapped gives its last segment. The
+    field is ``classifiers (ambiguous)`` when one of them was a guess."""
+    table = table if table is not None else load_classifiers()
+    found: dict[str, None] = {}
+    ambiguous = False
+    for classifier in classifiers:
+        parts = [p.strip() for p in classifier.split("::")]
+        if parts[0] != "License" or len(parts) < 2 or parts == ["License", "OSI Approved"]:
+            continue
+        mapped = table.lookup(classifier)
+        if mapped is None:
+            found.setdefault(parts[-1], None)
+        else:
+            found.setdefault(mapped[0], None)
+            ambiguous = ambiguous or mapped[1]
+    if not found:
+        return None
+    return " OR ".join(found), "classifiers (ambiguous)" if ambiguous else "classifiers"
+
+
+# -- installed metadata ------------------------------------------------------------------
+
+
+def site_packages(env_path: Path) -> list[Path]:
+    """The site-packages directories of a virtual environment, or ``env_path`` itself
+    when it is one (or holds ``*.dist-info`` directly)."""
+    found = [env_path]
+    for pattern in (
+        "lib/python*/site-packages",
+        "lib64/python*/site-packages",
+        "lib/pypy*/site-packages",
+        "Lib/site-packages",
+    ):
+        try:
+            found.extend(sorted(p for p in env_path.glob(pattern) if p.is_dir()))
+        except OSError:
+            continue
+    return list(dict.fromkeys(found))
+
+
+def _version_key(version: str) -> Version | str:
+    """A key under which versions equal under PEP 440 (``2.0`` and ``2.0.0``) are equal."""
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return version.strip()
+
+
+def _name_version(entry: Path) -> tuple[str, str | None] | None:
+    """Name and version from ``name-version.dist-info`` / ``name-version-pyX.egg-info``."""
+    stem = entry.name.rsplit(".", 1)[0]
+    if not stem:
+        return None
+    parts = stem.split("-")
+    if len(parts) == 1:
+        return parts[0], None
+    return parts[0], parts[1].replace("_", "-")
+
+
+def _read_headers(path: Path) -> Message | None:
+    """The headers of a METADATA / PKG-INFO file, or None when it is not one."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_METADATA_BYTES)
+    except OSError:
+        return None
+    if b"\x00" in data:
+        return None  # binary garbage
+    text = data.decode("utf-8", errors="replace")
+    try:
+        message = HeaderParser().parsestr(text, headersonly=True)
+    except Exception:  # email's parser is tolerant: a surprise means garbage
+        return None
+    name = message.get("Name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return message
+
+
+def _header(message: Message, name: str) -> str | None:
+    value = message.get(name)
+    if value is None:
+        return None
+    lines = str(value).splitlines()
+    # Older tools indent continuation lines (8 spaces, sometimes a "|"): undo it.
+    rest = [re.sub(r"^\s{1,8}\|?", "", line) for line in lines[1:]]
+    joined = "\n".join([lines[0].strip(), *rest]).strip() if lines else ""
+    return joined or None
+
+
+def _within(path: Path, directory: Path) -> bool:
+    try:
+        path.resolve().relative_to(directory.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+# Some packages list every documentation file as a License-File: these are not licenses
+# (the NOTICE file included), and ScanCode would only find noise in them.
+_NOT_LICENSE_FILES = re.compile(
+    r"(?i)(?:notice|readme|changelog|changes|history|news|authors|contributors|contributing"
+    r"|code_of_conduct)(?:[._-].*)?"
+)
+
+
+def _license_texts(message: Message, meta_dir: Path) -> tuple[Path, ...]:
+    """The files of ``License-File`` (under ``licenses/``, PEP 639, or beside METADATA,
+    older setuptools) and the ``LICENSE*``/``COPYING*`` files of the metadata dir."""
+    found: dict[Path, None] = {}
+    for value in message.get_all("License-File") or []:
+        rel = str(value).strip()
+        if not rel or _NOT_LICENSE_FILES.fullmatch(rel.replace("\\", "/").rsplit("/", 1)[-1]):
+            continue
+        for candidate in (meta_dir / "licenses" / rel, meta_dir / rel):
+            try:
+                if (
+                    candidate.is_file()
+                    and not candidate.is_symlink()
+                    and _within(candidate, meta_dir)
+                ):
+                    found.setdefault(candidate, None)
+                    break
+            except OSError:
+                continue
+    for candidate in (*license_files(meta_dir), *license_files(meta_dir / "licenses")):
+        found.setdefault(candidate, None)
+    return tuple(found)
+
+
+class PythonEnvLocator:
+    """Installed Python packages of the virtual environments of an
+    :class:`Environment`: ``*.dist-info/METADATA`` and ``*.egg-info/PKG-INFO``.
+
+    The evidence is, in this order: PEP 639 ``License-Expression``; the ``License``
+    field unless blank or ``UNKNOWN``; the ``License ::`` classifiers as SPDX. The
+    package's license files are always listed in ``texts``.
+    """
+
+    ecosystem: Ecosystem = PYPI
+
+    def __init__(self, env: Environment, classifiers: ClassifierTable | None = None) -> None:
+        self.env = env
+        self._classifiers = classifiers
+        self._index: dict[str, dict[Version | str, Path]] | None = None
+
+    def _metadata_files(self) -> Iterator[tuple[str, str | None, Path]]:
+        for env_path in self.env.python_envs:
+            for directory in site_packages(env_path):
+                try:
+                    entries = sorted(directory.iterdir())
+                except OSError:
+                    continue
+                for entry in entries:
+                    if entry.name.endswith(".dist-info"):
+                        meta = entry / "METADATA"
+                    elif entry.name.endswith(".egg-info"):
+                        meta = entry / "PKG-INFO" if entry.is_dir() else entry
+                    else:
+                        continue
+                    parsed = _name_version(entry)
+                    if parsed is not None:
+                        yield parsed[0], parsed[1], meta
+
+    def _build_index(self) -> dict[str, dict[Version | str, Path]]:
+        index: dict[str, dict[Version | str, Path]] = {}
+        for name, version, meta in self._metadata_files():
+            try:
+                if not meta.is_file():
+                    continue
+            except OSError:
+                continue
+            if version is None:  # name.egg-info of a development install
+                message = _read_headers(meta)
+                version = _header(message, "Version") if message else None
+                if version is None:
+                    continue
+            index.setdefault(normalize_pypi(name), {}).setdefault(_version_key(version), meta)
+        return index
+
+    def find(self, name: str, version: str | None) -> Evidence | None:
+        if self._index is None:
+            self._index = self._build_index()
+        versions = self._index.get(normalize_pypi(name))
+        if not versions:
+            return None
+        if version is not None:
+            meta = versions.get(_version_key(version))
+            return self._evidence(meta, version, version) if meta is not None else None
+        for found_version, meta in versions.items():
+            evidence = self._evidence(meta, None, str(found_version))
+            if evidence is not None:
+                return evidence
+        return None
+
+    def _evidence(self, meta: Path, wanted: str | None, indexed: str) -> Evidence | None:
+        """The evidence of one metadata file; None when it cannot be read, or states
+        another version than the one ``wanted``."""
+        message = _read_headers(meta)
+        if message is None:
+            return None
+        stated = _header(message, "Version")
+        if wanted is not None and stated and _version_key(stated) != _version_key(wanted):
+            return None
+        in_own_dir = meta.parent.name.endswith((".dist-info", ".egg-info"))
+        texts = _license_texts(message, meta.parent) if in_own_dir else ()
+        where = self.env.shown(meta)
+        version = stated or indexed
+        license_, field = _license_of(message, self._classifiers)
+        return Evidence(
+            license_, texts, source="installed", where=where, version=version, field=field
+        )
+
+
+def _license_of(
+    message: Message, classifiers: ClassifierTable | None = None
+) -> tuple[str | None, str]:
+    """(license, field) of installed metadata: ``License-Expression``, else ``License``
+    unless blank or ``UNKNOWN``, else the ``License ::`` classifiers."""
+    expression = _header(message, "License-Expression")
+    if expression:
+        return expression, "License-Expression"
+    declared = _header(message, "License")
+    if declared and declared.upper() != "UNKNOWN":
+        return declared, "License"
+    table = classifiers if classifiers is not None else load_classifiers()
+    found = license_from_classifiers((str(c) for c in message.get_all("Classifier") or []), table)
+    if found is not None:
+        return found
+    return None, ""
+
+
+def locators(env: Environment) -> list[Locator]:
+    """The installed packages of ``env.python_envs`` (none when there are none)."""
+    return [PythonEnvLocator(env)]

@@ -1,0 +1,399 @@
+"""Each dependency's license, offline first: the resolution order of the issue.
+
+1. a license the lockfile itself records (package-lock v2/v3, composer.lock);
+2. an installed or vendored copy in or beside the repository (virtual environments,
+   ``node_modules``, ``vendor/``, Cargo's and Go's caches, ``~/.m2``, NuGet's folder);
+3. an earlier online answer, from the cache;
+4. online, unless offline: the registry this machine's own client is configured to use
+   (or the one given with ``--index-url`` / ``--npm-registry``), or deps.dev for the
+   ecosystems without one; for exact versions only;
+5. otherwise ``unresolved``, with the reason of every step that did not answer.
+
+A declared string is normalised in two steps (:func:`licensetier.declared.normalize`):
+an SPDX parse, then ScanCode's detection on the string, whose score is kept; license
+files of installed copies are detected with ScanCode. Both remember their answers in
+the cache, so a rescan does not load ScanCode's index for them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from licensetier import declared as declared_mod
+from licensetier.cache import DetectionCache, blob_id
+from licensetier.deps import discover
+from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Scope, purl
+from licensetier.license_db import LicenseDB
+from licensetier.models import Dependency
+
+if TYPE_CHECKING:
+    from licensetier.deps.online import Answer
+    from licensetier.detect.engine import Engine
+
+MAX_LICENSE_FILE_BYTES = 1024 * 1024
+TEXT_NAMESPACE = "declared-string-1"
+DEPS_DEV_ENV = (
+    "LICENSETIER_DEPS_DEV_URL"  # the deps.dev API base, where --deps-dev-url is not given
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to resolve: the CLI's dependency flags."""
+
+    offline: bool = False
+    index_url: str | None = None  # overrides pip's configured index
+    npm_registry: str | None = None  # overrides npm's configured registry
+    deps_dev: str | None = None  # overrides deps.dev's API base (tests, mirrors)
+    python_envs: tuple[Path, ...] = ()  # --python-env
+    timeout: float = 10.0
+    ttl_seconds: float = 7 * 86400
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One step's answer for one package version."""
+
+    license_keys: str | None
+    license_spdx: str | None
+    raw: str | None
+    source: str
+    where: str | None
+    score: float
+    low_confidence: bool
+    reason: str | None = None
+
+
+def environment(root: Path, manifest_dirs: Sequence[Path], options: Options) -> Environment:
+    """Where installed copies may be: the repository's virtual environments and the
+    package managers' caches, as their own environment variables place them."""
+    env = options.environ
+    home = Path(env.get("HOME") or Path.home())
+    places = dict.fromkeys([root, *manifest_dirs])
+    python_envs = list(options.python_envs)
+    for directory in places:
+        for name in (".venv", "venv"):
+            candidate = directory / name
+            if (candidate / "pyvenv.cfg").is_file() and candidate not in python_envs:
+                python_envs.append(candidate)
+    cargo_home = Path(env["CARGO_HOME"]) if env.get("CARGO_HOME") else home / ".cargo"
+    if env.get("GOMODCACHE"):
+        go_cache = Path(env["GOMODCACHE"])
+    else:
+        gopath = env.get("GOPATH", "").split(os.pathsep)[0]
+        go_cache = (Path(gopath) if gopath else home / "go") / "pkg" / "mod"
+    nuget = Path(env["NUGET_PACKAGES"]) if env.get("NUGET_PACKAGES") else home / ".nuget/packages"
+    return Environment(
+        root=root,
+        manifest_dirs=tuple(places),
+        python_envs=tuple(python_envs),
+        cargo_home=cargo_home,
+        go_mod_cache=go_cache,
+        maven_repo=home / ".m2" / "repository",
+        nuget_packages=nuget,
+    )
+
+
+def _locators(env: Environment) -> dict[Ecosystem, list[Locator]]:
+    """Each ecosystem's own locators first, then the generic vendored directories."""
+    import importlib
+
+    found: dict[Ecosystem, list[Locator]] = {e: [] for e in Ecosystem}
+    for name in (*discover.ECOSYSTEM_MODULES, "vendored"):
+        module = importlib.import_module(f"licensetier.deps.{name}")
+        for locator in module.locators(env):
+            found[locator.ecosystem].append(locator)
+    return found
+
+
+class Resolver:
+    """Resolves the licenses of the dependencies of one scan."""
+
+    def __init__(
+        self,
+        root: Path,
+        db: LicenseDB,
+        engine: Engine,
+        *,
+        cache: DetectionCache | None,
+        options: Options,
+        mode: str = "fast",
+    ) -> None:
+        self.root = root
+        self.db = db
+        self.engine = engine
+        self.cache = cache if cache is not None and cache.enabled else None
+        self.options = options
+        self.mode = mode
+        self.online_sources: tuple[str, ...] = ()  # the registries asked, and why those
+
+    # -- normalisation, remembered -------------------------------------------------
+    def _detect_text(self, text: str) -> tuple[str | None, float]:
+        key = hashlib.sha256(text.encode()).hexdigest()
+        namespace = f"{TEXT_NAMESPACE}|{self.db.version}|{_scancode()}"
+        if self.cache is not None:
+            remembered = self.cache.get_value(namespace, key)
+            if isinstance(remembered, list) and len(remembered) == 2:
+                return remembered[0], float(remembered[1])
+        expression, score = self.engine.detect_text(text)
+        if self.cache is not None:
+            self.cache.put_value(namespace, key, [expression, score])
+        return expression, score
+
+    def _detect_file(self, path: Path) -> tuple[str | None, float]:
+        from licensetier.detect.engine import FileDetection
+
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_LICENSE_FILE_BYTES)
+        except OSError:
+            return None, 0.0
+        key = blob_id(data)
+        if self.cache is not None:
+            hit = self.cache.get_many([key], self.mode).get(key)
+            if hit is not None and not hit.get("binary"):
+                try:
+                    found = FileDetection.from_payload(hit)
+                    return found.license, min((d.score for d in found.detections), default=0.0)
+                except (KeyError, TypeError, ValueError):
+                    pass
+        detection = self.engine.detect_file(path)
+        if self.cache is not None and not detection.timed_out:
+            self.cache.put(key, self.mode, detection.to_payload())
+        return detection.license, min((d.score for d in detection.detections), default=0.0)
+
+    def understand(self, raw: str | None, texts: Sequence[Path] = ()) -> declared_mod.Normalized:
+        """A declared string, else the license files, understood (low confidence when
+        only partly)."""
+        best = declared_mod.NOT_UNDERSTOOD
+        if raw and raw.strip():
+            best = declared_mod.normalize(raw, self.db, self._detect_text)
+            if best.license and not best.low_confidence:
+                return best
+        detected = [self._detect_file(p) for p in texts]
+        expressions = [e for e, _ in detected if e]
+        if expressions:
+            keys = declared_mod.all_of(expressions)
+            assert keys is not None
+            from_files = declared_mod.from_detection(
+                keys, min(s for e, s in detected if e), self.db
+            )
+            if best.license is None or not from_files.low_confidence:
+                return from_files
+        return best
+
+    # -- the steps -----------------------------------------------------------------
+    def _answer(
+        self,
+        raw: str | None,
+        texts: Sequence[Path],
+        source: str,
+        where: str,
+        *,
+        guessed: str | None = None,
+    ) -> Answered:
+        """One step's answer. ``guessed``: why the answer, whatever its score, is only
+        a guess (an ambiguous classifier, a README)."""
+        n = self.understand(raw, texts)
+        shown = repr(raw) if raw else "no license field"
+        reason: str | None = None
+        if n.license is None:
+            reason = f"{where}: {shown} was not understood" + (
+                f" (nor its {len(texts)} license file(s))" if texts else ""
+            )
+            return Answered(None, None, raw, source, where, 0.0, False, reason)
+        spdx = n.license_spdx or n.license
+        low = n.low_confidence or guessed is not None
+        if guessed is not None:
+            reason = f"read as {spdx} from {guessed}: low confidence"
+        elif low:
+            origin = shown if raw else f"the license files in {where}"
+            reason = f"read as {spdx} from {origin} with score {n.score:.0f}: low confidence"
+        return Answered(n.license, n.license_spdx, raw, source, where, n.score, low, reason)
+
+    def resolve(
+        self, found: Sequence[discover.Found], artifact_of: Callable[[str], str]
+    ) -> list[Dependency]:
+        env = environment(
+            self.root,
+            sorted({(self.root / f.manifest).parent for f in found}),
+            self.options,
+        )
+        locators = _locators(env) if found else {}
+        answers: dict[tuple[Ecosystem, str, str | None], Answered] = {}
+        versions: dict[tuple[Ecosystem, str, str | None], str | None] = {}
+        reasons: dict[tuple[Ecosystem, str, str | None], list[str]] = {}
+        pending: list[tuple[Ecosystem, str, str | None]] = []
+        for f in found:
+            d = f.declared
+            ident = (d.ecosystem, d.full_name, d.version if f.locked else None)
+            if ident in answers or ident in reasons:
+                continue
+            notes = reasons.setdefault(ident, [])
+            if f.lock_license:
+                got = self._answer(f.lock_license, (), "lockfile", f.lockfile or d.manifest)
+                if got.license_keys:
+                    answers[ident] = got
+                    continue
+                notes.append(got.reason or "")
+            for locator in locators.get(d.ecosystem, ()):
+                evidence = _safe_find(locator, d.full_name, ident[2])
+                if evidence is None:
+                    continue
+                got = self._from_evidence(evidence)
+                versions[ident] = evidence.version
+                if got.license_keys:
+                    answers[ident] = got
+                    break
+                notes.append(got.reason or "")
+            if ident in answers:
+                continue
+            if ident[2] is None:
+                notes.append(
+                    f"no exact version: {d.manifest} asks for {d.version or 'any version'} and "
+                    "no lockfile pins it, so no registry can be asked"
+                )
+                continue
+            pending.append(ident)
+        if pending:
+            self._online(pending, answers, reasons)
+        out: list[Dependency] = []
+        for f in found:
+            d = f.declared
+            ident = (d.ecosystem, d.full_name, d.version if f.locked else None)
+            answer = answers.get(ident)
+            version = d.version if f.locked else (versions.get(ident) or d.version)
+            exact = f.locked or bool(versions.get(ident))
+            reason = (
+                answer.reason
+                if answer is not None
+                else "; ".join(r for r in reasons.get(ident, []) if r) or "no source answered"
+            )
+            out.append(
+                Dependency(
+                    ecosystem=d.ecosystem.value,
+                    name=d.full_name,
+                    version=version,
+                    purl=purl(d.ecosystem, d.name, version if exact else None, d.namespace),
+                    direct=f.direct,
+                    scope=f.scope.value,
+                    manifest=f.manifest,
+                    artifact=artifact_of(f.manifest),
+                    line=f.line,
+                    exact=exact,
+                    license=answer.license_spdx if answer else None,
+                    license_keys=answer.license_keys if answer else None,
+                    license_raw=answer.raw if answer else None,
+                    license_source=answer.source if answer else "unresolved",
+                    license_where=answer.where if answer else None,
+                    score=answer.score if answer else 0.0,
+                    low_confidence=answer.low_confidence if answer else False,
+                    reason=reason,
+                    chain=f.chain,
+                )
+            )
+        if self.cache is not None:
+            self.cache.flush()
+        return sorted(out, key=_order)
+
+    def _from_evidence(self, evidence: Evidence) -> Answered:
+        """The declared string, then the license files, then the READMEs. A string
+        that only guesses (an ambiguous classifier) gives way to license files that
+        answer with confidence."""
+        source, where = evidence.source, evidence.where
+        if evidence.field.endswith("(ambiguous)"):
+            from_files = self._answer(None, evidence.texts, source, where)
+            if from_files.license_keys and not from_files.low_confidence:
+                return from_files
+            guess = f"the most common reading of an ambiguous {evidence.field.split()[0]} entry"
+            return self._answer(evidence.license, (), source, where, guessed=guess)
+        got = self._answer(evidence.license, evidence.texts, source, where)
+        if got.license_keys or not evidence.readmes:
+            return got
+        readme = self._answer(None, evidence.readmes, source, where, guessed="its README")
+        return readme if readme.license_keys else got
+
+    def _online(
+        self,
+        pending: list[tuple[Ecosystem, str, str | None]],
+        answers: dict[tuple[Ecosystem, str, str | None], Answered],
+        reasons: dict[tuple[Ecosystem, str, str | None], list[str]],
+    ) -> None:
+        if self.options.offline:
+            for ident in pending:
+                reasons[ident].append("not looked up online (--offline)")
+            return
+        from licensetier.deps.online import DEPS_DEV_API, OnlineLookup, Registries
+
+        registries = Registries.discover(
+            index_url=self.options.index_url,
+            npm_registry=self.options.npm_registry,
+            deps_dev=self.options.deps_dev
+            or self.options.environ.get(DEPS_DEV_ENV)
+            or DEPS_DEV_API,
+        )
+        self.online_sources = registries.describe()
+        lookup = OnlineLookup(
+            registries,
+            cache=self.cache,
+            timeout=self.options.timeout,
+            ttl_seconds=self.options.ttl_seconds,
+        )
+        wanted = [(e, n, v) for e, n, v in pending if v is not None]
+        got: dict[tuple[Ecosystem, str, str], Answer] = lookup.lookup_many(wanted)
+        for ident in pending:
+            answer = got.get((ident[0], ident[1], ident[2] or ""))
+            if answer is None:
+                reasons[ident].append("no online answer")
+                continue
+            if answer.error:
+                reasons[ident].append(f"{answer.url}: {answer.error}")
+                continue
+            raw = answer.license
+            if answer.field == "classifiers" and raw:
+                raw = _classifiers(raw)
+            step = self._answer(raw, (), "cache" if answer.cached else "registry", answer.url)
+            if step.license_keys:
+                answers[ident] = step
+            else:
+                reasons[ident].append(step.reason or "")
+
+
+def _safe_find(locator: Locator, name: str, version: str | None) -> Evidence | None:
+    try:
+        return locator.find(name, version)
+    except (OSError, ValueError, KeyError, TypeError, UnicodeError):
+        return None  # installed metadata we cannot read counts as not installed
+
+
+def _classifiers(raw: str) -> str:
+    """``License ::`` classifiers (joined with " OR ") as SPDX where known."""
+    from licensetier.deps.python import classifier_to_spdx
+
+    parts = [p.strip() for p in raw.split(" OR ") if p.strip()]
+    mapped = [classifier_to_spdx(p) or p.rsplit("::", 1)[-1].strip() for p in parts]
+    return " OR ".join(dict.fromkeys(mapped))
+
+
+def _scancode() -> str:
+    from licensetier.detect.engine import scancode_version
+
+    return scancode_version()
+
+
+def _order(d: Dependency) -> tuple[Any, ...]:
+    return (
+        d.artifact,
+        d.manifest,
+        not d.direct,
+        Scope(d.scope) is not Scope.RUNTIME,
+        d.ecosystem,
+        d.name,
+        d.version or "",
+    )

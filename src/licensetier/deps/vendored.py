@@ -1,0 +1,209 @@
+"""Vendored copies of dependencies in generic directories, for any ecosystem.
+
+Many repositories carry the source of a dependency in a directory of their own:
+``vendor/<name>``, ``third_party/<name>``, ``third-party/<name>`` or
+``3rdparty/<name>``, next to the scan root or to a manifest. Such a copy has no
+metadata licensetier can read in a uniform way, so a :class:`VendoredDirLocator`
+only reports the license files it finds directly in that directory (``LICENSE*``,
+``LICENCE*``, ``COPYING*``, ``UNLICENSE``, also ``MIT-LICENSE``) for ScanCode to
+detect; a directory
+without any of them gives no evidence.
+
+One locator is built per ecosystem (:func:`locators` builds one for each of
+:class:`~licensetier.deps.base.Ecosystem`); the search is the same for all of them,
+only the ``ecosystem`` attribute differs, which tells the resolver whose packages it
+answers for. :func:`license_files` is shared with the ecosystem modules.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Route
+
+MANIFESTS: tuple[Route, ...] = ()  # vendored directories are not manifests
+
+VENDOR_DIRS = ("vendor", "third_party", "third-party", "3rdparty")
+# LICENSE, LICENCE.txt, COPYING.LESSER, LICENSE-MIT, UNLICENSE: a license word first ...
+LICENSE_FIRST_RE = re.compile(r"(?:LICEN[CS]E|COPYING|UNLICENSE)S?(?:[-_.]?[A-Z0-9][A-Z0-9.+_-]*)?")
+# ... or last, before an optional document extension: MIT-LICENSE, BSD_LICENSE.md.
+LICENSE_LAST_RE = re.compile(
+    r"[A-Z0-9][A-Z0-9.+_-]*[-_.](?:LICEN[CS]E|COPYING)S?(?:\.(?:TXT|MD|RST|MARKDOWN|HTML?|ADOC))?"
+)
+# Source and metadata files named like a license (license.go, no.license.nuspec).
+CODE_SUFFIX_RE = re.compile(
+    r"\.(?:go|py|rb|rs|m?js|cjs|ts|java|kt|cs|fs|vb|c|h|cc|cpp|hpp|php|sh"
+    r"|json|toml|ya?ml|xml|lock|gemspec|nuspec|pom|sum|mod|csproj|props)",
+    re.IGNORECASE,
+)
+
+
+def is_license_file(name: str) -> bool:
+    """``LICENSE``, ``LICENSE-MIT``, ``licence.txt``, ``COPYING.LESSER``, ``UNLICENSE``,
+    ``MIT-LICENSE``: the names under which a package ships its license text
+    (``NOTICE`` is not one, nor a source or metadata file such as ``license.go``)."""
+    if CODE_SUFFIX_RE.fullmatch(Path(name).suffix):
+        return False
+    upper = name.upper()
+    if upper.startswith(("THIRD", "3RD")):  # THIRD-PARTY-LICENSES: the licenses of others
+        return False
+    return bool(LICENSE_FIRST_RE.fullmatch(upper) or LICENSE_LAST_RE.fullmatch(upper))
+
+
+def license_files(directory: Path) -> tuple[Path, ...]:
+    """The license files directly in ``directory``, sorted by name.
+
+    Symbolic links are left out (a vendored tree must not make licensetier read a file
+    outside it); a missing or unreadable directory has none.
+    """
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return ()
+    found = []
+    for entry in entries:
+        try:
+            if is_license_file(entry.name) and not entry.is_symlink() and entry.is_file():
+                found.append(entry)
+        except OSError:
+            continue
+    return tuple(sorted(found, key=lambda p: p.name))
+
+
+README_NAME_RE = re.compile(r"readme(?:\.(?:md|markdown|txt|rst))?", re.IGNORECASE)
+
+
+def readme_files(directory: Path) -> tuple[Path, ...]:
+    """The README files directly in ``directory`` (a last resort for a package that
+    states no license and ships no license file)."""
+    try:
+        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return ()
+    found = []
+    for entry in entries:
+        try:
+            if README_NAME_RE.fullmatch(entry.name) and not entry.is_symlink() and entry.is_file():
+                found.append(entry)
+        except OSError:
+            continue
+    return tuple(found)
+
+
+def search_roots(env: Environment) -> tuple[Path, ...]:
+    """The scan root and the manifest directories, each once, in that order."""
+    seen: dict[Path, None] = {}
+    for directory in (env.root, *env.manifest_dirs):
+        seen.setdefault(directory, None)
+    return tuple(seen)
+
+
+def is_real_dir(path: Path) -> bool:
+    """A directory that is not a symbolic link; False when it cannot be looked at."""
+    try:
+        return path.is_dir() and not path.is_symlink()
+    except OSError:
+        return False
+
+
+def is_plain_file(path: Path) -> bool:
+    """A regular file (or a link to one); False when it cannot be looked at."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def safe_child(base: Path, relative: str) -> Path | None:
+    """``base / relative`` when ``relative`` is a plain relative path (no ``..``, not
+    absolute, no empty segment), else None: package names never walk out of ``base``."""
+    parts = relative.split("/")
+    if not relative or relative.startswith("/") or "\\" in relative:
+        return None
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return base.joinpath(*parts)
+
+
+class VendoredDirLocator:
+    """Finds ``vendor/<name>``, ``third_party/<name>``, ``third-party/<name>`` and
+    ``3rdparty/<name>`` under the scan root and each manifest directory.
+
+    ``<name>`` is tried as the package name (a Go module path or a composer
+    ``vendor/package`` name is tried as a nested path), as its last segment (after
+    ``/``, or after ``:`` for Maven's ``group:artifact``), and as
+    ``<name>-<version>`` for either when a version is given. Directory names are
+    compared case-insensitively. The version of a vendored directory is not known
+    (``Evidence.version`` is None), so a copy is reported whatever the version asked.
+    """
+
+    def __init__(self, env: Environment, ecosystem: Ecosystem) -> None:
+        self.env = env
+        self.ecosystem = ecosystem
+        self._index: dict[str, list[Path]] | None = None  # lower-case name -> dirs
+
+    def _bases(self) -> list[Path]:
+        bases = []
+        for root in search_roots(self.env):
+            for name in VENDOR_DIRS:
+                candidate = root / name
+                if is_real_dir(candidate):
+                    bases.append(candidate)
+        return bases
+
+    def _build_index(self) -> dict[str, list[Path]]:
+        index: dict[str, list[Path]] = {}
+        for base in self._bases():
+            try:
+                children = sorted(base.iterdir())
+            except OSError:
+                continue
+            for child in children:
+                if is_real_dir(child):
+                    index.setdefault(child.name.lower(), []).append(child)
+        return index
+
+    def _candidates(self, name: str, version: str | None) -> list[str]:
+        names = [name]
+        for separator in ("/", ":"):
+            if separator in name:
+                last = name.rsplit(separator, 1)[1]
+                if last and last not in names:
+                    names.append(last)
+        if version:
+            names += [f"{n}-{version}" for n in list(names)]
+        return names
+
+    def _directories(self, name: str, version: str | None) -> list[Path]:
+        if self._index is None:
+            self._index = self._build_index()
+        found: list[Path] = []
+        for candidate in self._candidates(name, version):
+            if "/" in candidate:  # a nested path: vendor/github.com/owner/repo
+                for base in self._bases():
+                    directory = safe_child(base, candidate)
+                    if directory is not None and is_real_dir(directory):
+                        found.append(directory)
+            elif candidate not in (".", ".."):
+                found.extend(self._index.get(candidate.lower(), []))
+        return found
+
+    def find(self, name: str, version: str | None) -> Evidence | None:
+        for directory in self._directories(name, version):
+            texts = license_files(directory)
+            if texts:
+                return Evidence(
+                    license=None,
+                    texts=texts,
+                    source="vendored",
+                    where=self.env.shown(directory),
+                    version=None,
+                    field="license files",
+                )
+        return None
+
+
+def locators(env: Environment) -> list[Locator]:
+    """One :class:`VendoredDirLocator` per ecosystem."""
+    return [VendoredDirLocator(env, ecosystem) for ecosystem in Ecosystem]
