@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from licensetier.deps.base import read_text
 from licensetier.errors import LicenseDBError, LicensetierError, ManifestError, UnknownLicenseError
 from licensetier.models import DeclaredLicense, ScanError
 from licensetier.paths import data_directory
@@ -1028,24 +1029,14 @@ MANIFEST_PARSERS: dict[str, ManifestParser] = {
 def _read_manifest(path: Path, source: str, *, head_only: bool = False) -> str:
     """The manifest's text. ``head_only``: a README, of which only the top matters and
     which need not be a manifest at all (read its beginning, tolerate any encoding)."""
+    if not head_only:
+        return read_text(path, source, MAX_MANIFEST_BYTES)
     try:
-        if head_only:
-            with path.open("rb") as handle:
-                head = handle.read(MAX_MODEL_CARD_BYTES)
-            return head.decode("utf-8", errors="replace").lstrip("\ufeff")
-        size = path.stat().st_size
-        if size > MAX_MANIFEST_BYTES:
-            raise ManifestError(
-                f"{size} bytes: larger than {MAX_MANIFEST_BYTES} bytes, not read", path=source
-            )
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(MAX_MODEL_CARD_BYTES)
     except OSError as exc:
         raise ManifestError(f"cannot read: {exc.strerror or exc}", path=source) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ManifestError("not UTF-8 text", path=source, line=line) from None
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
 def _inside(path: Path, directory: Path) -> bool:

@@ -437,18 +437,21 @@ class Scanner:
             for d in resolved
         ]
 
+    def _walk(self, root: Path) -> Walk:
+        return walk(
+            root,
+            max_size=self.config.max_file_size,
+            exclude=self.config.exclude,
+            sniff_binary=False,
+        )
+
     def scan_dependencies(
         self, root: Path
     ) -> tuple[list[Dependency], list[ScanError], dict[str, str]]:
         """Only the dependencies: no file is read but the manifests, lockfiles and the
         installed copies' metadata."""
         root = root.resolve()
-        walked = walk(
-            root,
-            max_size=self.config.max_file_size,
-            exclude=self.config.exclude,
-            sniff_binary=False,
-        )
+        walked = self._walk(root)
         errors: list[ScanError] = []
         engine_info: dict[str, str] = {}
         artifacts = self._artifacts(root, errors)
@@ -458,12 +461,7 @@ class Scanner:
     # -- the whole scan ----------------------------------------------------------------
     def scan(self, root: Path) -> ScanResult:
         root = root.resolve()
-        walked = walk(
-            root,
-            max_size=self.config.max_file_size,
-            exclude=self.config.exclude,
-            sniff_binary=False,
-        )
+        walked = self._walk(root)
         errors: list[ScanError] = []
         artifacts = self._artifacts(root, errors)
         detected = self._detect(walked.files)

@@ -52,10 +52,12 @@ def test_json_report_matches_its_documented_schema(
 ) -> None:
     schema = json.loads((REPO / "docs" / "report-schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
-    for name in ("monorepo", "sdk-vendors-agpl"):
+    for name in ("monorepo", "sdk-vendors-agpl", "sdk-npm-dependencies", "tooling-python-deps"):
         report = run_cli("scan", fixture_repo(name), "--format", "json").json()
         jsonschema.validate(report, schema)
         assert report["schema_version"] == schema["properties"]["schema_version"]["const"]
+        with_dependencies = name in ("sdk-npm-dependencies", "tooling-python-deps")
+        assert bool(report["dependencies"]) is with_dependencies
 
 
 def test_usage_errors_exit_2_without_traceback(

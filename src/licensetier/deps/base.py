@@ -187,17 +187,15 @@ def first_line(text: str, needle: str, start: int = 0) -> int | None:
     return None if at < 0 else text.count("\n", 0, at) + 1
 
 
-def read_text(path: Path, source: str) -> str:
+def read_text(path: Path, source: str, limit: int = MAX_MANIFEST_BYTES) -> str:
     """A manifest's text, or a :class:`ManifestError` naming ``source`` (and the line
-    of the first byte that is not UTF-8)."""
+    of the first byte that is not UTF-8); a file above ``limit`` bytes is not read."""
     from licensetier.errors import ManifestError
 
     try:
         size = path.stat().st_size
-        if size > MAX_MANIFEST_BYTES:
-            raise ManifestError(
-                f"{size} bytes: larger than {MAX_MANIFEST_BYTES} bytes, not read", path=source
-            )
+        if size > limit:
+            raise ManifestError(f"{size} bytes: larger than {limit} bytes, not read", path=source)
         data = path.read_bytes()
     except OSError as exc:
         raise ManifestError(f"cannot read: {exc.strerror or exc}", path=source) from None

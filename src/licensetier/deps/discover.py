@@ -22,7 +22,31 @@ from licensetier.deps.base import Declared, Ecosystem, Role, Route, Scope
 from licensetier.errors import ManifestError
 from licensetier.models import ScanError
 
-ECOSYSTEM_MODULES = ("python", "npm", "php", "cargo", "golang", "maven", "ruby", "nuget")
+# Which file names each ecosystem module reads: the union of its ``MANIFESTS``
+# patterns, kept here as data so that a scan imports only the modules whose files it
+# has (tests/unit/deps/test_discover.py checks that each equals its module's routes).
+FILE_NAMES: dict[str, str] = {
+    "python": r"pyproject\.toml|(?:[^/]*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)"
+    r"|poetry\.lock|uv\.lock|Pipfile\.lock|pylock(?:\.[A-Za-z0-9_-]+)?\.toml",
+    "npm": r"package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml",
+    "php": r"composer\.json|composer\.lock",
+    "cargo": r"Cargo\.toml|Cargo\.lock",
+    "golang": r"go\.mod|go\.sum",
+    "maven": r"pom\.xml",
+    "ruby": r"Gemfile\.lock|gems\.locked",
+    "nuget": r"packages\.lock\.json|.+\.(?:csproj|fsproj|vbproj)|packages\.config",
+}
+ECOSYSTEM_MODULES = tuple(FILE_NAMES)
+MODULE_OF: dict[Ecosystem, str] = {
+    Ecosystem.PYPI: "python",
+    Ecosystem.NPM: "npm",
+    Ecosystem.COMPOSER: "php",
+    Ecosystem.CARGO: "cargo",
+    Ecosystem.GOLANG: "golang",
+    Ecosystem.MAVEN: "maven",
+    Ecosystem.GEM: "ruby",
+    Ecosystem.NUGET: "nuget",
+}
 
 # Directories that hold installed or vendored copies of packages: the manifests in
 # them describe those packages, not the repository's own dependencies.
@@ -48,35 +72,33 @@ SCOPE_ORDER = {Scope.RUNTIME: 0, Scope.OPTIONAL: 1, Scope.DEVELOPMENT: 2}
 
 
 @functools.cache
-def routes() -> tuple[Route, ...]:
-    """Every ecosystem's routes, in :data:`ECOSYSTEM_MODULES` order."""
-    found: list[Route] = []
-    for name in ECOSYSTEM_MODULES:
-        module = importlib.import_module(f"licensetier.deps.{name}")
-        found.extend(module.MANIFESTS)
-    return tuple(found)
+def routes(module: str) -> tuple[Route, ...]:
+    """One ecosystem module's routes (the module is imported on first use)."""
+    found: tuple[Route, ...] = importlib.import_module(f"licensetier.deps.{module}").MANIFESTS
+    return found
 
 
 @functools.cache
-def _any_route() -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in routes()))
+def _file_names() -> list[tuple[str, re.Pattern[str]]]:
+    return [(module, re.compile(names)) for module, names in FILE_NAMES.items()]
 
 
 def routed(paths: Iterable[str]) -> list[tuple[str, Route]]:
     """The manifests and lockfiles among ``paths`` (POSIX, relative to the root),
     outside directories of installed packages, each with its route."""
     out: list[tuple[str, Route]] = []
-    anything = _any_route()
+    anything = re.compile("|".join(f"(?:{names})" for names in FILE_NAMES.values()))
     for path in paths:
         parts = path.split("/")
-        if not anything.fullmatch(parts[-1]):
+        name = parts[-1]
+        if not anything.fullmatch(name):
             continue
         if any(p in INSTALLED_DIRS for p in parts[:-1]):
             continue
-        for route in routes():
-            if route.pattern.fullmatch(parts[-1]):
-                out.append((path, route))
-                break
+        module = next(m for m, names in _file_names() if names.fullmatch(name))
+        route = next((r for r in routes(module) if r.pattern.fullmatch(name)), None)
+        if route is not None:
+            out.append((path, route))
     return out
 
 
@@ -95,7 +117,6 @@ def read_manifests(root: Path, paths: Iterable[str]) -> tuple[list[Group], list[
     errors: list[ScanError] = []
     for path, route in routed(paths):
         directory = str(PurePosixPath(path).parent)
-        bucket = groups.setdefault((directory, route.ecosystem), [])
         try:
             entries = route.parser(root / path, path)
         except ManifestError as exc:
@@ -104,6 +125,7 @@ def read_manifests(root: Path, paths: Iterable[str]) -> tuple[list[Group], list[
         except (RecursionError, MemoryError) as exc:  # a pathological file
             errors.append(ScanError(path, f"could not be parsed: {type(exc).__name__}"))
             continue
+        bucket = groups.setdefault((directory, route.ecosystem), [])
         bucket.extend((route.role, d) for d in entries)
     out = [Group(d, e, tuple(entries)) for (d, e), entries in sorted(groups.items())]
     return out, errors

@@ -100,15 +100,18 @@ def environment(root: Path, manifest_dirs: Sequence[Path], options: Options) -> 
     )
 
 
-def _locators(env: Environment) -> dict[Ecosystem, list[Locator]]:
-    """Each ecosystem's own locators first, then the generic vendored directories."""
+def _locators(env: Environment, ecosystems: set[Ecosystem]) -> dict[Ecosystem, list[Locator]]:
+    """Each ecosystem's own locators first, then the generic vendored directories;
+    only for the ecosystems that have dependencies."""
     import importlib
 
-    found: dict[Ecosystem, list[Locator]] = {e: [] for e in Ecosystem}
-    for name in (*discover.ECOSYSTEM_MODULES, "vendored"):
+    found: dict[Ecosystem, list[Locator]] = {e: [] for e in ecosystems}
+    modules = [discover.MODULE_OF[e] for e in Ecosystem if e in ecosystems]
+    for name in (*modules, "vendored"):
         module = importlib.import_module(f"licensetier.deps.{name}")
         for locator in module.locators(env):
-            found[locator.ecosystem].append(locator)
+            if locator.ecosystem in found:
+                found[locator.ecosystem].append(locator)
     return found
 
 
@@ -204,9 +207,15 @@ class Resolver:
         shown = repr(raw) if raw else "no license field"
         reason: str | None = None
         if n.license is None:
-            reason = f"{where}: {shown} was not understood" + (
-                f" (nor its {len(texts)} license file(s))" if texts else ""
-            )
+            files = f"{len(texts)} license file(s)"
+            if raw:
+                reason = f"{where}: {shown} was not understood" + (
+                    f" (nor its {files})" if texts else ""
+                )
+            elif texts:
+                reason = f"{where}: no license field, and ScanCode finds none in its {files}"
+            else:
+                reason = f"{where}: no license field and no license file"
             return Answered(None, None, raw, source, where, 0.0, False, reason)
         spdx = n.license_spdx or n.license
         low = n.low_confidence or guessed is not None
@@ -225,7 +234,7 @@ class Resolver:
             sorted({(self.root / f.manifest).parent for f in found}),
             self.options,
         )
-        locators = _locators(env) if found else {}
+        locators = _locators(env, {f.declared.ecosystem for f in found}) if found else {}
         answers: dict[tuple[Ecosystem, str, str | None], Answered] = {}
         versions: dict[tuple[Ecosystem, str, str | None], str | None] = {}
         reasons: dict[tuple[Ecosystem, str, str | None], list[str]] = {}

@@ -1,0 +1,1 @@
+"""Dependencies: manifests and lockfiles of each ecosystem, installed copies, online lookups."""
