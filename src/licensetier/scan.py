@@ -483,9 +483,16 @@ class Scanner:
         # -- end of reference following ------------------------------------------------
         by_path = {r.path: r for r in results}
         artifacts = [self._declared(root, a, by_path, errors) for a in artifacts]
+        # the licenses a lockfile names are its dependencies', checked as dependencies:
+        # the lockfile keeps what ScanCode detected in it, but it is not a component
+        lockfiles = {
+            path
+            for path, route in discover.routed(r.path for r in results if r.license)
+            if route.role is Role.LOCKFILE
+        }
         classified = []
         for r in results:
-            if r.license:
+            if r.license and r.path not in lockfiles:
                 art = owner_of(r.path, artifacts)
                 r = replace(r, classification=self.policy.classify(r.license, art.tier, art.kind))
             classified.append(r)
@@ -493,11 +500,6 @@ class Scanner:
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
             findings.extend(self._lineage(root, art))
-        lockfiles = [
-            path
-            for path, route in discover.routed(r.path for r in classified if r.license)
-            if route.role is Role.LOCKFILE
-        ]
         findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))
         engine_info: dict[str, str] = {}
         dependencies: list[Dependency] = []

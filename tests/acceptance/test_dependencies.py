@@ -39,6 +39,11 @@ def test_npm_sdk_transitive_agpl_is_an_error_with_its_chain(
     ]
     assert "via tiny-http@2.1.0" in errors[0]["message"]
     assert "AGPL-3.0-only" in errors[0]["message"]
+    # ScanCode finds the license names in the lockfile; they are its dependencies',
+    # checked as dependencies, not a component's
+    lock = next(f for f in report["files"] if f["path"] == "package-lock.json")
+    assert "AGPL-3.0-only" in lock["license"]
+    assert lock["family"] is None
 
     netcore = dependency(report, "netcore")
     assert netcore["direct"] is False

@@ -367,7 +367,8 @@ def parse_pyproject(path: Path, source: str) -> list[Declared]:
         where = f"[project.optional-dependencies].{extra}"
         start = _key_offset(text, extra, extras_at) or extras_at
         values = _string_list(values, source, where, _line_at(text, start))
-        out += _requirements(text, values, source, Scope.OPTIONAL, start, where, own)
+        scope = extra_scope(extra)
+        out += _requirements(text, values, source, scope, start, where, own)
 
     groups = data.get("dependency-groups", {})
     if not isinstance(groups, dict):
@@ -458,6 +459,13 @@ _OPTION_IN_LINE = re.compile(r"\s+(?:--[A-Za-z][\w-]*|-[A-Za-z])(?=[\s=]|$)")
 _EGG = re.compile(r"#(?:.*&)?egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _ARCHIVE = re.compile(r"\.(?:whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$", re.IGNORECASE)
+
+
+def extra_scope(extra: str) -> Scope:
+    """DEVELOPMENT for an extra named for development (``test``, ``dev``, ``lint``,
+    ``docs``: the words of :func:`requirements_scope`), else OPTIONAL."""
+    words = re.split(r"[-_.\s]+", extra.lower())
+    return Scope.DEVELOPMENT if _DEV_WORDS.intersection(words) else Scope.OPTIONAL
 
 
 def requirements_scope(file_name: str) -> Scope:

@@ -656,3 +656,17 @@ def test_direct_references_name_their_package_local_paths_are_skipped(tmp_path: 
     )
     found = [(d.name, d.version, d.exact, d.line) for d in parse_requirements(path, "r.txt")]
     assert found == [("remote", None, False, 1), ("requests", "2.32.3", True, 5)]
+
+
+@pytest.mark.parametrize(
+    ("extra", "scope"),
+    [("test", Scope.DEVELOPMENT), ("docs", Scope.DEVELOPMENT), ("dev-tools", Scope.DEVELOPMENT),
+     ("cli", Scope.OPTIONAL), ("postgres", Scope.OPTIONAL), ("contest", Scope.OPTIONAL)],
+)  # fmt: skip
+def test_extras_named_for_development_are_development(
+    tmp_path: Path, extra: str, scope: Scope
+) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f'[project]\nname = "p"\n[project.optional-dependencies]\n{extra} = ["x>=1"]\n')
+    (found,) = parse_pyproject(path, "pyproject.toml")
+    assert (found.name, found.scope, found.line) == ("x", scope, 4)
