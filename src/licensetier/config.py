@@ -305,8 +305,11 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
 
 
+CONFIG_FILE_NAMES = ("licensetier.toml", "pyproject.toml")  # at the root, in this order
+
+
 def find_config_file(root: Path) -> Path | None:
-    for name in ("licensetier.toml", "pyproject.toml"):
+    for name in CONFIG_FILE_NAMES:
         candidate = root / name
         if candidate.is_file():
             if name == "pyproject.toml":

@@ -207,6 +207,7 @@ class Finding:
     tier: Tier | None
     dependency: str | None = None
     excepted: str | None = None  # the reason of the exception that downgraded it
+    existing: bool = False  # present at --diff-base or in the baseline: does not fail
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from licensetier import declared as declared_mod
@@ -89,6 +89,9 @@ class _Detected:
     content: dict[str, str] = field(default_factory=dict)  # path -> blob id, where known
     detected: int = 0  # files that went to ScanCode
 
+
+# Files licensetier writes into a repository, which name licenses as data
+OWN_DATA_FILES = frozenset({"licensetier-baseline.json"})
 
 # The artifact's own license files, at its root: LICENSE, LICENCE.md, LICENSE-MIT,
 # COPYING, COPYING.LESSER, UNLICENSE.
@@ -405,15 +408,21 @@ class Scanner:
         artifacts: Sequence[Artifact],
         errors: list[ScanError],
         engine_info: dict[str, str],
+        *,
+        source: Path | None = None,
     ) -> list[Dependency]:
         """Every manifest's and lockfile's dependencies, their licenses resolved and
-        classified for the artifact that holds the manifest."""
+        classified for the artifact that holds the manifest. The manifests are read
+        below ``source`` (default: ``root``); installed copies are looked up below
+        ``root``."""
         assert self.deps is not None
         if self.progress:
             self.progress(0, 0, "reading manifests and lockfiles")
         # a lockfile above the size cap of license detection is still read
         capped = [s.path for s in walked.skipped if s.reason.startswith(SIZE_CAPPED)]
-        groups, problems = discover.read_manifests(root, [f.path for f in walked.files] + capped)
+        groups, problems = discover.read_manifests(
+            source or root, [f.path for f in walked.files] + capped
+        )
         errors.extend(problems)
         found = [f for g in groups for f in discover.combine(g)]
         if not found:
@@ -459,9 +468,17 @@ class Scanner:
         return found, errors, engine_info
 
     # -- the whole scan ----------------------------------------------------------------
-    def scan(self, root: Path) -> ScanResult:
+    def scan(
+        self, root: Path, *, view: Path | None = None, only: set[str] | None = None
+    ) -> ScanResult:
+        """Scan ``root``. ``view``: read the files from this tree instead (the index's
+        content for --staged, a commit's for --diff-base), at the same relative paths;
+        installed copies of dependencies are still looked up below ``root``. ``only``:
+        report only the files and findings of these paths, and the dependencies of the
+        manifests and lockfiles among them (their directories' groups)."""
         root = root.resolve()
-        walked = self._walk(root)
+        source = view.resolve() if view is not None else root
+        walked = self._walk(source)
         errors: list[ScanError] = []
         artifacts = self._artifacts(root, errors)
         detected = self._detect(walked.files)
@@ -482,14 +499,15 @@ class Scanner:
         ]
         # -- end of reference following ------------------------------------------------
         by_path = {r.path: r for r in results}
-        artifacts = [self._declared(root, a, by_path, errors) for a in artifacts]
-        # the licenses a lockfile names are its dependencies', checked as dependencies:
-        # the lockfile keeps what ScanCode detected in it, but it is not a component
+        artifacts = [self._declared(source, a, by_path, errors) for a in artifacts]
+        # the licenses a lockfile names are its dependencies', checked as dependencies
+        # (and a baseline's are findings'): such a file keeps what ScanCode detected in
+        # it, but it is not a component
         lockfiles = {
             path
             for path, route in discover.routed(r.path for r in results if r.license)
             if route.role is Role.LOCKFILE
-        }
+        } | {r.path for r in results if PurePosixPath(r.path).name in OWN_DATA_FILES}
         classified = []
         for r in results:
             if r.license and r.path not in lockfiles:
@@ -499,12 +517,14 @@ class Scanner:
         findings: list[Finding] = []
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
-            findings.extend(self._lineage(root, art))
+            findings.extend(self._lineage(source, art))
         findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))
         engine_info: dict[str, str] = {}
         dependencies: list[Dependency] = []
         if self.deps is not None:
-            dependencies = self._dependencies(root, walked, artifacts, errors, engine_info)
+            dependencies = self._dependencies(
+                root, walked, artifacts, errors, engine_info, source=source
+            )
             findings.extend(evaluate_dependencies(self.policy, dependencies, artifacts))
         findings = apply_exceptions(findings, self.config, self.db, self.today)
         notes: list[str] = []
@@ -535,6 +555,8 @@ class Scanner:
             errors.extend(ScanError(str(self.cache.path), w) for w in self.cache.warnings)
         if self.engine.index_load_seconds is not None:
             engine_info["index_load_seconds"] = f"{self.engine.index_load_seconds:.2f}"
+        if only is not None:
+            classified, findings, dependencies = _only(only, classified, findings, dependencies)
         return ScanResult(
             root=str(root),
             artifacts=tuple(artifacts),
@@ -562,6 +584,27 @@ def _updated(value: dict[str, Any]) -> Updated:
         license_spdx=value["license_spdx"],
         detections=tuple(detection_from_payload(d) for d in value["detections"]),
     )
+
+
+def _only(
+    paths: set[str],
+    files: list[FileResult],
+    findings: list[Finding],
+    dependencies: list[Dependency],
+) -> tuple[list[FileResult], list[Finding], list[Dependency]]:
+    """What concerns ``paths``: their files and findings, and the dependencies of the
+    manifests and lockfiles among them (every dependency of their directories)."""
+    touched = {str(PurePosixPath(p).parent) for p, _ in discover.routed(paths)}
+
+    def concerned(f: Finding) -> bool:
+        if f.rule == "no-tier-declared":
+            return True
+        if f.dependency is not None and f.path is not None:
+            return str(PurePosixPath(f.path).parent) in touched
+        return f.path in paths
+
+    kept = [d for d in dependencies if str(PurePosixPath(d.manifest).parent) in touched]
+    return [r for r in files if r.path in paths], [f for f in findings if concerned(f)], kept
 
 
 def _once_per_place(errors: list[ScanError]) -> tuple[ScanError, ...]:

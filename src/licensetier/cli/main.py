@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from licensetier.cli.baseline import baseline
 from licensetier.cli.deps import deps
 from licensetier.cli.explain import explain
 from licensetier.cli.scan import scan
@@ -22,6 +23,7 @@ def cli() -> None:
 cli.add_command(scan)
 cli.add_command(explain)
 cli.add_command(deps)
+cli.add_command(baseline)
 
 
 def main() -> None:

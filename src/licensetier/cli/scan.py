@@ -14,6 +14,7 @@ import click
 from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
 from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors
 from licensetier.cli.deps import dependency_options, options_from
+from licensetier.compare import against_base, load_baseline, mark_existing
 from licensetier.config import Config, load_config, parse_size, with_root_overrides
 from licensetier.deps.resolve import Options
 from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
@@ -23,13 +24,15 @@ from licensetier.models import ScanResult, Severity, Tier
 from licensetier.reporters import REPORTER_BY_NAME, render
 from licensetier.scan import Progress, Scanner
 from licensetier.tiers import TierData, load_tiers
+from licensetier.vcs import GitError
 
 FAIL_ON = {"error": Severity.ERROR.rank, "warning": Severity.WARNING.rank, "never": 99}
 
 
 def exit_code(result: ScanResult, fail_on: str) -> int:
+    """Findings that existed at --diff-base or are in the baseline do not count."""
     threshold = FAIL_ON[fail_on]
-    worst = max((f.severity.rank for f in result.findings), default=0)
+    worst = max((f.severity.rank for f in result.findings if not f.existing), default=0)
     if result.errors:  # a file that could not be read counts as a warning
         worst = max(worst, Severity.WARNING.rank)
     return EXIT_FINDINGS if worst >= threshold else EXIT_OK
@@ -55,6 +58,32 @@ def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progre
         bar.update(task, completed=done, total=total, description=path[-50:])
 
     return bar, update
+
+
+def _also(value: str) -> tuple[str, Path]:
+    fmt, sep, target = value.partition("=")
+    if not sep or not target or fmt not in REPORTER_BY_NAME:
+        raise click.BadParameter(
+            f"{value!r}: use FORMAT=FILE with FORMAT one of {', '.join(sorted(REPORTER_BY_NAME))}",
+            param_hint="--also",
+        )
+    return fmt, Path(target)
+
+
+def run_scan(
+    scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
+) -> ScanResult:
+    """The work tree (or with --staged the index), compared with --diff-base's commit."""
+    from licensetier.views import base_scan, staged_scan
+
+    try:
+        result = staged_scan(scanner, root) if staged else scanner.scan(root)
+        if diff_base is not None:
+            base, label = base_scan(scanner, root, diff_base)
+            result = against_base(scanner.policy, result, base, label)
+    except GitError as exc:
+        raise click.UsageError(str(exc)) from None
+    return result
 
 
 @contextmanager
@@ -164,6 +193,32 @@ def prepared_scanner(
 @click.option("--no-deps", is_flag=True, help="Do not read manifests and lockfiles.")
 @dependency_options
 @click.option(
+    "--staged",
+    is_flag=True,
+    help="Scan what git's index holds (the next commit), only the staged paths and what "
+    "they affect: a staged manifest or lockfile re-checks its dependencies.",
+)
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Fail only on what is new since REF: findings already there are listed as "
+    "existing, and a dependency whose license got worse is reported (license drift).",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file written by `licensetier baseline`: its findings are existing and do not fail.",
+)
+@click.option(
+    "--also",
+    "also",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the same result in another format to FILE (repeatable), e.g. "
+    "--also sarif=licensetier.sarif --also markdown=summary.md.",
+)
+@click.option(
     "--verbose", "-v", is_flag=True, help="List every file with a license and every skipped file."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only errors, warnings and the summary line.")
@@ -190,6 +245,10 @@ def scan(
     deps_dev_url: str | None,
     python_envs: tuple[Path, ...],
     lookup_timeout: float,
+    staged: bool,
+    diff_base: str | None,
+    baseline_path: Path | None,
+    also: tuple[str, ...],
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -212,6 +271,7 @@ def scan(
             config = replace(config, max_file_size=size)
         return config
 
+    extra_outputs = [_also(value) for value in also]
     deps = None
     if not no_deps:
         deps = options_from(
@@ -233,7 +293,15 @@ def scan(
             progress=progress,
         ) as scanner,
     ):
-        result = scanner.scan(root)
+        result = run_scan(scanner, root, staged=staged, diff_base=diff_base)
+    if baseline_path is not None:
+        result = mark_existing(
+            result,
+            load_baseline(baseline_path),
+            f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
+        )
+    for fmt_also, target in extra_outputs:
+        target.write_text(render(fmt_also, result, width=100), encoding="utf-8")
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100

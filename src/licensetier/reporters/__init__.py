@@ -17,6 +17,7 @@ Renderer = Callable[..., str]
 REPORTER_BY_NAME: dict[str, str] = {
     "text": "text",
     "json": "json_report",
+    "github": "github",
 }
 
 

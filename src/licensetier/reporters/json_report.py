@@ -124,6 +124,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "tier": f.tier.value if f.tier else None,
         "dependency": f.dependency,
         "excepted": f.excepted,
+        "existing": f.existing,
     }
 
 

@@ -137,12 +137,29 @@ def render(
         console.print()
     shown = [Severity.ERROR, Severity.WARNING] + ([] if quiet else [Severity.INFO])
     for severity in shown:
-        group = [f for f in result.findings if f.severity is severity and not f.excepted]
+        group = [
+            f
+            for f in result.findings
+            if f.severity is severity and not f.excepted and not f.existing
+        ]
         if not group:
             continue
         console.print(f"[{STYLE[severity]}]{TITLE[severity]} ({len(group)})[/]")
         for f in group:
             _finding(console, f)
+        console.print()
+    existing = [f for f in result.findings if f.existing and not f.excepted]
+    if existing and not quiet:
+        console.print(
+            f"[bold]Existing before, not failing ({len(existing)})[/]"
+            + ("" if verbose else " [dim](--verbose lists each)[/]")
+        )
+        if verbose:
+            for f in existing:
+                _finding(console, f)
+        else:
+            for rule, n in Counter(f.rule for f in existing).most_common():
+                console.print(f"  {n:>4}  {escape(rule)}")
         console.print()
     excepted = [f for f in result.findings if f.excepted]
     if excepted and not quiet:
@@ -214,6 +231,7 @@ def render(
         f"[{STYLE[Severity.ERROR]}]{result.count(Severity.ERROR)} errors[/], "
         f"[{STYLE[Severity.WARNING]}]{result.count(Severity.WARNING)} warnings[/], "
         f"{result.count(Severity.INFO)} infos"
+        + (f" ({len(existing)} existing)" if existing else "")
         + (f", {len(result.errors)} scan problems" if result.errors else "")
     )
     return buf.getvalue()

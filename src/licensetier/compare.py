@@ -1,0 +1,172 @@
+"""What is new: findings against a base commit (--diff-base) or a baseline file, and
+license drift, a dependency whose license got worse between the base and now.
+
+A finding is the same finding when its fingerprint is (:mod:`licensetier.fingerprint`):
+findings already present at the base, or recorded in the baseline, are marked
+``existing`` and do not fail the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from licensetier.errors import ConfigError
+from licensetier.fingerprint import fingerprint
+from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
+from licensetier.policy import Policy, sort_findings
+
+BASELINE_FORMAT = 1
+DRIFT_RULE = "dependency-license-drift"
+
+
+def mark_existing(result: ScanResult, known: set[str], note: str) -> ScanResult:
+    """``result`` with the findings whose fingerprint is in ``known`` marked existing."""
+    findings = [
+        replace(f, existing=True) if fingerprint(f) in known else f for f in result.findings
+    ]
+    existing = sum(1 for f in findings if f.existing)
+    return replace(
+        result,
+        findings=tuple(sort_findings(findings)),
+        notes=(*result.notes, note.format(existing=existing)),
+    )
+
+
+def _describe(d: Dependency) -> str:
+    c = d.classification
+    family = c.row if c else "unknown"
+    return f"{d.label} is {d.license} ({family})"
+
+
+def license_drift(
+    policy: Policy,
+    head: Sequence[Dependency],
+    base: Sequence[Dependency],
+    artifacts: Sequence[Artifact],
+    base_label: str,
+) -> list[Finding]:
+    """A finding for each dependency (same artifact, ecosystem and name) whose license,
+    known at both ends, ranks worse now for its artifact's tier than at the base."""
+    before = {(d.artifact, d.ecosystem, d.name): d for d in base}
+    by_path = {a.path: a for a in artifacts}
+    findings: list[Finding] = []
+    for d in head:
+        old = before.get((d.artifact, d.ecosystem, d.name))
+        if old is None or not (old.license and d.license) or old.license == d.license:
+            continue
+        if d.classification is None or old.classification is None:
+            continue
+        art = by_path.get(d.artifact)
+        if art is None:
+            continue
+        rank = policy.rank_for(art.tier, art.kind)
+        if rank(d.classification) <= rank(old.classification):
+            continue
+        cell = policy.component_cell(d.classification, art.tier, art.kind) if art.tier else ""
+        findings.append(
+            Finding(
+                severity=Severity.ERROR if cell == "error" else Severity.WARNING,
+                rule=DRIFT_RULE,
+                message=(
+                    f"{d.manifest}: the license of dependency {d.name} ({d.ecosystem}) got "
+                    f"worse since {base_label}: {_describe(old)}, {_describe(d)}"
+                ),
+                why=(
+                    "A dependency that moves to a more restrictive license (a relicensing "
+                    "to BUSL, SSPL or AGPL, or a version under other terms) changes what "
+                    "the artifact may do, though no line of its own code changed."
+                ),
+                action=(
+                    f"Pin the last version under the earlier terms ({old.label}), move to a "
+                    "community fork that kept them, or accept the new terms with an "
+                    "exception that gives a reason and an expiry date."
+                ),
+                path=d.manifest,
+                line=d.line,
+                license=d.license,
+                family=d.classification.family,
+                strength=d.classification.strength,
+                artifact=d.artifact,
+                tier=art.tier,
+                dependency=d.purl,
+            )
+        )
+    return findings
+
+
+def against_base(policy: Policy, head: ScanResult, base: ScanResult, base_label: str) -> ScanResult:
+    """``head`` with the findings present at the base marked existing, and license drift
+    added (new by definition)."""
+    drift = license_drift(policy, head.dependencies, base.dependencies, head.artifacts, base_label)
+    known = {fingerprint(f) for f in base.findings}
+    marked = mark_existing(
+        head,
+        known,
+        f"Compared with {base_label}: {{existing}} findings were there already and do not "
+        "fail the run.",
+    )
+    return replace(marked, findings=tuple(sort_findings([*marked.findings, *drift])))
+
+
+# -- baselines -----------------------------------------------------------------------
+
+
+def baseline_json(result: ScanResult) -> str:
+    """The reviewable baseline file: one entry per error, warning or excepted finding,
+    sorted, without run-specific data (no time, no line numbers)."""
+    entries = sorted(
+        (
+            {
+                "fingerprint": fingerprint(f),
+                "rule": f.rule,
+                "severity": f.severity.value,
+                "path": f.path,
+                "license": f.license,
+                "dependency": f.dependency,
+                "artifact": f.artifact,
+                "message": f.message,
+            }
+            for f in result.findings
+            if f.severity is not Severity.INFO or f.excepted
+        ),
+        key=lambda e: (e["artifact"], e["path"] or "", e["rule"], e["fingerprint"]),
+    )
+    unique = list({e["fingerprint"]: e for e in entries}.values())
+    document = {"licensetier_baseline": BASELINE_FORMAT, "findings": unique}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_baseline(path: Path) -> set[str]:
+    """The fingerprints of a baseline file; a file that is not one is a ConfigError
+    naming it."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the baseline: {exc.strerror or exc}", path=str(path)
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f"{path}:{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else str(path)
+        raise ConfigError(f"not a baseline file (not valid JSON: {exc})", path=where) from None
+    if not isinstance(data, dict) or data.get("licensetier_baseline") != BASELINE_FORMAT:
+        raise ConfigError(
+            f'not a baseline file: expected "licensetier_baseline": {BASELINE_FORMAT} '
+            "(write one with `licensetier baseline`)",
+            path=str(path),
+        )
+    entries = data.get("findings")
+    if not isinstance(entries, list):
+        raise ConfigError('not a baseline file: "findings" is not a list', path=str(path))
+    return set(_fingerprints(entries, path))
+
+
+def _fingerprints(entries: Iterable[Any], path: Path) -> Iterable[str]:
+    for n, entry in enumerate(entries):
+        value = entry.get("fingerprint") if isinstance(entry, dict) else None
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"findings[{n}] has no fingerprint", path=str(path))
+        yield value

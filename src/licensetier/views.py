@@ -1,0 +1,67 @@
+"""Scans of another state of the repository than its work tree: the content of git's
+index (``--staged``: what the next commit will hold) and a commit's tree
+(``--diff-base REF``). Each is written to a temporary directory and scanned there at
+the same relative paths (:meth:`licensetier.scan.Scanner.scan` with ``view``);
+installed copies of dependencies are still looked up in the work tree, and the
+detection cache, keyed by content, answers for every file whose content it has seen.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from licensetier import vcs
+from licensetier.config import CONFIG_FILE_NAMES
+from licensetier.declared import MANIFEST_PARSERS
+from licensetier.deps import discover
+from licensetier.models import ScanResult
+from licensetier.scan import DECLARING_FILE_NAME, Scanner
+
+
+def _work_tree(root: Path, flag: str) -> Path:
+    work_tree = vcs.find_work_tree(root)
+    if work_tree is None:
+        raise vcs.GitError(f"{flag} needs a git repository, and {root} is not in one")
+    return work_tree
+
+
+def _parent(path: str) -> str:
+    return str(PurePosixPath(path).parent)
+
+
+def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
+    """The staged paths, with what they affect: a staged manifest or lockfile re-checks
+    the dependencies of its directory; a staged LICENSE or manifest the declared license
+    of its artifact. Findings elsewhere in the repository are not reported."""
+    root = root.resolve()
+    work_tree = _work_tree(root, "--staged")
+    staged = set(vcs.staged_paths(work_tree, root))
+    index = vcs.index_entries(work_tree, root)
+    needed = set(staged)
+    # what the staged paths are judged with: the artifacts' declarations, and the other
+    # manifests and lockfiles of a staged manifest's directory
+    artifact_dirs = {"." if a.path == "." else a.path for a in scanner.config.artifacts} | {"."}
+    touched = {_parent(p) for p, _ in discover.routed(staged)}
+    for path in index:
+        name = PurePosixPath(path).name
+        parent = _parent(path)
+        declaring = DECLARING_FILE_NAME.match(name) or name in MANIFEST_PARSERS
+        if (parent in artifact_dirs and declaring) or (parent == "." and name in CONFIG_FILE_NAMES):
+            needed.add(path)
+    needed.update(p for p, _ in discover.routed(index) if _parent(p) in touched)
+    with tempfile.TemporaryDirectory(prefix="licensetier-staged-") as tmp:
+        vcs.checkout_index(work_tree, root, sorted(p for p in needed if p in index), Path(tmp))
+        return scanner.scan(root, view=Path(tmp), only=staged)
+
+
+def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
+    """The scan of ``ref``'s tree, with the configuration of the work tree (so that the
+    two are judged alike), and a label naming the commit."""
+    root = root.resolve()
+    work_tree = _work_tree(root, "--diff-base")
+    with tempfile.TemporaryDirectory(prefix="licensetier-base-") as tmp:
+        commit = vcs.export_ref(work_tree, root, ref, Path(tmp))
+        result = scanner.scan(root, view=Path(tmp))
+    label = ref if commit.startswith(ref) else f"{ref} ({commit[:12]})"
+    return result, label

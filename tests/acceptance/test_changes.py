@@ -1,0 +1,233 @@
+"""What changed: --staged (git's index), --diff-base REF with license drift, baselines,
+and the GitHub annotations, on real git repositories built in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, Run, git
+
+AGPL_FILE = FIXTURES / "sdk-vendors-agpl" / "vendor" / "tracker" / "tracker.py"
+
+
+def commit(repo: Path, message: str) -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def rules(report: dict[str, Any], *, existing: bool | None = None) -> list[tuple[str, str]]:
+    return sorted(
+        (f["rule"], f["path"])
+        for f in report["findings"]
+        if f["severity"] != "info" and (existing is None or f["existing"] is existing)
+    )
+
+
+def relicense(repo: Path, name: str, version: str, license_: str) -> None:
+    lock = repo / "package-lock.json"
+    data = json.loads(lock.read_text())
+    entry = data["packages"][f"node_modules/{name}"]
+    entry.update(version=version, license=license_)
+    lock.write_text(json.dumps(data, indent=2) + "\n")
+
+
+@pytest.fixture
+def npm_repo(fixture_repo: Callable[..., Path]) -> Path:
+    return fixture_repo("sdk-npm-dependencies")
+
+
+# -- --staged -----------------------------------------------------------------------
+
+
+def test_staged_scans_the_index_not_the_work_tree(
+    npm_repo: Path, run_cli: Callable[..., Run]
+) -> None:
+    (npm_repo / "src").joinpath("tracker.py").write_bytes(AGPL_FILE.read_bytes())
+    git(npm_repo, "add", "src/tracker.py")
+    # after staging, the work tree's copy loses its license: the index's content counts
+    (npm_repo / "src" / "tracker.py").write_text("print('no license here')\n")
+    (npm_repo / "src" / "unstaged.py").write_bytes(AGPL_FILE.read_bytes())
+    run = run_cli("scan", npm_repo, "--staged", "--offline", "--format", "json")
+    report = run.json()
+    assert run.exit_code == 1
+    assert rules(report) == [("component-copyleft-network", "src/tracker.py")]
+    assert [f["path"] for f in report["files"]] == ["src/tracker.py"]
+    # the AGPL dependency of the unchanged lockfile is not this commit's business
+    assert report["dependencies"] == []
+
+
+def test_staged_lockfile_rechecks_its_dependencies(
+    npm_repo: Path, run_cli: Callable[..., Run]
+) -> None:
+    relicense(npm_repo, "chartkit", "2.0.0", "BUSL-1.1")
+    git(npm_repo, "add", "package-lock.json")
+    report = run_cli("scan", npm_repo, "--staged", "--offline", "--format", "json").json()
+    assert ("dependency-source-available", "package.json") in rules(report)
+    chartkit = next(d for d in report["dependencies"] if d["name"] == "chartkit")
+    assert (chartkit["version"], chartkit["license"]) == ("2.0.0", "BUSL-1.1")
+    # installed copies are still found in the work tree
+    mystery = next(d for d in report["dependencies"] if d["name"] == "mystery-lib")
+    assert mystery["license_source"] == "installed"
+
+
+def test_staged_with_nothing_staged_passes(npm_repo: Path, run_cli: Callable[..., Run]) -> None:
+    run = run_cli("scan", npm_repo, "--staged", "--offline", "--format", "json")
+    assert run.exit_code == 0
+    assert run.json()["files"] == []
+
+
+def test_staged_outside_git_is_a_usage_error(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run]
+) -> None:
+    repo = fixture_repo("clean-sdk", git_repo=False)
+    run = run_cli("scan", repo, "--staged")
+    assert run.exit_code == 2
+    assert "--staged needs a git repository" in run.stderr
+
+
+# -- --diff-base and license drift ------------------------------------------------------
+
+
+def test_diff_base_fails_only_on_what_is_new_and_reports_drift(
+    npm_repo: Path, run_cli: Callable[..., Run]
+) -> None:
+    base = git(npm_repo, "rev-parse", "HEAD").strip()
+    git(npm_repo, "checkout", "-q", "-b", "feature")
+    (npm_repo / "src" / "tracker.py").write_bytes(AGPL_FILE.read_bytes())
+    relicense(npm_repo, "chartkit", "2.0.0", "BUSL-1.1")
+    commit(npm_repo, "add tracker, bump chartkit")
+
+    run = run_cli("scan", npm_repo, "--diff-base", base, "--offline", "--format", "json")
+    report = run.json()
+    assert run.exit_code == 1
+    assert rules(report, existing=False) == [
+        ("component-copyleft-network", "src/tracker.py"),
+        ("dependency-license-drift", "package.json"),
+        ("dependency-source-available", "package.json"),
+    ]
+    assert rules(report, existing=True) == [
+        ("dependency-copyleft-network", "package-lock.json"),
+        ("dependency-copyleft-strong", "package.json"),
+    ]
+    (drift,) = [f for f in report["findings"] if f["rule"] == "dependency-license-drift"]
+    assert drift["severity"] == "error"
+    assert drift["dependency"] == "pkg:npm/chartkit@2.0.0"
+    assert "chartkit@1.2.3 is MIT OR GPL-3.0-only (permissive)" in drift["message"]
+    assert "chartkit@2.0.0 is BUSL-1.1 (source-available)" in drift["message"]
+    assert any("2 findings were there already" in n for n in report["notes"])
+
+    # only the existing ones left: the run passes
+    (npm_repo / "src" / "tracker.py").unlink()
+    relicense(npm_repo, "chartkit", "1.2.3", "(MIT OR GPL-3.0-only)")
+    commit(npm_repo, "revert")
+    run = run_cli("scan", npm_repo, "--diff-base", base, "--offline")
+    assert run.exit_code == 0, run.stdout
+    assert "Existing before, not failing (2)" in run.stdout
+
+
+def test_a_license_that_gets_better_is_no_drift(
+    npm_repo: Path, run_cli: Callable[..., Run]
+) -> None:
+    base = git(npm_repo, "rev-parse", "HEAD").strip()  # netcore 1.4.0 is AGPL-3.0-only
+    relicense(npm_repo, "netcore", "2.0.0", "MIT")
+    commit(npm_repo, "netcore moved to MIT")
+    report = run_cli("scan", npm_repo, "--diff-base", base, "--offline", "--format", "json").json()
+    assert [f for f in report["findings"] if f["rule"] == "dependency-license-drift"] == []
+
+
+def test_unknown_diff_base_is_a_usage_error(npm_repo: Path, run_cli: Callable[..., Run]) -> None:
+    run = run_cli("scan", npm_repo, "--diff-base", "no-such-ref", "--offline")
+    assert run.exit_code == 2
+    assert "'no-such-ref' is not a commit" in run.stderr
+
+
+# -- baselines -----------------------------------------------------------------------
+
+
+def test_baseline_records_findings_and_later_scans_fail_only_on_new_ones(
+    npm_repo: Path, run_cli: Callable[..., Run]
+) -> None:
+    written = run_cli("baseline", npm_repo, "--offline")
+    assert written.exit_code == 0, written.stderr
+    baseline = npm_repo / "licensetier-baseline.json"
+    data = json.loads(baseline.read_text())
+    assert data["licensetier_baseline"] == 1
+    assert sorted((e["rule"], e["dependency"]) for e in data["findings"]) == [
+        ("dependency-copyleft-network", "pkg:npm/netcore@1.4.0"),
+        ("dependency-copyleft-strong", "pkg:npm/gpl-test-runner@3.0.0"),
+    ]
+    assert "wrote 2 findings" in written.stderr
+    # the baseline names licenses as data: it is not a component of the SDK
+    run = run_cli("scan", npm_repo, "--offline", "--baseline", baseline, "--format", "json")
+    assert run.exit_code == 0
+    assert rules(run.json(), existing=False) == []
+    # a version update that keeps the license keeps the finding baselined
+    relicense(npm_repo, "netcore", "1.4.1", "AGPL-3.0-only")
+    assert run_cli("scan", npm_repo, "--offline", "--baseline", baseline).exit_code == 0
+    # a new finding fails
+    (npm_repo / "src" / "tracker.py").write_bytes(AGPL_FILE.read_bytes())
+    run = run_cli("scan", npm_repo, "--offline", "--baseline", baseline, "--format", "json")
+    assert run.exit_code == 1
+    assert rules(run.json(), existing=False) == [("component-copyleft-network", "src/tracker.py")]
+
+
+def test_a_file_that_is_not_a_baseline_is_named(
+    npm_repo: Path, run_cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    bad = tmp_path / "baseline.json"
+    bad.write_text('{"findings": [}\n')
+    run = run_cli("scan", npm_repo, "--offline", "--baseline", bad)
+    assert run.exit_code == 2
+    assert f"{bad}:1" in run.stderr
+    assert "not a baseline file" in run.stderr
+
+
+# -- annotations and --also ------------------------------------------------------------
+
+
+def test_github_annotations_and_also_outputs(
+    fixture_repo: Callable[..., Path], run_cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    repo = fixture_repo("sdk-vendors-agpl")
+    also = tmp_path / "report.json"
+    run = run_cli("scan", repo, "--format", "github", "--offline", "--also", f"json={also}")
+    assert run.exit_code == 1
+    error = next(line for line in run.stdout.splitlines() if line.startswith("::error "))
+    assert error.startswith(
+        "::error file=vendor/tracker/tracker.py,line=3,title=component-copyleft-network::"
+    )
+    report = json.loads(also.read_text())
+    assert [f["path"] for f in report["findings"] if f["severity"] == "error"] == [
+        "vendor/tracker/tracker.py"
+    ]
+    bad = run_cli("scan", repo, "--also", "pdf=x.pdf")
+    assert bad.exit_code == 2
+    assert "FORMAT=FILE" in bad.stderr
+
+
+def test_github_annotations_escape_workflow_command_characters() -> None:
+    from licensetier.models import Finding, ScanResult, Severity
+    from licensetier.reporters.github import render
+
+    finding = Finding(
+        Severity.WARNING, "component-unknown", "50% sure:\nline two", "", "",
+        "dir,with:odd/name.py", 7, None, None, None, ".", None,
+    )  # fmt: skip
+    result = ScanResult("/r", (), (), (), (finding,), ())
+    assert render(result) == (
+        "::warning file=dir%2Cwith%3Aodd/name.py,line=7,title=component-unknown::"
+        "50%25 sure:%0Aline two\n"
+    )
+
+
+def test_copying_the_fixture_keeps_the_agpl_text() -> None:
+    # the tests above rely on ScanCode finding AGPL in this file at line 3
+    assert "GNU Affero General Public License" in AGPL_FILE.read_text()
+    assert shutil.which("git")
