@@ -12,7 +12,7 @@ import hashlib
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -446,12 +446,13 @@ class Scanner:
             for d in resolved
         ]
 
-    def _walk(self, root: Path) -> Walk:
+    def _walk(self, root: Path, listed: Mapping[str, str | None] | None = None) -> Walk:
         return walk(
             root,
             max_size=self.config.max_file_size,
             exclude=self.config.exclude,
             sniff_binary=False,
+            listed=listed,
         )
 
     def scan_dependencies(
@@ -469,16 +470,22 @@ class Scanner:
 
     # -- the whole scan ----------------------------------------------------------------
     def scan(
-        self, root: Path, *, view: Path | None = None, only: set[str] | None = None
+        self,
+        root: Path,
+        *,
+        view: Path | None = None,
+        listed: Mapping[str, str | None] | None = None,
+        only: set[str] | None = None,
     ) -> ScanResult:
         """Scan ``root``. ``view``: read the files from this tree instead (the index's
         content for --staged, a commit's for --diff-base), at the same relative paths;
         installed copies of dependencies are still looked up below ``root``. ``only``:
         report only the files and findings of these paths, and the dependencies of the
-        manifests and lockfiles among them (their directories' groups)."""
+        manifests and lockfiles among them (their directories' groups). ``listed``: the
+        files of ``view`` with their git blob ids."""
         root = root.resolve()
         source = view.resolve() if view is not None else root
-        walked = self._walk(source)
+        walked = self._walk(source, listed)
         errors: list[ScanError] = []
         artifacts = self._artifacts(root, errors)
         detected = self._detect(walked.files)

@@ -103,6 +103,21 @@ def index_entries(work_tree: Path, under: Path) -> dict[str, str]:
     return entries
 
 
+def tree_entries(work_tree: Path, under: Path, commit: str) -> dict[str, str]:
+    """Path (relative to ``under``) -> blob id of every file in ``commit``'s tree."""
+    prefix = _prefix(work_tree, under)
+    listed: str = git.Git(work_tree).ls_tree("-r", "-z", "--full-tree", commit)
+    entries: dict[str, str] = {}
+    for entry in listed.split("\0"):
+        if not entry:
+            continue
+        info, _, name = entry.partition("\t")
+        _mode, kind, blob = info.split(" ")
+        if kind == "blob" and name.startswith(prefix):
+            entries[name[len(prefix) :]] = blob
+    return entries
+
+
 def checkout_index(work_tree: Path, under: Path, paths: list[str], target: Path) -> None:
     """Write the index's content of ``paths`` (relative to ``under``) below ``target``,
     at the same relative paths."""

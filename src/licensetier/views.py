@@ -50,9 +50,11 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
         if (parent in artifact_dirs and declaring) or (parent == "." and name in CONFIG_FILE_NAMES):
             needed.add(path)
     needed.update(p for p, _ in discover.routed(index) if _parent(p) in touched)
+    written = sorted(p for p in needed if p in index)
     with tempfile.TemporaryDirectory(prefix="licensetier-staged-") as tmp:
-        vcs.checkout_index(work_tree, root, sorted(p for p in needed if p in index), Path(tmp))
-        return scanner.scan(root, view=Path(tmp), only=staged)
+        vcs.checkout_index(work_tree, root, written, Path(tmp))
+        listed = {p: index[p] for p in written}
+        return scanner.scan(root, view=Path(tmp), listed=listed, only=staged)
 
 
 def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
@@ -62,6 +64,7 @@ def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
     work_tree = _work_tree(root, "--diff-base")
     with tempfile.TemporaryDirectory(prefix="licensetier-base-") as tmp:
         commit = vcs.export_ref(work_tree, root, ref, Path(tmp))
-        result = scanner.scan(root, view=Path(tmp))
+        listed = vcs.tree_entries(work_tree, root, commit)
+        result = scanner.scan(root, view=Path(tmp), listed=dict(listed))
     label = ref if commit.startswith(ref) else f"{ref} ({commit[:12]})"
     return result, label

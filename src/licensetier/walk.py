@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,11 +142,18 @@ def walk(
     max_size: int = DEFAULT_MAX_FILE_SIZE,
     exclude: Iterable[str] = (),
     sniff_binary: bool = True,
+    listed: Mapping[str, str | None] | None = None,
 ) -> Walk:
     """List the files to scan. With ``sniff_binary=False`` no file is opened (the
-    caller tells binaries apart itself, from content it reads anyway)."""
+    caller tells binaries apart itself, from content it reads anyway). ``listed``:
+    the candidate paths (relative to ``root``) with their git blob ids, when the caller
+    knows them (a tree written from git's index or a commit), instead of asking git or
+    walking the directory."""
     root = root.resolve()
-    names, in_git = _candidates(root)
+    if listed is not None:
+        names, in_git = dict(listed), True
+    else:
+        names, in_git = _candidates(root)
     patterns = tuple(exclude)
     files: list[WalkedFile] = []
     skipped: list[SkippedFile] = []

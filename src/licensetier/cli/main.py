@@ -7,6 +7,7 @@ import click
 from licensetier.cli.baseline import baseline
 from licensetier.cli.deps import deps
 from licensetier.cli.explain import explain
+from licensetier.cli.notice import notice
 from licensetier.cli.scan import scan
 
 
@@ -24,6 +25,7 @@ cli.add_command(scan)
 cli.add_command(explain)
 cli.add_command(deps)
 cli.add_command(baseline)
+cli.add_command(notice)
 
 
 def main() -> None:

@@ -70,6 +70,29 @@ def _also(value: str) -> tuple[str, Path]:
     return fmt, Path(target)
 
 
+SBOM_FORMATS = ("spdx", "cyclonedx")
+
+
+def _sbom_options(fmt: str, result: ScanResult) -> dict[str, object]:
+    """What the SBOM formats take beside the result: the time of the scan, and the
+    SHA-1 of each file that SPDX requires (read from the work tree now, and only for
+    these formats, so that a scan answered from the cache reads no file)."""
+    if fmt not in SBOM_FORMATS:
+        return {}
+    import datetime as dt
+    import hashlib
+
+    checksums: dict[str, str] = {}
+    root = Path(result.root)
+    for f in result.files:
+        try:
+            checksums[f.path] = hashlib.sha1((root / f.path).read_bytes()).hexdigest()
+        except OSError:
+            continue  # gone since the scan: left out of the document
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return {"created": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "file_checksums": checksums}
+
+
 def run_scan(
     scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
 ) -> ScanResult:
@@ -301,11 +324,22 @@ def scan(
             f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
         )
     for fmt_also, target in extra_outputs:
-        target.write_text(render(fmt_also, result, width=100), encoding="utf-8")
+        target.write_text(
+            render(fmt_also, result, width=100, **_sbom_options(fmt_also, result)),
+            encoding="utf-8",
+        )
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100
-    report = render(fmt, result, verbose=verbose, quiet=quiet, color=color, width=width)
+    report = render(
+        fmt,
+        result,
+        verbose=verbose,
+        quiet=quiet,
+        color=color,
+        width=width,
+        **_sbom_options(fmt, result),
+    )
     if output is not None:
         output.write_text(report, encoding="utf-8")
         if fmt != "text" or not quiet:

@@ -100,7 +100,7 @@ def environment(root: Path, manifest_dirs: Sequence[Path], options: Options) -> 
     )
 
 
-def _locators(env: Environment, ecosystems: set[Ecosystem]) -> dict[Ecosystem, list[Locator]]:
+def locators_for(env: Environment, ecosystems: set[Ecosystem]) -> dict[Ecosystem, list[Locator]]:
     """Each ecosystem's own locators first, then the generic vendored directories;
     only for the ecosystems that have dependencies."""
     import importlib
@@ -234,7 +234,7 @@ class Resolver:
             sorted({(self.root / f.manifest).parent for f in found}),
             self.options,
         )
-        locators = _locators(env, {f.declared.ecosystem for f in found}) if found else {}
+        locators = locators_for(env, {f.declared.ecosystem for f in found}) if found else {}
         answers: dict[tuple[Ecosystem, str, str | None], Answered] = {}
         versions: dict[tuple[Ecosystem, str, str | None], str | None] = {}
         reasons: dict[tuple[Ecosystem, str, str | None], list[str]] = {}

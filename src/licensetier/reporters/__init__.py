@@ -18,6 +18,10 @@ REPORTER_BY_NAME: dict[str, str] = {
     "text": "text",
     "json": "json_report",
     "github": "github",
+    "sarif": "sarif",
+    "markdown": "markdown",
+    "spdx": "spdx",
+    "cyclonedx": "cyclonedx",
 }
 
 

@@ -1,0 +1,92 @@
+"""``licensetier notice [PATH]``: a NOTICE (third-party attribution) file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from licensetier.cli.common import EXIT_OK, translate_errors
+from licensetier.cli.deps import dependency_options, options_from
+from licensetier.notice import RENDERERS, collect, render
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="Plain text NOTICE or Markdown.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the notice here (default: standard output).",
+)
+@click.option(
+    "--include-dev",
+    is_flag=True,
+    help="Also list development-only dependencies (left out by default: not shipped).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file (default: PATH/licensetier.toml, then PATH/pyproject.toml).",
+)
+@dependency_options
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the cache lives (default: as for scan).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@translate_errors
+def notice(
+    path: Path,
+    fmt: str,
+    output: Path | None,
+    include_dev: bool,
+    config_path: Path | None,
+    offline: bool,
+    index_url: str | None,
+    npm_registry: str | None,
+    deps_dev_url: str | None,
+    python_envs: tuple[Path, ...],
+    lookup_timeout: float,
+    cache_dir: Path | None,
+    no_cache: bool,
+) -> None:
+    """Write the third-party notices of PATH (default: the current directory): each
+    dependency and vendored directory with its license, its copyright statements and,
+    for Apache-2.0 components, its NOTICE files."""
+    from licensetier.cli.scan import prepared_scanner
+
+    root = path.resolve()
+    options = options_from(
+        offline, index_url, npm_registry, deps_dev_url, python_envs, lookup_timeout
+    )
+    with prepared_scanner(
+        root, config_path, options, cache_dir=cache_dir, no_cache=no_cache
+    ) as scanner:
+        result = scanner.scan(root)
+    found = collect(result, root, options, include_dev=include_dev)
+    text = render(found, fmt)
+    for error in result.errors:
+        where = f"{error.path}:{error.line}" if error.line else error.path
+        click.echo(f"licensetier: warning: {where}: {error.message}", err=True)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        click.echo(
+            f"licensetier: wrote the notice of {len(found.dependencies)} dependencies and "
+            f"{len(found.vendored)} vendored directories to {output}",
+            err=True,
+        )
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,677 @@
+"""The third-party notices of a repository, for ``licensetier notice``.
+
+From a finished :class:`~licensetier.models.ScanResult` (its dependencies and its
+files), :func:`collect` builds a :class:`Notice`: one :class:`Section` per third-party
+component, in a fixed order (dependencies by ecosystem, name and version, then the
+vendored directories by path), and :func:`render` writes it as plain text or Markdown.
+
+Unlike a reporter this reads files: the license and NOTICE files of each dependency's
+installed or vendored copy (found with the same locators as the resolution of its
+license, :mod:`licensetier.deps`), and the NOTICE files of the repository's vendored
+directories. Copyright statements are found with ScanCode's copyright engine
+(``scancode.api.get_copyrights``), in-process. At most :data:`MAX_READ_BYTES` of a file
+are read; a file that cannot be read is left out with a note in its section. No clock,
+no network: the same repository gives the same notice, byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Scope
+from licensetier.deps.resolve import Options, environment, locators_for
+from licensetier.deps.vendored import VENDOR_DIRS, is_real_dir, license_files, safe_child
+from licensetier.models import Dependency, FileResult, ScanResult
+
+MAX_READ_BYTES = 1024 * 1024  # per file: the rest of a larger file is not read
+COPYRIGHT_SECONDS = 60.0  # ScanCode's copyright deadline, per file
+NOTICE_NAME_RE = re.compile(r"notice(?:\.(?:txt|md))?", re.IGNORECASE)
+APACHE_RE = re.compile(r"(?<![\w.+-])Apache-2\.0(?![\w.+-])")
+NO_LOCAL_FILES = "no license or notice file found locally"
+
+
+@dataclass(frozen=True)
+class NoticeText:
+    """A NOTICE file reproduced in full (``text`` is None when it could not be read)."""
+
+    path: str  # as shown: relative to the scan root, ``~/...`` or absolute
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One third-party component: a dependency or a vendored directory."""
+
+    kind: str  # "dependency" or "vendored"
+    title: str  # "tiny-http 2.1.0 (npm)", or the vendored directory
+    purl: str | None
+    license: str  # an SPDX expression, or "license unknown: <reason>"
+    copyrights: tuple[str, ...]  # as ScanCode finds them, deduplicated, in reading order
+    files: tuple[str, ...]  # the license and NOTICE files read
+    notices: tuple[NoticeText, ...] = ()  # reproduced in full
+    file_licenses: tuple[tuple[str, str], ...] = ()  # repository files with a license
+    notes: tuple[str, ...] = ()  # what could not be read, and why
+
+
+@dataclass(frozen=True)
+class Notice:
+    project: str
+    sections: tuple[Section, ...]
+    include_dev: bool
+    dev_left_out: int = 0
+
+    @property
+    def dependencies(self) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.kind == "dependency")
+
+    @property
+    def vendored(self) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.kind == "vendored")
+
+
+# -- reading files ---------------------------------------------------------------------
+
+
+class _Shower:
+    """How a path is shown: relative to the scan root, else under ``~``, else absolute."""
+
+    def __init__(self, root: Path, home: Path | None) -> None:
+        self.root = root
+        self.home = home
+
+    def __call__(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            pass
+        if self.home is not None:
+            try:
+                return "~/" + path.relative_to(self.home).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
+
+
+@dataclass
+class _Read:
+    data: bytes | None
+    truncated: bool = False
+    note: str | None = None
+    copyrights: tuple[str, ...] | None = None
+
+
+@dataclass
+class FileReader:
+    """Reads each file once (at most :data:`MAX_READ_BYTES`) and finds its copyright
+    statements with ScanCode; remembers both per path."""
+
+    shown: _Shower
+    _seen: dict[Path, _Read] = field(default_factory=dict)
+
+    def _read(self, path: Path) -> _Read:
+        known = self._seen.get(path)
+        if known is not None:
+            return known
+        where = self.shown(path)
+        try:
+            if path.is_symlink():
+                read = _Read(None, note=f"{where} is a symbolic link: not followed, not read")
+            else:
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_READ_BYTES + 1)
+                truncated = len(data) > MAX_READ_BYTES
+                note = f"{where}: larger than 1 MB, only its first 1 MB read" if truncated else None
+                read = _Read(data[:MAX_READ_BYTES], truncated, note)
+        except OSError as exc:
+            read = _Read(None, note=f"{where} could not be read ({exc.strerror or exc}): skipped")
+        self._seen[path] = read
+        return read
+
+    def text(self, path: Path) -> tuple[str | None, str | None]:
+        """The file's text (UTF-8, undecodable bytes replaced, line ends made ``\\n``)
+        and a note when it could not be read in full."""
+        read = self._read(path)
+        if read.data is None:
+            return None, read.note
+        text = read.data.decode("utf-8-sig", errors="replace")
+        return text.replace("\r\n", "\n").replace("\r", "\n"), read.note
+
+    def copyrights(self, path: Path) -> tuple[tuple[str, ...], str | None]:
+        """ScanCode's copyright statements in the file, in the order of their lines."""
+        read = self._read(path)
+        if read.data is None:
+            return (), read.note
+        if read.copyrights is None:
+            try:
+                read.copyrights = _copyrights(path, read.data if read.truncated else None)
+            except Exception as exc:  # ScanCode's own failure must not end the notice
+                read.copyrights = ()
+                problem = f"{self.shown(path)}: copyright detection failed ({exc})"
+                read.note = f"{read.note}; {problem}" if read.note else problem
+        return read.copyrights, read.note
+
+
+def _copyrights(path: Path, prefix: bytes | None) -> tuple[str, ...]:
+    """ScanCode's copyright statements of ``path``; of ``prefix`` instead when given
+    (the first megabyte of a larger file, written to a temporary file)."""
+    from licensetier.detect.engine import _prepare_scancode_environment
+
+    _prepare_scancode_environment()
+    from scancode.api import get_copyrights
+
+    deadline = time.time() + COPYRIGHT_SECONDS
+    if prefix is None:
+        found = get_copyrights(str(path), deadline=deadline)
+    else:
+        with tempfile.TemporaryDirectory(prefix="licensetier-notice-") as directory:
+            copy = Path(directory) / path.name
+            copy.write_bytes(prefix)
+            found = get_copyrights(str(copy), deadline=deadline)
+    entries = sorted(
+        (e for e in found.get("copyrights", []) if isinstance(e.get("copyright"), str)),
+        key=lambda e: (int(e.get("start_line") or 0), int(e.get("end_line") or 0)),
+    )
+    return tuple(" ".join(str(e["copyright"]).split()) for e in entries)
+
+
+# -- where a dependency's files are -----------------------------------------------------
+
+
+def notice_files(directory: Path) -> tuple[Path, ...]:
+    """``NOTICE``, ``NOTICE.txt`` and ``NOTICE.md`` (any case) directly in ``directory``,
+    sorted by name (symbolic links too: reading them is refused with a note)."""
+    try:
+        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return ()
+    found = []
+    for entry in entries:
+        try:
+            if NOTICE_NAME_RE.fullmatch(entry.name) and (entry.is_symlink() or entry.is_file()):
+                found.append(entry)
+        except OSError:
+            continue
+    return tuple(found)
+
+
+def package_dir(where: str, root: Path, ecosystem: str, name: str) -> Path | None:
+    """The directory of the installed or vendored copy that ``where`` (a locator's
+    answer: a metadata file or a directory) names; None for a URL, for Maven (its
+    repository holds POMs and jars, not license files) or when it does not exist."""
+    if "://" in where or ecosystem == Ecosystem.MAVEN.value:
+        return None
+    path = Path(where) if Path(where).is_absolute() else root / where
+    if _usable_dir(path, root):
+        return path
+    parent = path.parent
+    if path.name in ("METADATA", "PKG-INFO"):  # Python: the *.dist-info directory
+        found: Path | None = parent if parent.name.endswith((".dist-info", ".egg-info")) else None
+    elif path.suffix == ".gemspec" and parent.name == "specifications":
+        found = parent.parent / "gems" / path.stem
+    elif path.name == "installed.json" and parent.name == "composer":
+        found = safe_child(parent.parent, name.lower())
+    else:  # package.json, Cargo.toml, *.nuspec, composer.json
+        found = parent
+    return found if found is not None and _usable_dir(found, root) else None
+
+
+def _usable_dir(path: Path, root: Path) -> bool:
+    """A directory, not a symbolic link unless it leads to a place inside the root (a
+    pnpm or workspace link, as the npm locator follows them)."""
+    if is_real_dir(path):
+        return True
+    try:
+        return path.is_dir() and path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+@dataclass(frozen=True)
+class _Located:
+    directory: Path | None
+    licenses: tuple[Path, ...]
+    notices: tuple[Path, ...]
+
+
+class PackageFinder:
+    """Finds the local copy of each dependency with the resolution's own locators;
+    the copy that answered its license (``license_where``) is preferred."""
+
+    def __init__(self, root: Path, dependencies: Sequence[Dependency], options: Options) -> None:
+        self.root = root
+        known = {e.value for e in Ecosystem}
+        ecosystems = {Ecosystem(d.ecosystem) for d in dependencies if d.ecosystem in known}
+        self.env: Environment = environment(
+            root, sorted({(root / d.manifest).parent for d in dependencies}), options
+        )
+        self.locators: dict[Ecosystem, list[Locator]] = (
+            locators_for(self.env, ecosystems) if ecosystems else {}
+        )
+
+    def _evidence(self, dep: Dependency) -> Evidence | None:
+        if dep.ecosystem not in {e.value for e in Ecosystem}:
+            return None
+        first: Evidence | None = None
+        for locator in self.locators.get(Ecosystem(dep.ecosystem), ()):
+            try:
+                evidence = locator.find(dep.name, dep.version if dep.exact else None)
+            except (OSError, ValueError, KeyError, TypeError, UnicodeError):
+                continue
+            if evidence is None:
+                continue
+            if dep.license_where is not None and evidence.where == dep.license_where:
+                return evidence
+            first = first or evidence
+        return first
+
+    def locate(self, dep: Dependency) -> _Located:
+        evidence = self._evidence(dep)
+        where = evidence.where if evidence is not None else None
+        if where is None and dep.license_source in ("installed", "vendored"):
+            where = dep.license_where
+        directory = (
+            package_dir(where, self.root, dep.ecosystem, dep.name) if where is not None else None
+        )
+        texts: dict[Path, None] = dict.fromkeys(evidence.texts if evidence is not None else ())
+        notices: dict[Path, None] = {}
+        if directory is not None:
+            texts.update(dict.fromkeys(license_files(directory)))
+            notices.update(dict.fromkeys(notice_files(directory)))
+            if directory.name.endswith(".dist-info"):  # PEP 639: in licenses/
+                texts.update(dict.fromkeys(license_files(directory / "licenses")))
+                notices.update(dict.fromkeys(notice_files(directory / "licenses")))
+        for text in list(texts):  # a License-File entry may name the NOTICE file
+            if NOTICE_NAME_RE.fullmatch(text.name):
+                del texts[text]
+                notices.setdefault(text, None)
+        return _Located(directory, tuple(texts), tuple(sorted(notices, key=_path_key)))
+
+
+def _path_key(path: Path) -> tuple[str, str]:
+    return (path.parent.as_posix(), path.name)
+
+
+# -- the notice ------------------------------------------------------------------------
+
+
+def is_apache(license_spdx: str | None) -> bool:
+    """The expression names Apache-2.0 (alone, in a choice or with an exception)."""
+    return bool(license_spdx and APACHE_RE.search(license_spdx))
+
+
+def vendored_dir(path: str) -> str | None:
+    """The vendored directory a repository file belongs to: ``<...>/vendor/<name>``
+    (also ``third_party``, ``third-party``, ``3rdparty``, at any depth), the vendor
+    directory itself for a file directly in it, None outside one or in node_modules."""
+    parts = path.split("/")
+    if "node_modules" in parts[:-1]:
+        return None
+    for i, part in enumerate(parts[:-1]):
+        if part in VENDOR_DIRS:
+            return "/".join(parts[: i + 2] if i + 2 < len(parts) else parts[: i + 1])
+    return None
+
+
+def _components(
+    dependencies: Iterable[Dependency],
+) -> list[tuple[Dependency, bool]]:
+    """Each package version once (the occurrence with a license first), and whether
+    every occurrence is development-only; sorted by ecosystem, name, version."""
+    groups: dict[tuple[str, str, str], list[Dependency]] = {}
+    for dep in dependencies:
+        groups.setdefault((dep.ecosystem, dep.name, dep.version or ""), []).append(dep)
+    out = []
+    for key in sorted(groups):
+        occurrences = groups[key]
+        chosen = next((d for d in occurrences if d.license), occurrences[0])
+        dev_only = all(d.scope == Scope.DEVELOPMENT.value for d in occurrences)
+        out.append((chosen, dev_only))
+    return out
+
+
+def _has_files(directory: Path) -> bool:
+    """``directory`` holds a regular file (True when it cannot be looked at)."""
+    try:
+        return any(entry.is_file() for entry in directory.iterdir())
+    except OSError:
+        return True
+
+
+def vendored_group(root: Path, path: str) -> str | None:
+    """The vendored directory of a repository file, as :func:`vendored_dir` says, but
+    through directories that hold only directories: ``vendor/github.com/owner/repo``
+    rather than ``vendor/github.com``."""
+    group = vendored_dir(path)
+    if group is None:
+        return None
+    below = path[len(group) + 1 :].split("/")[:-1]  # the directories down to the file
+    for part in below:
+        if _has_files(root / group):
+            break
+        group = f"{group}/{part}"
+    return group
+
+
+def _dependency_title(dep: Dependency) -> str:
+    version = f" {dep.version}" if dep.version else ""
+    return f"{dep.name}{version} ({dep.ecosystem})"
+
+
+def _license_line(license_spdx: str | None, reason: str | None) -> str:
+    if license_spdx:
+        return license_spdx
+    # the resolver's reason joins one reason per step; two locators may give the same
+    steps = dict.fromkeys(r.strip() for r in (reason or "").split("; ") if r.strip())
+    return f"license unknown: {'; '.join(steps) or 'no source answered'}"
+
+
+def _read_component(
+    reader: FileReader, licenses: Sequence[Path], notices: Sequence[Path], reproduce: bool
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[NoticeText, ...], tuple[str, ...]]:
+    """(copyrights, files read, notices reproduced, notes) of a component's files."""
+    copyrights: dict[str, None] = {}
+    files: list[str] = []
+    texts: list[NoticeText] = []
+    notes: dict[str, None] = {}
+    for path in (*licenses, *notices):
+        found, note = reader.copyrights(path)
+        copyrights.update(dict.fromkeys(found))
+        files.append(reader.shown(path))
+        if note:
+            notes.setdefault(note, None)
+    if reproduce:
+        for path in notices:
+            text, note = reader.text(path)
+            texts.append(NoticeText(reader.shown(path), text))
+            if note:
+                notes.setdefault(note, None)
+    return tuple(copyrights), tuple(files), tuple(texts), tuple(notes)
+
+
+def _owner(path: str, owners: Sequence[str]) -> str | None:
+    """The deepest of ``owners`` (directories, relative to the root) holding ``path``."""
+    for owner in owners:
+        if path.startswith(owner + "/"):
+            return owner
+    return None
+
+
+def collect(
+    result: ScanResult,
+    root: Path,
+    options: Options,
+    *,
+    include_dev: bool = False,
+    project: str | None = None,
+) -> Notice:
+    """The notice of the repository at ``root`` whose scan is ``result``."""
+    home_value = options.environ.get("HOME")
+    shower = _Shower(root, Path(home_value) if home_value else None)
+    reader = FileReader(shower)
+    components = _components(result.dependencies)
+    finder = PackageFinder(root, [d for d, _ in components], options)
+    located = {id(d): finder.locate(d) for d, _ in components}
+
+    # repository files inside a dependency's copy belong to that dependency's section
+    dep_dirs: dict[str, Dependency] = {}
+    for dep, _ in components:
+        directory = located[id(dep)].directory
+        if directory is None or directory == root:
+            continue
+        relative = shower(directory)
+        if relative != directory.as_posix() and not relative.startswith("~/"):
+            dep_dirs.setdefault(relative, dep)
+    owners = sorted(dep_dirs, key=lambda d: (-len(d), d))
+    files_of: dict[int, list[FileResult]] = {}
+    vendored: dict[str, list[FileResult]] = {}  # every walked file of each directory
+    for file in sorted(result.files, key=lambda f: f.path):
+        owner = _owner(file.path, owners)
+        if owner is not None:
+            if file.license:
+                files_of.setdefault(id(dep_dirs[owner]), []).append(file)
+            continue
+        group = vendored_group(root, file.path)
+        if group is not None:
+            vendored.setdefault(group, []).append(file)
+
+    sections: list[Section] = []
+    left_out = 0
+    for dep, dev_only in components:
+        if dev_only and not include_dev:
+            left_out += 1
+            continue
+        place = located[id(dep)]
+        copyrights, files, notices, notes = _read_component(
+            reader, place.licenses, place.notices, is_apache(dep.license)
+        )
+        own_files = files_of.get(id(dep), [])
+        copyrights = _merge(copyrights, own_files, root, reader)
+        notes = (*notes, *_notes_of(own_files, root, reader))
+        license_text = _license_line(dep.license, dep.reason)
+        if dep.license and dep.low_confidence and dep.reason:
+            license_text = f"{dep.license} ({dep.reason})"
+        sections.append(
+            Section(
+                kind="dependency",
+                title=_dependency_title(dep),
+                purl=dep.purl,
+                license=license_text,
+                copyrights=copyrights,
+                files=files,
+                notices=notices,
+                file_licenses=tuple((f.path, _file_license(f)) for f in own_files),
+                notes=tuple(dict.fromkeys(notes)),
+            )
+        )
+    for group in sorted(vendored):
+        members = [f for f in vendored[group] if f.license]
+        directory = root / group
+        own = license_files(directory) if is_real_dir(directory) else ()
+        notice_paths = notice_files(directory) if is_real_dir(directory) else ()
+        if not (members or own or notice_paths):
+            continue  # nothing in it says a license or asks for attribution
+        from_files = _merge((), members, root, reader)
+        member_paths = {root / f.path for f in members}
+        texts = [p for p in own if p not in member_paths]
+        copyrights, files, notices, notes = _read_component(reader, texts, notice_paths, True)
+        licenses = tuple(dict.fromkeys(_file_license(f) for f in members))
+        license_text = (
+            _joined(licenses)
+            if licenses
+            else "license unknown: ScanCode finds no license in the directory's files"
+        )
+        sections.append(
+            Section(
+                kind="vendored",
+                title=group,
+                purl=None,
+                license=license_text,
+                copyrights=tuple(dict.fromkeys((*from_files, *copyrights))),
+                files=tuple(reader.shown(p) for p in (*own, *notice_paths)),
+                notices=notices,
+                file_licenses=tuple((f.path, _file_license(f)) for f in members),
+                notes=tuple(dict.fromkeys((*_notes_of(members, root, reader), *notes))),
+            )
+        )
+    return Notice(
+        project=project or root.name,
+        sections=tuple(sections),
+        include_dev=include_dev,
+        dev_left_out=left_out,
+    )
+
+
+def _joined(licenses: Sequence[str]) -> str:
+    """The licenses of one directory's files: each, parenthesised where compound."""
+    if len(licenses) == 1:
+        return licenses[0]
+    return " AND ".join(f"({e})" if " " in e else e for e in licenses)
+
+
+def _file_license(file: FileResult) -> str:
+    return file.license_spdx or file.license or ""
+
+
+def _merge(
+    copyrights: tuple[str, ...], files: Sequence[FileResult], root: Path, reader: FileReader
+) -> tuple[str, ...]:
+    found: dict[str, None] = dict.fromkeys(copyrights)
+    for file in files:
+        lines, _ = reader.copyrights(root / file.path)
+        found.update(dict.fromkeys(lines))
+    return tuple(found)
+
+
+def _notes_of(files: Sequence[FileResult], root: Path, reader: FileReader) -> tuple[str, ...]:
+    notes = []
+    for file in files:
+        _, note = reader.copyrights(root / file.path)
+        if note:
+            notes.append(note)
+    return tuple(notes)
+
+
+# -- rendering -------------------------------------------------------------------------
+
+RULE = "=" * 72
+THIN = "-" * 72
+
+
+def _summary(notice: Notice) -> list[str]:
+    deps, vendored = len(notice.dependencies), len(notice.vendored)
+    lines = [
+        f"{deps} {'dependency' if deps == 1 else 'dependencies'}, "
+        f"{vendored} vendored {'directory' if vendored == 1 else 'directories'}."
+    ]
+    if notice.include_dev:
+        lines.append("Development-only dependencies are included (--include-dev).")
+    else:
+        lines.append(
+            "Development-only dependencies are left out (they are not shipped)"
+            + (f": {notice.dev_left_out} left out." if notice.dev_left_out else ".")
+        )
+    return lines
+
+
+INTRO = (
+    "Generated by licensetier from the repository's dependencies and vendored files: "
+    "each third-party component with its license, the copyright statements ScanCode "
+    "finds in its license and NOTICE files, and the NOTICE files Apache-2.0 requires to "
+    "be passed on (section 4(d))."
+)
+
+
+def _wrap(text: str, width: int = 80) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
+def render_text(notice: Notice) -> str:
+    out = [f"THIRD-PARTY NOTICES for {notice.project}", "", *_wrap(INTRO), ""]
+    out += _summary(notice)
+    parts = (("DEPENDENCIES", notice.dependencies), ("VENDORED FILES", notice.vendored))
+    for heading, sections in parts:
+        if not sections:
+            continue
+        out += ["", "", heading]
+        for section in sections:
+            out += ["", RULE, section.title, RULE]
+            if section.purl:
+                out.append(f"Package URL: {section.purl}")
+            out.append(f"License: {section.license}")
+            if section.file_licenses:
+                out.append("Files with a license:")
+                out += [f"  {path}: {license_}" for path, license_ in section.file_licenses]
+            if section.copyrights:
+                out.append("Copyright:")
+                out += [f"  {line}" for line in section.copyrights]
+            if section.files:
+                out.append("License and notice files:")
+                out += [f"  {path}" for path in section.files]
+            elif section.kind == "dependency":
+                out.append(f"Files: {NO_LOCAL_FILES}")
+            out += [f"Note: {note}" for note in section.notes]
+            for text in section.notices:
+                if text.text is None:
+                    continue
+                out += ["", f"NOTICE file {text.path}:", THIN, text.text.rstrip("\n"), THIN]
+    return "\n".join(out) + "\n"
+
+
+MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def _md(text: str) -> str:
+    return MARKDOWN_SPECIAL_RE.sub(r"\\\1", text)
+
+
+def _code(text: str) -> str:
+    """Inline code that holds any text (a longer run of backticks than inside it)."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fenced(text: str) -> list[str]:
+    longest = max((len(m) for m in re.findall(r"^`{3,}", text, re.MULTILINE)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", text.rstrip("\n"), fence]
+
+
+def render_markdown(notice: Notice) -> str:
+    out = [f"# Third-party notices for {_md(notice.project)}", "", *_wrap(_md(INTRO)), ""]
+    out += _summary(notice)
+    parts = (("Dependencies", notice.dependencies), ("Vendored files", notice.vendored))
+    for heading, sections in parts:
+        if not sections:
+            continue
+        out += ["", f"## {heading}"]
+        for section in sections:
+            out += ["", f"### {_md(section.title)}", ""]
+            if section.purl:
+                out.append(f"- Package URL: {_code(section.purl)}")
+            out.append(f"- License: {_md(section.license)}")
+            for path, license_ in section.file_licenses:
+                out.append(f"- File {_code(path)}: {_md(license_)}")
+            if section.files:
+                out.append("- License and notice files: " + ", ".join(map(_code, section.files)))
+            elif section.kind == "dependency":
+                out.append(f"- Files: {NO_LOCAL_FILES}")
+            out += [f"- Note: {_md(note)}" for note in section.notes]
+            if section.copyrights:
+                out += ["", "Copyright:", "", *_fenced("\n".join(section.copyrights))]
+            for text in section.notices:
+                if text.text is not None:
+                    out += ["", f"NOTICE file {_code(text.path)}:", "", *_fenced(text.text)]
+    return "\n".join(out) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown}
+
+
+def render(notice: Notice, fmt: str = "text") -> str:
+    return RENDERERS[fmt](notice)
+
+
+__all__ = [
+    "MAX_READ_BYTES",
+    "FileReader",
+    "Notice",
+    "NoticeText",
+    "PackageFinder",
+    "Section",
+    "collect",
+    "is_apache",
+    "notice_files",
+    "package_dir",
+    "render",
+    "vendored_dir",
+    "vendored_group",
+]

@@ -1,0 +1,246 @@
+"""CycloneDX 1.6 JSON BOM (``--format cyclonedx``): the scanned artifacts, their
+dependencies and the files with a license.
+
+A pure function of the :class:`ScanResult` and of the options the CLI passes: no clock,
+no file read, no network; the same input gives the same bytes. Written with the json
+module (cyclonedx-python-lib is only used by the tests, to validate).
+
+- ``serialNumber`` is the ``serial_number`` option, else ``urn:uuid:<uuid5>`` of the
+  SHA-256 of the BOM rendered without it: unique per content, identical for identical
+  input. ``metadata.timestamp`` is the ``created`` option (as for SPDX: the CLI passes
+  the time of the scan); without it there is no timestamp (it is optional in
+  CycloneDX, and a made-up date would be wrong).
+- ``metadata.component`` is the root artifact (``bom-ref`` ``artifact:.``, type
+  ``application``, its declared license); the other artifacts are components
+  ``artifact:<path>``.
+- One ``library`` component per distinct package URL (``bom-ref`` = the purl), with its
+  license: ``[{"expression": ...}]`` when the expression is valid SPDX as it stands
+  (``LicenseRef-`` identifiers included), else ``[{"license": {"name": ...}}]`` with the
+  expression as licensetier has it (for example ``X WITH LicenseRef-...``, which SPDX
+  2.3 does not allow); ``acknowledgement: declared``. ``scope``: ``required``
+  (runtime), ``optional``, ``excluded`` (development only); a package met in several
+  scopes takes the least restrictive. ``properties``: ``licensetier:license_source``,
+  ``licensetier:family`` (the row of the conflict matrices), ``licensetier:manifest``
+  and ``licensetier:artifact`` (one per occurrence), ``licensetier:reason``.
+- One ``file`` component per scanned file with a detected license (``bom-ref``
+  ``file:<path>``), with its SHA-1 when the ``file_checksums`` option gives one.
+- ``dependencies``: each artifact depends on its direct dependencies; each transitive
+  dependency is depended on by the last step of its chain (or by its artifact when
+  that step is not among the dependencies). The chains are shortest paths, so this is
+  a spanning tree of the real graph: only refs with known dependencies get an entry
+  (CycloneDX reads an empty ``dependsOn`` as "depends on nothing", an absent entry as
+  "unknown").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from licensetier.models import Artifact, Dependency, ScanResult
+from licensetier.reporters.spdx import (
+    artifacts_of,
+    chain_parents,
+    checksums,
+    convert_alone,
+    created_timestamp,
+    document_name,
+    owner,
+    package_key,
+    representative,
+    tool_version,
+    unique_packages,
+)
+
+SPEC_VERSION = "1.6"
+_SERIAL = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# SCOPE_ORDER: the least restrictive scope wins for a package met in several
+_SCOPE = {"runtime": "required", "optional": "optional", "development": "excluded"}
+_SCOPE_ORDER = {"required": 0, "optional": 1, "excluded": 2}
+
+
+def licenses(expression: str | None, *, declared: bool) -> list[dict[str, Any]]:
+    """A CycloneDX license choice for an SPDX expression (empty for none)."""
+    converted = convert_alone(expression)
+    if expression is None or converted is None:
+        return []
+    ack = {"acknowledgement": "declared"} if declared else {}
+    if converted.faithful:
+        return [{"expression": converted.expression, **ack}]
+    return [{"license": {"name": expression, **ack}}]
+
+
+def artifact_ref(path: str) -> str:
+    return f"artifact:{path}"
+
+
+def _property(name: str, value: str) -> dict[str, str]:
+    return {"name": f"licensetier:{name}", "value": value}
+
+
+def _artifact(a: Artifact, root_name: str) -> dict[str, Any]:
+    component: dict[str, Any] = {
+        "type": "application",
+        "bom-ref": artifact_ref(a.path),
+        "name": root_name if a.path == "." else a.path,
+    }
+    chosen = licenses(a.declared_license, declared=True)
+    if chosen:
+        component["licenses"] = chosen
+    properties = [_property("artifact", a.path)]
+    if a.kind:
+        properties.append(_property("kind", a.kind))
+    if a.tier:
+        properties.append(_property("tier", a.tier.value))
+    if a.intended_license:
+        properties.append(_property("intended_license", a.intended_license))
+    if a.declared_classification is not None:
+        properties.append(_property("family", a.declared_classification.row))
+    component["properties"] = properties
+    return component
+
+
+def _dependency(occurrences: list[Dependency]) -> dict[str, Any]:
+    d = representative(occurrences)
+    component: dict[str, Any] = {
+        "type": "library",
+        "bom-ref": package_key(d),
+        "name": d.name,
+    }
+    if d.version:
+        component["version"] = d.version
+    component["scope"] = min(
+        (_SCOPE.get(o.scope, "required") for o in occurrences), key=_SCOPE_ORDER.__getitem__
+    )
+    chosen = licenses(d.license, declared=True)
+    if not chosen and d.license_raw:
+        chosen = [{"license": {"name": d.license_raw, "acknowledgement": "declared"}}]
+    if chosen:
+        component["licenses"] = chosen
+    if d.purl.startswith("pkg:"):
+        component["purl"] = d.purl
+    properties = [_property("license_source", d.license_source)]
+    if d.classification is not None:
+        properties.append(_property("family", d.classification.row))
+    seen: set[tuple[str, str]] = set()
+    for o in occurrences:
+        if (o.artifact, o.manifest) not in seen:
+            seen.add((o.artifact, o.manifest))
+            properties.append(_property("manifest", o.manifest))
+            properties.append(_property("artifact", o.artifact))
+    if d.reason:
+        properties.append(_property("reason", d.reason))
+    component["properties"] = properties
+    return component
+
+
+def to_dict(
+    result: ScanResult,
+    *,
+    created: object = None,
+    serial_number: str | None = None,
+    file_checksums: object = None,
+) -> dict[str, Any]:
+    """The BOM as a dict; no ``serialNumber`` unless given (:func:`render` derives it)."""
+    sha1s = checksums(file_checksums)
+    root_name = document_name(result.root)
+    artifacts = artifacts_of(result)
+    known_artifacts = {a.path for a in artifacts}
+
+    tools = [{"type": "application", "name": "licensetier", "version": tool_version()}]
+    if "scancode_toolkit" in result.engine:
+        tools.append(
+            {
+                "type": "library",
+                "name": "scancode-toolkit",
+                "version": result.engine["scancode_toolkit"],
+            }
+        )
+    metadata: dict[str, Any] = {}
+    if created is not None:
+        metadata["timestamp"] = created_timestamp(created)
+    metadata["tools"] = {"components": tools}
+    root = next(a for a in artifacts if a.path == ".")
+    metadata["component"] = _artifact(root, root_name)
+    if "license_db" in result.engine:
+        metadata["properties"] = [_property("license_db", result.engine["license_db"])]
+
+    components = [_artifact(a, root_name) for a in artifacts if a.path != "."]
+    grouped = unique_packages(result.dependencies)
+    components.extend(_dependency(occurrences) for occurrences in grouped.values())
+    for f in sorted(result.files, key=lambda f: f.path):
+        chosen = licenses(f.license_spdx, declared=False)
+        if not chosen:
+            continue
+        component: dict[str, Any] = {"type": "file", "bom-ref": f"file:{f.path}", "name": f.path}
+        if f.path in sha1s:
+            component["hashes"] = [{"alg": "SHA-1", "content": sha1s[f.path]}]
+        component["licenses"] = chosen
+        properties = [_property("artifact", owner(f.path, artifacts).path)]
+        if f.classification is not None:
+            properties.append(_property("family", f.classification.row))
+        component["properties"] = properties
+        components.append(component)
+
+    graph: dict[str, dict[str, None]] = {}
+    for d, puller in zip(result.dependencies, chain_parents(result.dependencies), strict=True):
+        if puller is not None:
+            source = package_key(puller)
+        else:
+            source = artifact_ref(d.artifact if d.artifact in known_artifacts else ".")
+        graph.setdefault(source, {})[package_key(d)] = None
+
+    bom: dict[str, Any] = {
+        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": SPEC_VERSION,
+    }
+    if serial_number is not None:
+        bom["serialNumber"] = serial_number
+    bom["version"] = 1
+    bom["metadata"] = metadata
+    bom["components"] = components
+    order = [artifact_ref(a.path) for a in artifacts] + list(grouped)
+    bom["dependencies"] = [
+        {"ref": ref, "dependsOn": list(graph[ref])} for ref in order if ref in graph
+    ]
+    return bom
+
+
+def _dumps(bom: Mapping[str, Any]) -> str:
+    return json.dumps(bom, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(
+    result: ScanResult,
+    *,
+    created: object = None,
+    serial_number: object = None,
+    file_checksums: object = None,
+    **_options: object,
+) -> str:
+    """The CycloneDX 1.6 JSON BOM of ``result``.
+
+    ``created``: the BOM's timestamp (``YYYY-MM-DDThh:mm:ssZ`` or an aware datetime;
+    default: none). ``serial_number``: ``urn:uuid:...`` (default: derived from the
+    content). ``file_checksums``: path -> SHA-1 of the scanned files."""
+    if serial_number is not None and not (
+        isinstance(serial_number, str) and _SERIAL.match(serial_number)
+    ):
+        raise ValueError(f"serial_number: expected urn:uuid:<uuid>, got {serial_number!r}")
+    bom = to_dict(
+        result, created=created, serial_number=serial_number, file_checksums=file_checksums
+    )
+    if serial_number is None:
+        digest = hashlib.sha256(_dumps(bom).encode()).hexdigest()
+        serial = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'licensetier:bom:{digest}')}"
+        bom = {
+            **{k: v for k, v in bom.items() if k in ("$schema", "bomFormat", "specVersion")},
+            "serialNumber": serial,
+            **{k: v for k, v in bom.items() if k not in ("$schema", "bomFormat", "specVersion")},
+        }
+    return _dumps(bom)

@@ -1,0 +1,242 @@
+"""SARIF 2.1.0 report (``--format sarif``), for code scanning (GitHub's and others').
+
+One run; one ``reportingDescriptor`` per distinct finding rule, one ``result`` per
+finding. A pure function of the :class:`ScanResult`: no clock, no file read, the same
+result gives the same bytes.
+
+- ``partialFingerprints["licensetierFinding/v1"]`` is the SHA-256 of the finding's rule,
+  path, license, dependency and artifact: neither its line nor its message, so that an
+  alert survives a line moving and a rewording.
+- An excepted finding (``Finding.excepted``) carries an external suppression with the
+  exception's reason, so that code scanning shows it as dismissed.
+- ``%SRCROOT%`` is ``result.root`` as a ``file://`` URI; the findings' paths are relative
+  to it.
+- The scan's problems (``result.errors``) are the invocation's
+  ``toolExecutionNotifications``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+from licensetier.fingerprint import fingerprint
+from licensetier.models import Finding, ScanResult, Severity
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+SRCROOT = "%SRCROOT%"
+FINGERPRINT = "licensetierFinding/v1"
+
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+# the rows of the conflict matrices, as the descriptions name them
+_ROW = {
+    "permissive": "a permissive license",
+    "copyleft-weak": "a weak copyleft license",
+    "copyleft-strong": "a strong copyleft license",
+    "copyleft-network": "a network copyleft license",
+    "source-available": "a source-available license",
+    "custom": "a custom license",
+    "proprietary": "a proprietary license",
+    "unknown": "an unknown license",
+    "none": "no license",
+}
+
+# rules whose name does not follow <subject>-<row>
+_FIXED = {
+    "declared-license-mismatch": "The files declare another license than the configured one",
+    "declared-licenses-disagree": "The LICENSE file and the manifests state different licenses",
+    "declared-license-unclear": "A declared license could not be identified with confidence",
+    "base-model-license": "Derived weights declare another license than their base model's",
+    "base-model-unverified": "The license of a base model is not known offline",
+    "not-a-license-of-use": "A patent grant or a contributor agreement, not a license of use",
+    "exception-expired": "A configured exception is past its expiry date",
+    "no-tier-declared": "No tier was declared, so nothing was checked against a tier",
+}
+
+_SUBJECT = {
+    "component": "A file",
+    "dependency": "A dependency",
+    "declared": "An artifact's declared license:",
+}
+
+
+def _name(rule: str) -> str:
+    """``component-copyleft-network`` -> ``ComponentCopyleftNetwork``."""
+    return "".join(part[:1].upper() + part[1:] for part in rule.replace("_", "-").split("-"))
+
+
+def _short_description(rule: str) -> str:
+    if rule in _FIXED:
+        return _FIXED[rule]
+    subject, _, row = rule.partition("-")
+    if subject in _SUBJECT and row:
+        what = _ROW.get(row, f"a {row.replace('-', ' ')} license")
+        if subject == "declared":
+            return f"The artifact's own license is {what}, checked against its tier"
+        return f"{_SUBJECT[subject]} under {what}, checked against its artifact's tier"
+    return rule.replace("-", " ").capitalize()
+
+
+def _tags(rule: str, findings: list[Finding]) -> list[str]:
+    tags = ["license"]
+    subject = rule.partition("-")[0]
+    if subject in _SUBJECT:
+        tags.append(subject)
+    first = findings[0]
+    if first.family is not None:
+        tags.append(first.family.value)
+    if first.strength is not None:
+        tags.append(f"copyleft-{first.strength.value}")
+    return tags
+
+
+def _rule(rule: str, findings: list[Finding]) -> dict[str, Any]:
+    first = findings[0]
+    short = _short_description(rule)
+    why = first.why or short
+    action = first.action
+    text = why + (f"\n\nWhat to do: {action}" if action else "")
+    markdown = f"**Why it matters.** {why}" + (f"\n\n**What to do.** {action}" if action else "")
+    # the rule's default level is that of its worst finding that no exception downgraded
+    standing = [f for f in findings if not f.excepted] or findings
+    worst = max(standing, key=lambda f: f.severity.rank).severity
+    return {
+        "id": rule,
+        "name": _name(rule),
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": why},
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": LEVEL[worst]},
+        "properties": {"tags": _tags(rule, findings)},
+    }
+
+
+def _is_absolute(path: str) -> bool:
+    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
+
+
+def _file_uri(path: str, *, directory: bool = False) -> str:
+    """An absolute path as a ``file://`` URI (pure: nothing is resolved on disk)."""
+    windows = PureWindowsPath(path)
+    uri = windows.as_uri() if windows.drive else PurePosixPath(path).as_uri()
+    if directory and not uri.endswith("/"):
+        uri += "/"
+    return uri
+
+
+def _artifact_location(path: str) -> dict[str, Any]:
+    if _is_absolute(path):  # outside the tree: the cache file, a --config file
+        return {"uri": _file_uri(path)}
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _physical(path: str, line: int | None) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": _artifact_location(path)}
+    if line is not None and line >= 1:
+        location["region"] = {"startLine": line}
+    return {"physicalLocation": location}
+
+
+def _result(finding: Finding, index: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": LEVEL[finding.severity],
+        "message": {"text": finding.message},
+    }
+    if finding.path:
+        out["locations"] = [_physical(finding.path, finding.line)]
+    else:
+        out["locations"] = [{"logicalLocations": [{"name": finding.artifact, "kind": "module"}]}]
+    out["partialFingerprints"] = {FINGERPRINT: fingerprint(finding)}  # as baselines use it
+    if finding.excepted is not None:
+        out["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": finding.excepted}
+        ]
+    properties: dict[str, Any] = {"severity": finding.severity.value}
+    for key, value in (
+        ("license", finding.license),
+        ("family", finding.family.value if finding.family else None),
+        ("strength", finding.strength.value if finding.strength else None),
+        ("artifact", finding.artifact),
+        ("tier", finding.tier.value if finding.tier else None),
+        ("dependency", finding.dependency),
+    ):
+        if value is not None:
+            properties[key] = value
+    out["properties"] = properties
+    return out
+
+
+def _rules(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    return {rule: by_rule[rule] for rule in sorted(by_rule)}
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    from licensetier import __version__
+
+    by_rule = _rules(result.findings)
+    index = {rule: i for i, rule in enumerate(by_rule)}
+    driver: dict[str, Any] = {
+        "name": "licensetier",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "rules": [_rule(rule, findings) for rule, findings in by_rule.items()],
+    }
+    run: dict[str, Any] = {"tool": {"driver": driver}}
+    if "scancode_toolkit" in result.engine:
+        run["tool"]["extensions"] = [
+            {"name": "scancode-toolkit", "version": result.engine["scancode_toolkit"]}
+        ]
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    if result.errors:
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "warning",
+                "message": {"text": e.message},
+                "locations": [_physical(e.path, e.line)],
+            }
+            for e in result.errors
+        ]
+    run["invocations"] = [invocation]
+    if _is_absolute(result.root):
+        run["originalUriBaseIds"] = {
+            SRCROOT: {
+                "uri": _file_uri(result.root, directory=True),
+                "description": {"text": "The scanned directory."},
+            }
+        }
+    run["results"] = [_result(f, index[f.rule]) for f in result.findings]
+    run["properties"] = {
+        "summary": {
+            "files_scanned": len(result.files),
+            "files_skipped": len(result.skipped),
+            "dependencies": len(result.dependencies),
+            "dependencies_unresolved": sum(
+                1 for d in result.dependencies if d.license_source == "unresolved"
+            ),
+            "errors": result.count(Severity.ERROR),
+            "warnings": result.count(Severity.WARNING),
+            "infos": result.count(Severity.INFO),
+            "excepted": sum(1 for f in result.findings if f.excepted is not None),
+            "scan_errors": len(result.errors),
+        },
+        "notes": list(result.notes),
+    }
+    if "license_db" in result.engine:
+        run["properties"]["license_db"] = result.engine["license_db"]
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render(result: ScanResult, **_options: object) -> str:
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,2 @@
+const http = require("tiny-http");
+module.exports = { http };
