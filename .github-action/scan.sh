@@ -33,7 +33,9 @@ fi
 {
   echo "exit-code=$code"
   if [ -s "$report" ]; then
-    python - "$report" <<'PY'
+    # the Python that runs licensetier is the one sure to be there
+    py="$(command -v python3 || command -v python)"
+    "$py" - "$report" <<'PY'
 import json
 import sys
 

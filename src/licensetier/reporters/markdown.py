@@ -79,12 +79,21 @@ def _max_rows(options: dict[str, object]) -> int | None:
     return value
 
 
+def _new(result: ScanResult, severity: Severity) -> int:
+    """Findings of ``severity`` that are not existing (those do not fail the run)."""
+    return sum(1 for f in result.findings if f.severity is severity and not f.existing)
+
+
 def verdict(result: ScanResult) -> str:
-    """``licensetier: 1 error, 2 warnings`` (and the scan problems, when there are any)."""
+    """``licensetier: 1 error, 2 warnings`` (and the existing findings and the scan
+    problems, when there are any)."""
     parts = [
-        _plural(result.count(Severity.ERROR), "error"),
-        _plural(result.count(Severity.WARNING), "warning"),
+        _plural(_new(result, Severity.ERROR), "error"),
+        _plural(_new(result, Severity.WARNING), "warning"),
     ]
+    existing = sum(1 for f in result.findings if f.existing)
+    if existing:
+        parts.append(f"{existing} existing before")
     if result.errors:
         parts.append(_plural(len(result.errors), "scan problem"))
     return "licensetier: " + ", ".join(parts)
@@ -93,9 +102,10 @@ def verdict(result: ScanResult) -> str:
 def _counts(result: ScanResult) -> list[str]:
     unresolved = sum(1 for d in result.dependencies if d.license_source == "unresolved")
     rows = [
-        ("errors", result.count(Severity.ERROR)),
-        ("warnings", result.count(Severity.WARNING)),
-        ("infos", result.count(Severity.INFO)),
+        ("errors", _new(result, Severity.ERROR)),
+        ("warnings", _new(result, Severity.WARNING)),
+        ("infos", _new(result, Severity.INFO)),
+        ("existing before (not failing)", sum(1 for f in result.findings if f.existing)),
         ("files scanned", len(result.files)),
         ("dependencies", len(result.dependencies)),
         ("unresolved dependencies", unresolved),
@@ -154,10 +164,15 @@ def render(result: ScanResult, **options: object) -> str:
         f
         for severity in (Severity.ERROR, Severity.WARNING)
         for f in result.findings
-        if f.severity is severity and not f.excepted
+        if f.severity is severity and not f.excepted and not f.existing
     ]
-    infos = [f for f in result.findings if f.severity is Severity.INFO and not f.excepted]
+    infos = [
+        f
+        for f in result.findings
+        if f.severity is Severity.INFO and not f.excepted and not f.existing
+    ]
     excepted = [f for f in result.findings if f.excepted]
+    existing = [f for f in result.findings if f.existing and not f.excepted]
 
     if not result.findings:
         lines.extend(["No findings: no license conflicts with the declared tiers.", ""])
@@ -176,6 +191,12 @@ def render(result: ScanResult, **options: object) -> str:
         header = ["rule", "where", "license", "dependency", "message"]
         rows = [_finding_cells(f, severity=False) for f in infos]
         lines.extend(_details(f"Information ({len(infos)})", _table(header, rows, max_rows)))
+        lines.append("")
+    if existing:
+        header = ["severity", "rule", "where", "license", "dependency", "message"]
+        rows = [_finding_cells(f, severity=True) for f in existing]
+        summary = f"Existing before: listed, not failing ({len(existing)})"
+        lines.extend(_details(summary, _table(header, rows, max_rows)))
         lines.append("")
     if excepted:
         header = ["rule", "where", "license", "dependency", "reason"]
