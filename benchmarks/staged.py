@@ -10,12 +10,15 @@ files); it is built if missing. The cache directory is this run's own: one cold
 ``licensetier scan`` fills it first (as the developer's earlier scans would have),
 then each case stages a change, times the runs, and undoes the change:
 
-a. a line of code appended to one ``.js`` file (no license text);
-b. a GPL-2.0-or-later notice put at the top of the same file.
+a. a line of code appended to a ``.js`` file that the first pass rules out;
+b. a line of code appended to a ``.js`` file that holds enough legalese words to go to
+   ScanCode (as in the speed benchmark);
+c. a GPL-2.0-or-later notice put at the top of that file.
 
-For each case: ``licensetier scan --staged`` (fresh process, warm cache) and
-``scancode --license -n 1 FILE`` on the changed file alone; the median of
-``--repeat`` runs of each, and their ratio. The incremental targets of the speed
+For each case: ``licensetier scan --staged`` (fresh process, warm cache), first with
+content new to the cache (what a commit meets), then ``--repeat`` more times (answered
+from the cache); and ``scancode --license -n 1 FILE`` on the changed file alone, the
+median of ``--repeat`` runs. The incremental targets of the speed
 issue are 1 s for a change without license text and the index load plus 1 s with one.
 """
 
@@ -30,7 +33,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CHANGED = "node_modules/acorn/dist/bin.js"
+RULED_OUT = "node_modules/core-js/internals/add-disposable-resource.js"
+CANDIDATE = "node_modules/acorn/dist/bin.js"
 GPL_NOTICE = (
     "/*\n * This program is free software; you can redistribute it and/or modify it under\n"
     " * the terms of the GNU General Public License as published by the Free Software\n"
@@ -62,32 +66,64 @@ def main() -> None:
         subprocess.run([sys.executable, str(HERE / "build_corpus.py"), str(corpus)], check=True)
     scancode = Path(sys.executable).parent / "scancode"
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
-        licensetier = [sys.executable, "-m", "licensetier", "scan", ".", "--cache-dir", cache,
-                       "--format", "json", "--fail-on", "never", "--offline"]  # fmt: skip
+        licensetier = [
+            sys.executable,
+            "-m",
+            "licensetier",
+            "scan",
+            ".",
+            "--cache-dir",
+            cache,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--offline",
+        ]
         cold, _ = timed([*licensetier, "-o", f"{out}/cold.json"], corpus)
         print(f"cold scan to fill the cache: {cold:.1f} s")
-        original = (corpus / CHANGED).read_text(encoding="utf-8")
         cases = {
-            "code only": original + "\nconsole.log('licensetier benchmark');\n",
-            "GPL notice": GPL_NOTICE + original,
+            "code only, a file the first pass rules out": (RULED_OUT, False),
+            "code only, a file that goes to ScanCode": (CANDIDATE, False),
+            "a GPL notice added": (CANDIDATE, True),
         }
-        print("| case | licensetier --staged | scancode on the file | ratio |")
+        print("| case | licensetier --staged, new content | again, cached | scancode on the file |")
         print("|---|---|---|---|")
-        for case, text in cases.items():
-            (corpus / CHANGED).write_text(text, encoding="utf-8")
-            git(corpus, "add", CHANGED)
+        for case, (changed, notice) in cases.items():
+            original = (corpus / changed).read_text(encoding="utf-8")
+            text = GPL_NOTICE + original if notice else original + "\nconsole.log('bench');\n"
+            (corpus / changed).write_text(text, encoding="utf-8")
+            git(corpus, "add", changed)
             try:
-                ours = [timed([*licensetier, "--staged", "-o", f"{out}/s.json"], corpus)[0]
-                        for _ in range(args.repeat)]  # fmt: skip
-                peer = [timed([str(scancode), "--license", "-n", "1", "--json", f"{out}/sc.json",
-                               "--quiet", CHANGED], corpus)[0]
-                        for _ in range(args.repeat)]  # fmt: skip
+                runs = [
+                    timed([*licensetier, "--staged", "-o", f"{out}/s.json"], corpus)[0]
+                    for _ in range(args.repeat + 1)
+                ]
+                peer = [
+                    timed(
+                        [
+                            str(scancode),
+                            "--license",
+                            "-n",
+                            "1",
+                            "--json",
+                            f"{out}/sc.json",
+                            "--quiet",
+                            changed,
+                        ],
+                        corpus,
+                    )[0]
+                    for _ in range(args.repeat)
+                ]
             finally:
-                git(corpus, "reset", "-q", "--", CHANGED)
-                git(corpus, "checkout", "--", CHANGED)
-            a, b = statistics.median(ours), statistics.median(peer)
-            print(f"| {case} | {a:.2f} s | {b:.2f} s | {b / a:.1f}x faster |")
-            print(f"<!-- {case}: licensetier {ours}, scancode {peer} -->")
+                git(corpus, "reset", "-q", "--", changed)
+                git(corpus, "checkout", "--", changed)
+            first, again, theirs = runs[0], statistics.median(runs[1:]), statistics.median(peer)
+            print(
+                f"| {case} | {first:.2f} s ({theirs / first:.1f}x faster) | {again:.2f} s | "
+                f"{theirs:.2f} s |"
+            )
+            print(f"<!-- {case}: licensetier {runs}, scancode {peer} -->", flush=True)
 
 
 if __name__ == "__main__":

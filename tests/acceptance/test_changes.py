@@ -231,3 +231,23 @@ def test_copying_the_fixture_keeps_the_agpl_text() -> None:
     # the tests above rely on ScanCode finding AGPL in this file at line 3
     assert "GNU Affero General Public License" in AGPL_FILE.read_text()
     assert shutil.which("git")
+
+
+def test_sarif_marks_what_existed_at_the_diff_base(
+    npm_repo: Path, run_cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    import jsonschema
+
+    from tests.conftest import REPO
+
+    base = git(npm_repo, "rev-parse", "HEAD").strip()
+    (npm_repo / "src" / "tracker.py").write_bytes(AGPL_FILE.read_bytes())
+    commit(npm_repo, "add tracker")
+    out = tmp_path / "out.sarif"
+    run_cli("scan", npm_repo, "--diff-base", base, "--offline", "--format", "sarif", "-o", out)
+    sarif = json.loads(out.read_text())
+    schema = json.loads((REPO / "tests/data/schemas/sarif-schema-2.1.0.json").read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(sarif)
+    states = {r["ruleId"]: r["baselineState"] for r in sarif["runs"][0]["results"]}
+    assert states["component-copyleft-network"] == "new"
+    assert states["dependency-copyleft-network"] == "unchanged"

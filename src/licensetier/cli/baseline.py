@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from licensetier.cli.common import translate_errors
-from licensetier.cli.deps import dependency_options, options_from
+from licensetier.cli.deps import dependency_options, options_from, setup_options
 from licensetier.compare import baseline_json
 from licensetier.scan import OWN_DATA_FILES
 
@@ -24,15 +24,8 @@ assert DEFAULT_FILE in OWN_DATA_FILES  # a scan does not read it as a component
     type=click.Path(dir_okay=False, path_type=Path),
     help=f"Where to write it (default: PATH/{DEFAULT_FILE}).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Configuration file (default: PATH/licensetier.toml, then PATH/pyproject.toml).",
-)
+@setup_options
 @dependency_options
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @translate_errors
 def baseline(
     path: Path,

@@ -64,6 +64,28 @@ def dependency_options(func: F) -> F:
     return func
 
 
+def setup_options(func: F) -> F:
+    """``--config``, ``--cache-dir`` and ``--no-cache``, as every command that scans has
+    them (``scan`` has its own help texts)."""
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Configuration file (default: PATH/licensetier.toml, then PATH/pyproject.toml).",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Where the cache lives (default: as for scan).",
+        ),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def options_from(
     offline: bool,
     index_url: str | None,
@@ -92,19 +114,8 @@ def options_from(
     show_default=True,
     help="Output format.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Configuration file (default: PATH/licensetier.toml, then PATH/pyproject.toml).",
-)
+@setup_options
 @dependency_options
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the cache lives (default: as for scan).",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @translate_errors
 def deps(
     path: Path,

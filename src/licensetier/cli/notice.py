@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from licensetier.cli.common import EXIT_OK, translate_errors
-from licensetier.cli.deps import dependency_options, options_from
+from licensetier.cli.deps import dependency_options, options_from, setup_options
 from licensetier.notice import RENDERERS, collect, render
 
 
@@ -33,19 +33,8 @@ from licensetier.notice import RENDERERS, collect, render
     is_flag=True,
     help="Also list development-only dependencies (left out by default: not shipped).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Configuration file (default: PATH/licensetier.toml, then PATH/pyproject.toml).",
-)
+@setup_options
 @dependency_options
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the cache lives (default: as for scan).",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @translate_errors
 def notice(
     path: Path,

@@ -128,6 +128,22 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
+def summary(result: ScanResult) -> dict[str, int]:
+    """The counts of a scan, as the JSON report's ``summary`` gives them."""
+    return {
+        "files_scanned": len(result.files),
+        "files_skipped": len(result.skipped),
+        "dependencies": len(result.dependencies),
+        "dependencies_unresolved": sum(
+            1 for d in result.dependencies if d.license_source == "unresolved"
+        ),
+        "errors": result.count(Severity.ERROR),
+        "warnings": result.count(Severity.WARNING),
+        "infos": result.count(Severity.INFO),
+        "scan_errors": len(result.errors),
+    }
+
+
 def to_dict(result: ScanResult) -> dict[str, Any]:
     return {
         "schema_version": result.schema_version,
@@ -140,18 +156,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "findings": [_finding(f) for f in result.findings],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
         "notes": list(result.notes),
-        "summary": {
-            "files_scanned": len(result.files),
-            "files_skipped": len(result.skipped),
-            "dependencies": len(result.dependencies),
-            "dependencies_unresolved": sum(
-                1 for d in result.dependencies if d.license_source == "unresolved"
-            ),
-            "errors": result.count(Severity.ERROR),
-            "warnings": result.count(Severity.WARNING),
-            "infos": result.count(Severity.INFO),
-            "scan_errors": len(result.errors),
-        },
+        "summary": summary(result),
     }
 
 

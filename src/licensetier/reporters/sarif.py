@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from licensetier.fingerprint import fingerprint
 from licensetier.models import Finding, ScanResult, Severity
+from licensetier.reporters.json_report import summary
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -217,19 +218,13 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             }
         }
     run["results"] = [_result(f, index[f.rule]) for f in result.findings]
+    if any(f.existing for f in result.findings):  # compared with --diff-base or a baseline
+        for f, res in zip(result.findings, run["results"], strict=True):
+            res["baselineState"] = "unchanged" if f.existing else "new"
     run["properties"] = {
         "summary": {
-            "files_scanned": len(result.files),
-            "files_skipped": len(result.skipped),
-            "dependencies": len(result.dependencies),
-            "dependencies_unresolved": sum(
-                1 for d in result.dependencies if d.license_source == "unresolved"
-            ),
-            "errors": result.count(Severity.ERROR),
-            "warnings": result.count(Severity.WARNING),
-            "infos": result.count(Severity.INFO),
+            **summary(result),
             "excepted": sum(1 for f in result.findings if f.excepted is not None),
-            "scan_errors": len(result.errors),
         },
         "notes": list(result.notes),
     }
