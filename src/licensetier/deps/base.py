@@ -19,8 +19,8 @@ combines them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Protocol
@@ -147,7 +147,6 @@ class Environment:
     go_mod_cache: Path | None = None  # <module>@<version>/ (case-escaped)
     maven_repo: Path | None = None  # ~/.m2/repository
     nuget_packages: Path | None = None  # ~/.nuget/packages/<id>/<version>/
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def shown(self, path: Path) -> str:
         try:
@@ -204,7 +203,3 @@ def read_text(path: Path, source: str, limit: int = MAX_MANIFEST_BYTES) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ManifestError("not UTF-8 text", path=source, line=line) from None
-
-
-def routes_of(*modules_routes: Sequence[Route]) -> tuple[Route, ...]:
-    return tuple(r for routes in modules_routes for r in routes)
