@@ -9,7 +9,7 @@ detection cache, keyed by content, answers for every file whose content it has s
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from licensetier import vcs
 from licensetier.config import CONFIG_FILE_NAMES
@@ -27,7 +27,10 @@ def _work_tree(root: Path, flag: str) -> Path:
 
 
 def _parent(path: str) -> str:
-    return str(PurePosixPath(path).parent)
+    """The directory of a path as git lists it ("." at the top), without pathlib: a
+    staged scan asks it of every entry of git's index."""
+    parent, slash, _name = path.rpartition("/")
+    return parent if slash else "."
 
 
 def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
@@ -44,7 +47,7 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     artifact_dirs = {"." if a.path == "." else a.path for a in scanner.config.artifacts} | {"."}
     touched = {_parent(p) for p, _ in discover.routed(staged)}
     for path in index:
-        name = PurePosixPath(path).name
+        name = path.rpartition("/")[2]
         parent = _parent(path)
         declaring = DECLARING_FILE_NAME.match(name) or name in MANIFEST_PARSERS
         if (parent in artifact_dirs and declaring) or (parent == "." and name in CONFIG_FILE_NAMES):

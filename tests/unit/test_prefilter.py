@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,213 @@ def test_sieve_round_trip_and_damage(tmp_path: Path, sieve: prefilter.RuleSieve)
     assert prefilter.load_sieve(tmp_path, version) is None
     path.write_bytes(b"garbage")
     assert prefilter.load_sieve(tmp_path, version) is None
+
+
+# -- the third stage: query runs ---------------------------------------------------------
+# Lines of code without a legalese word (checked below), to put between words of rules.
+JUNK = [f"    total{n} = total{n} + value{n} * 3;" for n in range(40)]
+
+
+def test_line_threshold_and_binary_names_are_scancodes(tmp_path: Path) -> None:
+    import inspect
+
+    from licensedcode import query as sc_query
+    from typecode.contenttype import is_binary
+
+    defaults = inspect.signature(sc_query.build_query).parameters
+    assert defaults["text_line_threshold"].default == prefilter.TEXT_LINE_THRESHOLD
+    for ext in prefilter.BINARY_EXTENSIONS:
+        path = tmp_path / f"notes{ext}"
+        path.write_text("plain words\n", encoding="ascii")
+        assert is_binary(str(path)), ext
+    for ext in (".js", ".py", ".txt", ".c", ".map"):
+        path = tmp_path / f"notes{ext}"
+        path.write_text("plain words\n", encoding="ascii")
+        assert not is_binary(str(path)), ext
+
+
+def test_text_lines_only_where_scancode_reads_lines_of_text() -> None:
+    lines = prefilter.text_lines(b'a = "x\\ny";\r\nb\rc\n', "a.js")
+    assert lines == [[["a", "x", "ny"], ["a", "x", "y"]], [["b"]], [["c"]]]
+    assert prefilter.text_lines("caf\xe9 = 1\n".encode(), "a.py") is None  # not ASCII
+    assert prefilter.text_lines(b"{}", "a.js.map") is None
+    assert prefilter.text_lines(b"words\n", "a.mp3") is None
+    elf = b"\x7fELF\x02\x01\x01" + bytes(40) + b" words\n"  # ASCII bytes, a binary
+    assert prefilter.text_lines(elf, "a.js") is None
+
+
+def _scancode_has_candidates(index: Any, path: Path) -> bool:
+    """Whether ScanCode's approximate matcher gets any candidate in the file: a near
+    duplicate of the whole query, or a candidate of one of its query runs."""
+    from licensedcode import match_set
+    from licensedcode import query as sc_query
+
+    from licensetier.detect.fastpath import set_stage_superset
+
+    qry = sc_query.build_query(
+        location=str(path), idx=index, text_line_threshold=15, bin_line_threshold=50
+    )
+    if qry is None:
+        return False
+    # only the rules that can pass the set stage anywhere in the file (the same
+    # candidates, tested as in test_candidate_superset_leaves_scancode_result_unchanged)
+    rids = set_stage_superset(index, qry.tokens)
+    whole = qry.whole_query_run()
+    if match_set.compute_candidates(whole, index, rids, high_resemblance=True):
+        return True
+    return any(match_set.compute_candidates(run, index, rids) for run in qry.query_runs)
+
+
+def _spread(words: list[str], gap: int) -> bytes:
+    """Each word on its own line, ``gap`` lines of code between two words."""
+    lines: list[str] = []
+    for word in words:
+        lines.append(f"    check({word});")
+        lines.extend(JUNK[:gap])
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def _low_threshold_rule_words(index: Any, sieve: prefilter.RuleSieve) -> Iterator[list[str]]:
+    """Words of long rules that need few shared ids, as the rules that make ordinary
+    code a candidate (``proprietary-license_10``: 4 shared ids of its 30, one of them
+    legalese), chosen so that all of them make a candidate of some rule and no one of
+    them does, on a line with the code of :func:`_spread`."""
+    words = {tid: w for w, tid in index.dictionary.items()}
+    code_words = prefilter.file_tokens(_spread(["check"], 17), "a.js")
+    code = {index.dictionary[t] for t in code_words if t in index.dictionary}
+
+    def candidates(tids: set[int]) -> bool:
+        return any(True for _ in sieve._passing(tids | code))
+
+    for rid, (low, need, length, _high, matched, _c) in sorted(sieve.approx.items()):
+        if need != 1 or matched > 4 or length < 30:
+            continue
+        high = sorted(t for t in index.sets_by_rid[rid] if t < index.len_legalese)
+        chosen = [t for t in (*high, *sorted(low)) if not candidates({t})][:6]
+        if len(chosen) >= 4 and candidates(set(chosen)):
+            yield [words[t] for t in chosen]
+
+
+def test_runs_stage_is_sound_against_scancodes_query_runs(
+    index: Any, sieve: prefilter.RuleSieve, witnesses: Any, tmp_path: Path
+) -> None:
+    """Where the runs stage rules a file out, ScanCode's approximate matcher has no
+    candidate in it; the files are words of a rule spread over code, and the
+    corpus cases broken up by code."""
+    for line in JUNK:
+        assert all(
+            index.dictionary.get(t, index.len_legalese) >= index.len_legalese
+            for t in prefilter.file_tokens(line.encode(), "a.js")
+        ), line
+    words = next(_low_threshold_rule_words(index, sieve))
+    files: dict[str, bytes] = {
+        f"spread{gap}.js": _spread(words, gap) for gap in (0, 5, 14, 15, 16, 17, 30)
+    }
+    for case in CASES:
+        data = case.read_bytes()
+        if not data.isascii():
+            continue
+        for every in (3, 8):
+            lines = data.decode("ascii").splitlines()
+            broken: list[str] = []
+            for n, line in enumerate(lines):
+                broken.append(line)
+                if n % every == every - 1:
+                    broken.extend(JUNK[:17])
+            files[f"broken{every}-{case.name}"] = ("\n".join(broken) + "\n").encode("ascii")
+    ruled_out: list[str] = []
+    kept: list[str] = []
+    gated: list[str] = []
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        exact, candidates = sieve.reach(prefilter.token_streams(data, name))
+        if exact or not candidates:
+            continue  # decided before the runs stage
+        lines = prefilter.text_lines(data, name)
+        assert lines is not None, name
+        if sieve.could_match_in_runs(lines):
+            kept.append(name)
+        else:
+            assert not _scancode_has_candidates(index, path), name
+            ruled_out.append(name)
+        if not sieve.could_match_in_runs(lines, gate=True):
+            # the gate's test: the fast engine (the default) finds nothing either
+            assert Engine().detect_file(path).license is None, name
+            gated.append(name)
+    # both outcomes happen, and the cut follows ScanCode's threshold of 15 lines
+    assert "spread16.js" in ruled_out
+    assert "spread30.js" in ruled_out
+    assert "spread0.js" in kept
+    assert "spread15.js" in kept
+    assert any(name.startswith("broken") for name in ruled_out + kept)
+    assert set(ruled_out) <= set(gated)
+    print(f"kept {len(kept)}, ruled out {len(ruled_out)}, with the gate's test {len(gated)}")
+
+
+def test_no_false_positive_rule_is_a_long_license_text(index: Any) -> None:
+    """The runs stage takes the near-duplicate stage's query to be a whole reading:
+    ScanCode only takes out exact matches of license texts of over 120 tokens
+    before it, and the sieve's exact test covers every rule but the false
+    positives."""
+    rules = [index.rules_by_rid[rid] for rid in index.false_positive_rids]
+    assert rules
+    assert not [r.identifier for r in rules if r.is_license_text and r.length > 120]
+
+
+def test_gate_stage_answers_as_the_fast_engine(
+    index: Any, sieve: prefilter.RuleSieve, witnesses: Any, tmp_path: Path
+) -> None:
+    """With the gate's test, the first pass also rules out code in which the rules'
+    words are too few to make a match count; the fast engine (the default) finds
+    nothing there either, and without the gate the file still goes to ScanCode."""
+    for words in _low_threshold_rule_words(index, sieve):
+        data = _spread(words, 2)
+        if not prefilter.could_hold_license(data, "tool.js", witnesses, sieve, gate=True):
+            break
+    else:
+        raise AssertionError("no words of a rule that the gate's test rules out")
+    path = tmp_path / "tool.js"
+    path.write_bytes(data)
+    assert _scancode_has_candidates(index, path)  # a candidate: the sound stages keep it
+    assert prefilter.could_hold_license(data, path.name, witnesses, sieve)
+    fast = Engine().detect_file(path)
+    assert fast.license is None
+    assert fast.engine == "exact"
+    # the same words under a license file's name: the gate falls back on any candidate
+    assert prefilter.could_hold_license(data, "LICENSE", witnesses, sieve, gate=True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_gate_stage_keeps_every_corpus_file_with_a_license(
+    sieve: prefilter.RuleSieve, witnesses: Any, case: Path
+) -> None:
+    expected = (case.parent / (case.name + ".yml")).read_text(encoding="utf-8")
+    found = "license_expressions:" in expected and (
+        "[]" not in expected.split("license_expressions:")[1][:5]
+    )
+    if found:
+        assert prefilter.could_hold_license(
+            case.read_bytes(), case.name, witnesses, sieve, gate=True
+        )
+
+
+def test_gate_tables_from_the_rule_sieve_are_the_gates_own(
+    index: Any, sieve: prefilter.RuleSieve
+) -> None:
+    """A scan that ran the first pass builds the gate's tables from its table; they must
+    be the tables the gate builds from the index."""
+    from licensetier.detect import fastpath
+
+    own = fastpath._sieve(index)
+    made = fastpath._sieve_from(index, sieve)
+    assert {t: list(r) for t, r in made.rids_by_high_tid.items()} == {
+        t: list(r) for t, r in own.rids_by_high_tid.items()
+    }
+    assert [list(r) for r in made.rids_by_need] == [list(r) for r in own.rids_by_need]
+    assert made.counted == own.counted
+    assert made.by_unique_length == own.by_unique_length
+    assert len(own.by_unique_length) > 20000
+    rid = own.by_unique_length[0][1]
+    assert list(made.sets[rid].high) == list(own.sets[rid].high)
+    assert list(made.sets[rid].low) == list(own.sets[rid].low)

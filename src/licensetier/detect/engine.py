@@ -1,8 +1,9 @@
 """ScanCode's license engine, in-process.
 
 Two ways to detect the licenses of one file, both ending in ScanCode's own
-post-processing (``scancode.api.get_licenses``: grouping of matches into
-detections, license clues and unknown references kept apart):
+post-processing (``licensedcode.detection.detect_licenses``: grouping of matches into
+detections, license clues and unknown references kept apart), reported as
+``scancode.api.get_licenses`` reports it (:func:`_licenses`; tests compare the two):
 
 * ``full``: ScanCode's whole matching pipeline (hash, SPDX-identifier, exact
   automaton, then approximate sequence matching), as ``scancode --license`` runs it.
@@ -25,6 +26,7 @@ detection, and never by importing this module.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import tempfile
 import time
@@ -32,6 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from licensetier.detect.prefilter import TEXT_LINE_THRESHOLD
 from licensetier.models import Detection, Match
 
 DEFAULT_TIMEOUT = 120.0  # seconds per file, as ScanCode's own default
@@ -108,6 +111,10 @@ def detection_from_payload(mapping: dict[str, Any]) -> Detection:
     return Detection(**{**mapping, "matches": tuple(Match(**m) for m in mapping["matches"])})
 
 
+# True once this process holds ScanCode's index (see licensetier.cli.main.main).
+INDEX_LOADED = False
+
+
 class _Precomputed:
     """Stands in for the index in ``get_licenses`` so that ScanCode's own
     post-processing runs on matches we already have."""
@@ -143,8 +150,21 @@ class Engine:
             started = time.perf_counter()
             from licensedcode.cache import get_index
 
-            self._index = get_index()
+            # Unpickling the index makes millions of objects, none of them garbage:
+            # without the collector running over and over as they pile up, the load
+            # takes 40% less time. Once loaded they are moved out of the collector's
+            # sight (gc.freeze), or every later collection would walk them all again.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._index = get_index()
+                gc.freeze()
+            finally:
+                if collecting:
+                    gc.enable()
             self.index_load_seconds = time.perf_counter() - started
+            global INDEX_LOADED
+            INDEX_LOADED = True
         return self._index
 
     # -- files ---------------------------------------------------------------------
@@ -157,7 +177,10 @@ class Engine:
         from licensetier.detect.fastpath import needs_approximate
 
         qry = sc_query.build_query(
-            location=location, idx=idx, text_line_threshold=15, bin_line_threshold=50
+            location=location,
+            idx=idx,
+            text_line_threshold=TEXT_LINE_THRESHOLD,
+            bin_line_threshold=50,
         )
         if not self.fast:
             return self._full(location, deadline, qry.tokens if qry is not None else None)
@@ -178,17 +201,15 @@ class Engine:
         matcher is handed only the rules that can be its candidates
         (:func:`licensetier.detect.fastpath.set_stage_superset`): the same result,
         without testing every rule on every query run."""
-        from scancode.api import get_licenses
-
         idx = self.index()
         if token_ids is None or not self.narrow:
-            return self._convert(get_licenses(location, deadline=deadline), "full", deadline)
+            return self._convert(_licenses(location, deadline, idx), "full", deadline)
         from licensetier.detect.fastpath import set_stage_superset
 
         every_rule = idx.approx_matchable_rids
         idx.approx_matchable_rids = set_stage_superset(idx, token_ids)
         try:
-            result = get_licenses(location, deadline=deadline)
+            result = _licenses(location, deadline, idx)
         finally:
             idx.approx_matchable_rids = every_rule
         return self._convert(result, "full", deadline)
@@ -196,9 +217,7 @@ class Engine:
     def _report(
         self, location: str, matches: list[Any], engine: str, deadline: float
     ) -> FileDetection:
-        from scancode.api import get_licenses
-
-        result = get_licenses(location, index=_Precomputed(matches), deadline=deadline)
+        result = _licenses(location, deadline, _Precomputed(matches))
         return self._convert(result, engine, deadline)
 
     def _convert(self, result: dict[str, Any], engine: str, deadline: float) -> FileDetection:
@@ -224,8 +243,8 @@ class Engine:
         Returns ScanCode's expression and the lowest score of the matches that
         make it up, or ``(None, 0.0)`` when nothing is found.
         """
+        from license_expression import combine_expressions
         from licensedcode.detection import detect_licenses
-        from packagedcode.utils import combine_expressions
 
         idx = self.index()
         expressions: list[str] = []
@@ -244,6 +263,42 @@ class Engine:
         from licensedcode.cache import build_spdx_license_expression, get_licensing
 
         return str(build_spdx_license_expression(expression, licensing=get_licensing()))
+
+
+def _licenses(location: str, deadline: float, index: Any) -> dict[str, Any]:
+    """The fields of ``scancode.api.get_licenses(location, deadline=deadline,
+    index=index)`` that licensetier reads, from the same ScanCode functions, without
+    importing ``scancode.api``, which imports every package parser of ScanCode (half a
+    second, in every process that detects)."""
+    from license_expression import combine_expressions
+    from licensedcode.cache import build_spdx_license_expression, get_cache
+    from licensedcode.detection import detect_licenses
+
+    detections: list[dict[str, Any]] = []
+    clues: list[dict[str, Any]] = []
+    expressions: list[str] = []
+    for detection in detect_licenses(index=index, location=location, deadline=deadline):
+        mapping = detection.to_dict(
+            include_text=False, license_text_diagnostics=False, license_diagnostics=False
+        )
+        if detection.license_expression is None:
+            clues.extend(mapping["matches"])
+        else:
+            expressions.append(detection.license_expression)
+            detections.append(mapping)
+    expression = spdx = None
+    if expressions:
+        licensing = get_cache().licensing
+        expression = str(
+            combine_expressions(expressions, relation="AND", unique=True, licensing=licensing)
+        )
+        spdx = str(build_spdx_license_expression(expression, licensing=licensing))
+    return {
+        "detected_license_expression": expression,
+        "detected_license_expression_spdx": spdx,
+        "license_detections": detections,
+        "license_clues": clues,
+    }
 
 
 def _detection(mapping: dict[str, Any]) -> Detection:

@@ -3,8 +3,9 @@
 The index (about 1.4 GB) is loaded once, in the parent; the workers are forked from
 it, so they share its pages copy-on-write instead of each loading a copy (the
 garbage collector is told to leave those objects alone, ``gc.freeze``, so that it does
-not touch and copy them). Each worker takes one file at a time over a pipe and sends
-back the detection as a plain mapping.
+not touch and copy them: the engine freezes the index as it loads it, and the pool
+freezes what else the parent holds before a longer run). Each worker takes one file
+at a time over a pipe and sends back the detection as a plain mapping.
 
 A per-file deadline guards the scan: ScanCode is given the engine's timeout and
 stops matching by itself when it passes; a worker that still has not answered some
@@ -29,6 +30,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from licensetier.detect.engine import Engine, FileDetection
+from licensetier.detect.prefilter import RuleSieve
 
 # How long past the engine's own deadline a worker may go before it is killed.
 GRACE_SECONDS = 5.0
@@ -61,16 +63,19 @@ def detect_all(
     locations: Sequence[str],
     jobs: int,
     on_done: Callable[[Outcome], None] | None = None,
+    rule_sieve: RuleSieve | None = None,
 ) -> Iterator[Outcome]:
     """Detect licenses in every file, with ``jobs`` worker processes; yields one
-    :class:`Outcome` per file, in the order they finish."""
+    :class:`Outcome` per file, in the order they finish. ``rule_sieve``: the first
+    pass's table, if it is loaded (the gate's tables are built faster from it)."""
     if not locations:
         return
     idx = engine.index()
     if engine.fast or engine.narrow:
         from licensetier.detect.fastpath import prepare
 
-        prepare(idx)  # the gate's tables, built once and shared with the workers
+        # the gate's tables, built once and shared with the workers
+        prepare(idx, rule_sieve)
     if not can_fork():
         for i, location in enumerate(locations):
             yield _in_process(engine, i, location)
@@ -128,10 +133,10 @@ class _Pool:
         return _Slot(process, parent)
 
     def run(self, locations: Sequence[str]) -> Iterator[Outcome]:
-        # Keep the index's pages shared with the workers: the collector would touch
-        # (and so copy) every object. A third of a second: only for longer runs.
-        freeze = len(locations) > FREEZE_FROM
-        if freeze:
+        # Keep the parent's pages shared with the workers: the collector would touch
+        # (and so copy) every object. A third of a second: only for longer runs. Not
+        # undone afterwards, which would hand the index back to the collector too.
+        if len(locations) > FREEZE_FROM:
             gc.collect()
             gc.freeze()
         pending = deque(enumerate(locations))
@@ -162,8 +167,6 @@ class _Pool:
         finally:
             for slot in slots:
                 self._stop(slot)
-            if freeze:
-                gc.unfreeze()
 
     def _give(self, slot: _Slot, pending: deque[tuple[int, str]]) -> None:
         if not pending:

@@ -29,6 +29,14 @@ The first pass asks this in two stages.
    stage's counts. It needs a table built from the index (about 30 MB, kept beside the
    cache), and rules out most of the files that pass the witnesses only because they
    hold a common word of some rule.
+3. **Query runs** (:meth:`RuleSieve.could_match_in_runs`): ScanCode does not test the
+   approximate candidates on the whole file but on each *query run*, a stretch of
+   lines it cuts wherever more than ``line_threshold`` lines in a row hold no legalese
+   word. When only the approximate tests let a text file through, the sieve cuts the
+   file where ScanCode is certain to cut it, and tests each piece (with the lines
+   around it) and the whole file's resemblance to each rule (the near-duplicate
+   stage). A piece holds every query run ScanCode could build there, and the set
+   tests only pass more easily on more tokens, so the stage stays sound.
 
 ScanCode's dictionary maps several spellings to one token id (a plural, a common
 misspelling), so a witness is a token id, written out as every spelling of it, and
@@ -48,7 +56,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +67,10 @@ _tokens = re.compile(QUERY_PATTERN, re.UNICODE).findall
 _ascii_tokens = re.compile(rb"[A-Za-z0-9]+\+?[A-Za-z0-9]*").findall
 
 PREFILTER_FILE = "prefilter.json"
+
+# compute_candidates(high_resemblance_threshold=0.8), which keeps a near duplicate when
+# its resemblance rounds to 0.8 (at least 0.75) and is at least 0.8: bounded from below
+NEAR_DUPLICATE_BOUND = 0.75
 
 # The token sequences that start an SPDX license identifier line (licensedcode.query).
 SPDX_LINE_PREFIXES = (("spdx", "license", "identifier"), ("licenses", "nuget", "org"))
@@ -135,13 +147,17 @@ def could_hold_license(
     name: str,
     witnesses: Witnesses | None,
     sieve: RuleSieve | Callable[[], RuleSieve] | None = None,
+    gate: bool = False,
 ) -> bool:
-    """The first pass: False only when ScanCode cannot find any license in this file.
+    """The first pass: False only when ScanCode cannot find any license in this file
+    (with ``gate``, also when the fast path's gate would answer, with the index, that
+    it finds none: :meth:`RuleSieve.could_match_in_runs`).
 
     The witness tokens first (nothing to load), then, if given, the rule sieve (or a
-    function that loads it, called only for a file the witnesses let through).
-    Without witnesses (another ScanCode version) and without a sieve, every file
-    passes."""
+    function that loads it, called only for a file the witnesses let through), on the
+    whole file and then, when only its approximate tests let a text file through,
+    on the query runs ScanCode could build. Without witnesses (another ScanCode
+    version) and without a sieve, every file passes."""
     if extracted_by_special_reader(data):
         return True
     streams = token_streams(data, name)
@@ -153,7 +169,52 @@ def could_hold_license(
             return False
     if sieve is None:
         return True
-    return (sieve if isinstance(sieve, RuleSieve) else sieve()).could_match(streams)
+    rule_sieve = sieve if isinstance(sieve, RuleSieve) else sieve()
+    exact, candidates = rule_sieve.reach(streams)
+    if exact:
+        return True
+    if not candidates:
+        return False
+    lines = text_lines(data, name)
+    if lines is None:
+        return True
+    from licensetier.detect.fastpath import is_license_file_name
+
+    # the gate itself falls back on any candidate in a file named as a license
+    return rule_sieve.could_match_in_runs(lines, gate and not is_license_file_name(name))
+
+
+# ScanCode cuts a text file's query into runs after this many lines without a legalese
+# word (licensedcode.query.build_query's text_line_threshold, which licensetier's
+# engine passes too; a test checks both).
+TEXT_LINE_THRESHOLD = 15
+# typecode.contenttype.is_binary: a file with one of these names is a binary whatever
+# its bytes (checked against typecode by a test).
+BINARY_EXTENSIONS = (".pyc", ".pgm", ".mp3", ".mp4", ".mpeg", ".mpg", ".emf", ".pbm", ".ppm")
+
+
+def text_lines(data: bytes, name: str) -> list[list[list[str]]] | None:
+    """The lines ScanCode reads in a text file, each as the token lists of the ways
+    it may read that line: as it is and, where the line holds a backslash, with
+    escaped line ends as spaces (what it does in source files). None when it is not
+    certain that ScanCode reads the file as these lines: a file that is not ASCII (it
+    guesses the encoding of such lines), a source map, or a file its type detection
+    takes for a binary (it then reads extracted strings)."""
+    if not data.isascii() or name.endswith(".map") or name.lower().endswith(BINARY_EXTENSIONS):
+        return None
+    from binaryornot.helpers import CHUNK_SIZE, is_binary_string
+
+    if is_binary_string(data[:CHUNK_SIZE]):
+        return None
+    lines: list[list[list[str]]] = []
+    for raw in data.splitlines():  # \n, \r\n and \r, as ScanCode splits them
+        text = raw.decode("ascii").lower()
+        readings = [_tokens(text)]
+        if "\\" in text:
+            unescaped = text.replace("\\r", " ").replace("\\n", " ").replace("\\t", " ")
+            readings.append(_tokens(unescaped))
+        lines.append(readings)
+    return lines
 
 
 # -- loading and generating ---------------------------------------------------------
@@ -229,7 +290,7 @@ def token_rarity(files: Iterable[Path]) -> dict[str, int]:
 
 
 # -- the second stage: ScanCode's own tests, rule by rule, on a small table ---------------
-SIEVE_FORMAT = 2
+SIEVE_FORMAT = 3
 
 
 @dataclass
@@ -259,10 +320,18 @@ class RuleSieve:
     # min high matched, min matched, minimum containment)
     approx: dict[int, tuple[tuple[int, ...], int, int, int, int, float]]
     spdx_prefixes: tuple[tuple[int, ...], ...]
+    # words ScanCode drops before it looks them up (licensedcode.stopwords)
+    stopwords: frozenset[str]
+    # approximate, per rule: the tokens a match must hold to count on its own
+    # (fastpath.match_needs), and the ids the rule holds more than once, with their counts
+    lone: dict[int, int]
+    repeats: dict[int, dict[int, int]]
 
     @classmethod
     def build(cls, idx: Any, scancode_version: str) -> RuleSieve:
-        from licensetier.detect.fastpath import high_need
+        from licensedcode.stopwords import STOPWORDS
+
+        from licensetier.detect.fastpath import high_need, match_needs
 
         rules = idx.rules_by_rid
         frequency: dict[int, int] = {}
@@ -281,6 +350,8 @@ class RuleSieve:
             exact_by_tid.setdefault(rarest, []).append(_encode(idx.tids_by_rid[rid]))
         postings: dict[int, list[int]] = {}
         approx: dict[int, tuple[tuple[int, ...], int, int, int, int, float]] = {}
+        lone: dict[int, int] = {}
+        repeats: dict[int, dict[int, int]] = {}
         len_legalese = int(idx.len_legalese)
         for rid in sorted(idx.approx_matchable_rids):
             if rid not in sets:
@@ -303,6 +374,10 @@ class RuleSieve:
                 int(rule.get_min_matched_length(unique=True)),
                 float(rule._minimum_containment or 0.0),
             )
+            lone[rid] = int(match_needs(rule)[0])
+            repeated = {int(t): int(c) for t, c in idx.msets_by_rid[rid].items() if c > 1}
+            if repeated:
+                repeats[rid] = repeated
         dictionary = {str(w): int(t) for w, t in idx.dictionary.items()}
         prefixes = tuple(
             tuple(dictionary[w] for w in prefix)
@@ -317,20 +392,30 @@ class RuleSieve:
             rules_by_high_tid={t: tuple(r) for t, r in postings.items()},
             approx=approx,
             spdx_prefixes=prefixes,
+            stopwords=frozenset(str(w) for w in STOPWORDS),
+            lone=lone,
+            repeats=repeats,
         )
 
     def could_match(self, streams: Iterable[list[str]]) -> bool:
         """False only when no rule of ScanCode's can match a file with these token
-        streams (:func:`token_streams`)."""
+        streams (:func:`token_streams`), on the whole file."""
+        exact, candidates = self.reach(streams)
+        return exact or bool(candidates)
+
+    def reach(self, streams: Iterable[list[str]]) -> tuple[bool, list[int]]:
+        """Whether a rule could match these token streams exactly (or there is an
+        SPDX-License-Identifier line), and else the rules that pass the set stage of
+        the approximate candidates on the whole file."""
         dictionary = self.dictionary
         # ScanCode matches on the ids of known tokens: unknown words drop out
         known = [[dictionary[t] for t in stream if t in dictionary] for stream in streams]
         qset = {tid for stream in known for tid in stream}
         if not qset:
-            return False
+            return False, []
         for prefix in self.spdx_prefixes:
             if qset.issuperset(prefix):
-                return True
+                return True, []
         exact_by_tid = self.exact_by_tid
         encoded = [_encode(stream) for stream in known]
         for tid in qset:
@@ -338,16 +423,23 @@ class RuleSieve:
                 # a byte search can also hit across id boundaries: that only lets a
                 # file through, it never rules one out
                 if any(sequence in stream for stream in encoded):
-                    return True
-        reached: dict[int, int] = {}
+                    return True, []
+        return False, [rid for rid, _, _ in self._passing(qset)]
+
+    def _passing(self, qset: set[int]) -> Iterator[tuple[int, int, list[int]]]:
+        """``(rule id, shared ids, shared legalese ids)`` of every rule passing the set
+        stage of ``compute_candidates`` (with ``filter_non_matching``) on these ids."""
+        reached: dict[int, list[int]] = {}
         postings = self.rules_by_high_tid
+        len_legalese = self.len_legalese
         for tid in qset:
-            if tid < self.len_legalese:
+            if tid < len_legalese:
                 for rid in postings.get(tid, ()):
-                    reached[rid] = reached.get(rid, 0) + 1
+                    reached.setdefault(rid, []).append(tid)
         approx = self.approx
-        for rid, shared_high in reached.items():
+        for rid, high in reached.items():
             low, need, length, min_high, min_matched, containment = approx[rid]
+            shared_high = len(high)
             if shared_high < need or shared_high < min_high:
                 continue
             shared = shared_high + len(qset.intersection(low))
@@ -355,8 +447,116 @@ class RuleSieve:
                 continue
             if containment and shared / length < containment:
                 continue
-            return True
+            yield rid, shared, high
+
+    def could_match_in_runs(
+        self,
+        lines: Sequence[Sequence[list[str]]],
+        gate: bool = False,
+        line_threshold: int = TEXT_LINE_THRESHOLD,
+    ) -> bool:
+        """False only when ScanCode's approximate matcher finds no candidate in a text
+        file with these lines (:func:`text_lines`) and nothing else can match in it
+        (the caller has ruled out the exact matchers and SPDX lines). With ``gate``,
+        False also when no candidate could count by the gate of the fast path
+        (:func:`licensetier.detect.fastpath.needs_approximate`), which then answers,
+        with the index, that the file holds nothing.
+
+        The matcher tests candidates in two places:
+
+        * the whole file, for near duplicates of a rule: a resemblance (shared ids /
+          (the query's ids + the rule's - shared)) of 0.8 or more, tested with a
+          margin on the ids of each reading. Before this stage ScanCode takes out of
+          the query only exact matches of long license texts, which the caller has
+          ruled out, so the query holds the ids of one reading exactly;
+        * each query run. ScanCode counts the units (lines, or chunks of long lines)
+          without a legalese word since the last unit with one, and cuts a run before
+          the next unit once the count reaches ``line_threshold`` (once the run holds
+          a token). A line with a token that is not a stop word in every reading and
+          a legalese word in none (*counted* here) makes at least one such unit, and
+          no line without a legalese word resets the count. So a run reaches at most
+          ``line_threshold`` counted lines past its last legalese line and before its
+          first, and no run holds two legalese lines with more counted lines than
+          that between them. Each group of legalese lines closer than that, with the
+          ``line_threshold + 1`` counted lines on each side (and the lines between),
+          holds every run that has a legalese word there (a run without one is never
+          a candidate), and the set stage only passes more easily on more ids.
+
+        The gate counts a candidate of a query run, in a file without exact matches,
+        only when the run holds as many of its tokens as a match must cover on its
+        own (each token at most as often as the rule holds it); a piece holds at least
+        as many as any run in it.
+        """
+        dictionary = self.dictionary
+        stop = self.stopwords
+        len_legalese = self.len_legalese
+        counts: list[dict[int, int]] = []  # per line: known ids, most in any reading
+        blank: list[bool] = []  # no legalese word in any reading
+        counted: list[bool] = []  # ... and a token in every reading: adds to the count
+        plain: set[int] = set()  # the whole file's ids, read as it is
+        unescaped: set[int] = set()  # ... and with escaped line ends as spaces
+        for readings in lines:
+            line_counts: dict[int, int] = {}
+            tokens_everywhere = True
+            for n, tokens in enumerate(readings):
+                kept = [t for t in tokens if t not in stop]
+                tokens_everywhere = tokens_everywhere and bool(kept)
+                reading: dict[int, int] = {}
+                for t in kept:
+                    tid = dictionary.get(t)
+                    if tid is not None:
+                        reading[tid] = reading.get(tid, 0) + 1
+                for tid, count in reading.items():
+                    if count > line_counts.get(tid, 0):
+                        line_counts[tid] = count
+                if n == 0:
+                    plain.update(reading)
+                if n == len(readings) - 1:
+                    unescaped.update(reading)
+            counts.append(line_counts)
+            no_legalese = all(tid >= len_legalese for tid in line_counts)
+            blank.append(no_legalese)
+            counted.append(no_legalese and tokens_everywhere)
+        whole = _sum_counts(counts)
+        for qset in (plain, unescaped) if unescaped != plain else (plain,):
+            for rid, shared, high in self._passing(qset):
+                resemblance = shared / (len(qset) + self.approx[rid][2] - shared)
+                if resemblance >= NEAR_DUPLICATE_BOUND and (
+                    not gate or self._held(rid, high, whole) >= self.lone[rid]
+                ):
+                    return True
+        # Lines with a legalese word, grouped where no cut is certain between them;
+        # each group with the lines around it that a run holding it can reach.
+        reach = line_threshold + 1
+        good = [n for n, no_legalese in enumerate(blank) if not no_legalese]
+        groups: list[tuple[int, int]] = []
+        for n in good:
+            if groups and sum(counted[groups[-1][1] + 1 : n]) < reach:
+                groups[-1] = (groups[-1][0], n)
+            else:
+                groups.append((n, n))
+        for first, last in groups:
+            start, seen = first, 0
+            while start > 0 and seen < reach:
+                start -= 1
+                seen += counted[start]
+            end, seen = last, 0
+            while end < len(lines) - 1 and seen < reach:
+                end += 1
+                seen += counted[end]
+            piece = _sum_counts(counts[start : end + 1])
+            for rid, _shared, high in self._passing(set(piece)):
+                if not gate or self._held(rid, high, piece) >= self.lone[rid]:
+                    return True
         return False
+
+    def _held(self, rid: int, high: list[int], counts: dict[int, int]) -> int:
+        """How many of the rule's tokens these counts hold, each id at most as often
+        as the rule holds it (the multiset intersection of ``compute_candidates``);
+        ``high``: the legalese ids they share."""
+        repeated = self.repeats.get(rid, {})
+        shared = [*high, *(t for t in self.approx[rid][0] if t in counts)]
+        return sum(min(counts[tid], repeated.get(tid, 1)) for tid in shared)
 
     # -- persistence: marshal, plain integers only ---------------------------------
     def dumps(self) -> bytes:
@@ -372,6 +572,9 @@ class RuleSieve:
                 self.rules_by_high_tid,
                 self.approx,
                 self.spdx_prefixes,
+                self.stopwords,
+                self.lone,
+                self.repeats,
             )
         )
 
@@ -381,12 +584,23 @@ class RuleSieve:
 
         try:
             content = marshal.loads(data)
-            fmt, version, dictionary, len_legalese, exact, postings, approx, prefixes = content
+            fmt, version, dictionary, length, exact, postings, approx, prefixes, *rest = content
+            stop, lone, repeats = rest
         except (EOFError, ValueError, TypeError):
             return None
         if fmt != SIEVE_FORMAT or not isinstance(dictionary, dict):
             return None
-        return cls(version, dictionary, len_legalese, exact, postings, approx, prefixes)
+        return cls(
+            version, dictionary, length, exact, postings, approx, prefixes, stop, lone, repeats
+        )
+
+
+def _sum_counts(counts: Iterable[dict[int, int]]) -> dict[int, int]:
+    total: dict[int, int] = {}
+    for line in counts:
+        for tid, n in line.items():
+            total[tid] = total.get(tid, 0) + n
+    return total
 
 
 def _encode(tids: Iterable[int]) -> bytes:
