@@ -133,7 +133,8 @@ def main() -> None:
                 git(corpus, "checkout", "--", changed)
             first, again, theirs = runs[0], statistics.median(runs[1:]), statistics.median(peer)
             report = json.loads(Path(f"{out}/s0.json").read_text(encoding="utf-8"))
-            load = report["tool"].get("index_load_seconds")
+            raw_load = report["tool"].get("index_load_seconds")
+            load = float(raw_load) if raw_load is not None else None
             found = [f["scancode_license"] for f in report["files"] if f["path"] == changed]
             loaded = f"{load:.2f} s" if load is not None else "not loaded"
             print(
@@ -141,7 +142,7 @@ def main() -> None:
                 f"{again:.2f} s | {theirs:.2f} s |"
             )
             print(f"<!-- {case}: licensetier {runs}, scancode {peer}, found {found} -->")
-            if notice:
+            if notice and load is not None:
                 own = speed.scancode_index_load(sys.executable)
                 targets.append(
                     f"- {case}: {first:.2f} s; licensetier's index load {load:.2f} s + 1 s = "

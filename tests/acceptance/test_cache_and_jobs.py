@@ -343,3 +343,26 @@ def test_a_cache_entry_of_another_shape_is_detected_again(tmp_path: Path) -> Non
     assert result.errors == ()
     with _open(tmp_path / "c") as cache:  # and the entry was replaced
         assert cache.get_many([blob], "fast")[blob]["license"] == "gpl-2.0-plus"
+
+
+def test_a_scan_that_loaded_the_index_keeps_its_exit_code_and_reports(tmp_path: Path) -> None:
+    """Once ScanCode's index is loaded, the command leaves without freeing it object by
+    object (licensetier.cli.main.main): its exit code, its output on stdout, the files
+    it wrote and the cache must all be whole."""
+    root = _repo(tmp_path, files=1)
+    cache_dir, sarif = tmp_path / "c", tmp_path / "out.sarif"
+    args = ["scan", str(root), "--cache-dir", str(cache_dir), "--kind", "sdk"]
+    scan = _cli(*args, "--format", "json", "--also", f"sarif={sarif}")
+    out, err = scan.communicate(timeout=600)
+    assert scan.returncode == 1, err  # the GPL file conflicts with an SDK's tier
+    report = json.loads(out)
+    assert report["tool"]["index_load_seconds"]  # the index was loaded
+    assert {f["path"]: f["scancode_license"] for f in report["files"]}["src/gpl.py"] == (
+        "gpl-2.0-plus"
+    )
+    assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert _committed(cache_dir / CACHE_FILE) >= 3
+    again = _cli(*args, "--format", "json")
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 1, err
+    assert json.loads(out)["tool"]["files_detected"] == "0"

@@ -207,6 +207,22 @@ def test_sieve_rules_out_code_that_merely_names_licenses(
     assert not passes("var mitigation = 1; // license checks\n")
 
 
+def test_sieve_packs_the_index_ids(index: Any, sieve: prefilter.RuleSieve) -> None:
+    """The packed lists unpack to the index's own ids and counts."""
+    checked = 0
+    for rid in list(sieve.approx)[::500]:
+        mset = index.msets_by_rid[rid]
+        repeated = {t: c for t, c in mset.items() if c > 1}
+        pairs = list(prefilter._unpack(sieve.repeats.get(rid, b"")))
+        assert dict(zip(pairs[::2], pairs[1::2], strict=True)) == repeated
+        high = {t for t in index.sets_by_rid[rid] if t < index.len_legalese}
+        assert set(sieve.low_ids(rid)) == set(index.sets_by_rid[rid]) - high
+        for tid in high:
+            assert rid in sieve.rules_holding(tid)
+        checked += 1
+    assert checked > 40
+
+
 def test_sieve_round_trip_and_damage(tmp_path: Path, sieve: prefilter.RuleSieve) -> None:
     version = scancode_version()
     assert prefilter.load_sieve(tmp_path, version) is None
@@ -215,6 +231,8 @@ def test_sieve_round_trip_and_damage(tmp_path: Path, sieve: prefilter.RuleSieve)
     assert loaded is not None
     assert loaded.exact_by_tid == sieve.exact_by_tid
     assert loaded.approx == sieve.approx
+    assert loaded.repeats == sieve.repeats
+    assert loaded.rules_by_high_tid == sieve.rules_by_high_tid
     assert prefilter.load_sieve(tmp_path, "0.0.0") is None
     path = prefilter.sieve_file(tmp_path, version)
     path.write_bytes(path.read_bytes()[:1000])  # truncated
@@ -299,11 +317,13 @@ def _low_threshold_rule_words(index: Any, sieve: prefilter.RuleSieve) -> Iterato
     def candidates(tids: set[int]) -> bool:
         return any(True for _ in sieve._passing(tids | code))
 
-    for rid, (low, need, length, _high, matched, _c) in sorted(sieve.approx.items()):
+    for rid, (_low, need, length, _high, matched, _c) in sorted(sieve.approx.items()):
         if need != 1 or matched > 4 or length < 30:
             continue
         high = sorted(t for t in index.sets_by_rid[rid] if t < index.len_legalese)
-        chosen = [t for t in (*high, *sorted(low)) if not candidates({t})][:6]
+        low = sorted(sieve.low_ids(rid))
+        assert low == sorted(set(index.sets_by_rid[rid]) - set(high))
+        chosen = [t for t in (*high, *low) if not candidates({t})][:6]
         if len(chosen) >= 4 and candidates(set(chosen)):
             yield [words[t] for t in chosen]
 

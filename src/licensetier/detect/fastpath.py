@@ -231,7 +231,8 @@ def _sieve_from(idx: Any, rule_sieve: RuleSieve) -> _Sieve:
     legalese = intbitset(range(idx.len_legalese))
     return _Sieve(
         rids_by_high_tid={
-            tid: intbitset(rids) for tid, rids in rule_sieve.rules_by_high_tid.items()
+            tid: intbitset(list(rule_sieve.rules_holding(tid)))
+            for tid in rule_sieve.rules_by_high_tid
         },
         rids_by_need=tuple(intbitset(rids) for rids in by_need),
         counted=counted,

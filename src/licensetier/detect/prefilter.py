@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,7 +291,7 @@ def token_rarity(files: Iterable[Path]) -> dict[str, int]:
 
 
 # -- the second stage: ScanCode's own tests, rule by rule, on a small table ---------------
-SIEVE_FORMAT = 3
+SIEVE_FORMAT = 4
 
 
 @dataclass
@@ -314,18 +315,20 @@ class RuleSieve:
     # exact: each rule's token-id sequence (3 bytes per id), listed under its least
     # frequent id
     exact_by_tid: dict[int, list[bytes]]
+    # Lists of ids are kept packed (:func:`_pack`) and unpacked for the rules a file
+    # reaches: unmarshalling them all took most of the table's load time.
     # approximate: legalese id -> ids of the rules holding it
-    rules_by_high_tid: dict[int, tuple[int, ...]]
+    rules_by_high_tid: dict[int, bytes]
     # approximate, per rule: (other ids, distinct legalese ids needed, unique length,
     # min high matched, min matched, minimum containment)
-    approx: dict[int, tuple[tuple[int, ...], int, int, int, int, float]]
+    approx: dict[int, tuple[bytes, int, int, int, int, float]]
     spdx_prefixes: tuple[tuple[int, ...], ...]
     # words ScanCode drops before it looks them up (licensedcode.stopwords)
     stopwords: frozenset[str]
     # approximate, per rule: the tokens a match must hold to count on its own
     # (fastpath.match_needs), and the ids the rule holds more than once, with their counts
     lone: dict[int, int]
-    repeats: dict[int, dict[int, int]]
+    repeats: dict[int, bytes]  # (id, count) pairs
 
     @classmethod
     def build(cls, idx: Any, scancode_version: str) -> RuleSieve:
@@ -349,9 +352,9 @@ class RuleSieve:
             rarest = min(tids, key=lambda t: (frequency[t], t))
             exact_by_tid.setdefault(rarest, []).append(_encode(idx.tids_by_rid[rid]))
         postings: dict[int, list[int]] = {}
-        approx: dict[int, tuple[tuple[int, ...], int, int, int, int, float]] = {}
+        approx: dict[int, tuple[bytes, int, int, int, int, float]] = {}
         lone: dict[int, int] = {}
-        repeats: dict[int, dict[int, int]] = {}
+        repeats: dict[int, bytes] = {}
         len_legalese = int(idx.len_legalese)
         for rid in sorted(idx.approx_matchable_rids):
             if rid not in sets:
@@ -367,7 +370,7 @@ class RuleSieve:
             for tid in high:
                 postings.setdefault(tid, []).append(rid)
             approx[rid] = (
-                tuple(t for t in full if t >= len_legalese),
+                _pack(t for t in full if t >= len_legalese),
                 max(need, 1),
                 int(rule.get_length(unique=True)),
                 int(rule.get_min_high_matched_length(unique=True)),
@@ -375,9 +378,9 @@ class RuleSieve:
                 float(rule._minimum_containment or 0.0),
             )
             lone[rid] = int(match_needs(rule)[0])
-            repeated = {int(t): int(c) for t, c in idx.msets_by_rid[rid].items() if c > 1}
+            repeated = [(int(t), int(c)) for t, c in idx.msets_by_rid[rid].items() if c > 1]
             if repeated:
-                repeats[rid] = repeated
+                repeats[rid] = _pack(n for pair in repeated for n in pair)
         dictionary = {str(w): int(t) for w, t in idx.dictionary.items()}
         prefixes = tuple(
             tuple(dictionary[w] for w in prefix)
@@ -389,7 +392,7 @@ class RuleSieve:
             dictionary=dictionary,
             len_legalese=len_legalese,
             exact_by_tid=exact_by_tid,
-            rules_by_high_tid={t: tuple(r) for t, r in postings.items()},
+            rules_by_high_tid={t: _pack(r) for t, r in postings.items()},
             approx=approx,
             spdx_prefixes=prefixes,
             stopwords=frozenset(str(w) for w in STOPWORDS),
@@ -426,6 +429,14 @@ class RuleSieve:
                     return True, []
         return False, [rid for rid, _, _ in self._passing(qset)]
 
+    def rules_holding(self, tid: int) -> array[int]:
+        """The ids of the approximately matchable rules holding this legalese id."""
+        return _unpack(self.rules_by_high_tid.get(tid, b""))
+
+    def low_ids(self, rid: int) -> array[int]:
+        """The ids of a rule's tokens that are not legalese."""
+        return _unpack(self.approx[rid][0])
+
     def _passing(self, qset: set[int]) -> Iterator[tuple[int, int, list[int]]]:
         """``(rule id, shared ids, shared legalese ids)`` of every rule passing the set
         stage of ``compute_candidates`` (with ``filter_non_matching``) on these ids."""
@@ -434,7 +445,7 @@ class RuleSieve:
         len_legalese = self.len_legalese
         for tid in qset:
             if tid < len_legalese:
-                for rid in postings.get(tid, ()):
+                for rid in _unpack(postings.get(tid, b"")):
                     reached.setdefault(rid, []).append(tid)
         approx = self.approx
         for rid, high in reached.items():
@@ -442,7 +453,7 @@ class RuleSieve:
             shared_high = len(high)
             if shared_high < need or shared_high < min_high:
                 continue
-            shared = shared_high + len(qset.intersection(low))
+            shared = shared_high + len(qset.intersection(_unpack(low)))
             if shared < min_matched:
                 continue
             if containment and shared / length < containment:
@@ -554,8 +565,9 @@ class RuleSieve:
         """How many of the rule's tokens these counts hold, each id at most as often
         as the rule holds it (the multiset intersection of ``compute_candidates``);
         ``high``: the legalese ids they share."""
-        repeated = self.repeats.get(rid, {})
-        shared = [*high, *(t for t in self.approx[rid][0] if t in counts)]
+        pairs = _unpack(self.repeats.get(rid, b""))
+        repeated = dict(zip(pairs[::2], pairs[1::2], strict=True))
+        shared = [*high, *(t for t in _unpack(self.approx[rid][0]) if t in counts)]
         return sum(min(counts[tid], repeated.get(tid, 1)) for tid in shared)
 
     # -- persistence: marshal, plain integers only ---------------------------------
@@ -593,6 +605,17 @@ class RuleSieve:
         return cls(
             version, dictionary, length, exact, postings, approx, prefixes, stop, lone, repeats
         )
+
+
+def _pack(ids: Iterable[int]) -> bytes:
+    """Non-negative ids below 2**32 as machine integers (4 bytes each)."""
+    return array("I", ids).tobytes()
+
+
+def _unpack(packed: bytes) -> array[int]:
+    ids = array("I")
+    ids.frombytes(packed)
+    return ids
 
 
 def _sum_counts(counts: Iterable[dict[int, int]]) -> dict[int, int]:
