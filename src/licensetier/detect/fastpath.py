@@ -125,12 +125,6 @@ def prepare(idx: Any, rule_sieve: RuleSieve | None = None) -> None:
 
 
 # -- step 2: ScanCode's candidate tests, sieved ---------------------------------------------
-@dataclass(frozen=True)
-class _RuleSets:
-    high: Any  # intbitset: the rule's legalese ids
-    low: Any  # intbitset: its other ids
-
-
 @dataclass
 class _Sieve:
     """Per-index tables for finding approximate candidates cheaply."""
@@ -141,7 +135,7 @@ class _Sieve:
     rids_by_need: tuple[Any, ...]
     # rule id -> the number of shared legalese ids it needs, for rules needing more
     counted: dict[int, int]
-    sets: dict[int, _RuleSets]
+    sets_by_rid: Any  # the index's: rule id -> intbitset of its token ids
     legalese: Any  # intbitset of all legalese ids
     # (unique length, rule id) of the rules above, sorted
     by_unique_length: list[tuple[int, int]]
@@ -206,7 +200,7 @@ def _sieve(idx: Any) -> _Sieve:
         rids_by_high_tid={tid: intbitset(rids) for tid, rids in postings.items()},
         rids_by_need=tuple(intbitset(rids) for rids in by_need),
         counted=counted,
-        sets=_LazyRuleSets(sets_by_rid, legalese),
+        sets_by_rid=sets_by_rid,
         legalese=legalese,
         by_unique_length=sorted(by_unique_length),
     )
@@ -236,26 +230,10 @@ def _sieve_from(idx: Any, rule_sieve: RuleSieve) -> _Sieve:
         },
         rids_by_need=tuple(intbitset(rids) for rids in by_need),
         counted=counted,
-        sets=_LazyRuleSets(idx.sets_by_rid, legalese),
+        sets_by_rid=idx.sets_by_rid,
         legalese=legalese,
         by_unique_length=sorted(by_unique_length),
     )
-
-
-class _LazyRuleSets(dict[int, _RuleSets]):
-    """Rule id -> its legalese ids and its other ids, split on first use (most rules
-    are never asked for: splitting them all took most of the tables' build time)."""
-
-    def __init__(self, sets_by_rid: Any, legalese: Any) -> None:
-        super().__init__()
-        self._sets_by_rid = sets_by_rid
-        self._legalese = legalese
-
-    def __missing__(self, rid: int) -> _RuleSets:
-        ids = self._sets_by_rid[rid]
-        high = ids & self._legalese
-        found = self[rid] = _RuleSets(high=high, low=ids - high)
-        return found
 
 
 def approximate_candidates(
@@ -387,14 +365,16 @@ def _holding_enough(sieve: _Sieve, qhigh: Any) -> Any:
 def _set_stage(sieve: _Sieve, rid: int, rule: Any, qhigh: Any, qlow: Any) -> tuple[Any, Any] | None:
     """ScanCode's set stage (``compare_token_sets`` with ``unique=True``) for one rule:
     the legalese and other ids it shares with the query, or None when it fails."""
-    rule_sets = sieve.sets[rid]
-    high = qhigh & rule_sets.high
+    # the query's legalese ids are legalese and its other ids are not, so these are
+    # its intersections with the rule's legalese ids and with the rule's other ids
+    ids = sieve.sets_by_rid[rid]
+    high = qhigh & ids
     need = sieve.counted.get(rid)
     if need is not None and len(high) < need:
         return None
     if len(high) < rule.get_min_high_matched_length(unique=True):
         return None
-    low = qlow & rule_sets.low
+    low = qlow & ids
     matched_ids = len(high) + len(low)
     if matched_ids < rule.get_min_matched_length(unique=True):
         return None
