@@ -71,7 +71,7 @@ from licensetier.walk import SIZE_CAPPED, Walk, WalkedFile, looks_binary, walk
 
 Progress = Callable[[int, int, str], None]
 
-REFERENCES_NAMESPACE = "references"
+REFERENCES_NAMESPACE = "references-2"
 # From this many files to read, the first pass runs in forked workers.
 PARALLEL_FIRST_PASS = 500
 _JUDGE: Scanner | None = None  # the scanner whose first pass the forked workers run
@@ -299,41 +299,58 @@ class Scanner:
         return self._sieve
 
     def _follow_references(self, detected: _Detected, root_name: str) -> dict[str, Updated]:
-        """ScanCode's reference step, remembered in the cache: its outcome depends only
-        on the files with detections (their paths and contents), and computing it
-        needs ScanCode's index, which a rescan of unchanged files should not load."""
-        if not detected.referencing:
+        """ScanCode's reference step, remembered in the cache file by file, so that a
+        rescan of unchanged files, or a staged scan that sees only some of them, does
+        not load ScanCode's index for it.
+
+        ScanCode looks a referenced file up beside the referencing one and at the
+        root (``licensedcode.detection.find_referenced_resource``), and a file found
+        there looks its own references up in the same places: what the step gives a
+        file depends only on the files with detections in its directory and at the
+        root, their paths and contents, which is its key."""
+        referencing = [path for path in detected.referencing if detected.raw.get(path)]
+        if not referencing:
             return {}
-        cache = self.cache
-        key = ""
-        if cache and cache.enabled:
-            digest = hashlib.sha256()
-            for part in (scancode_version(), self.db.version, root_name, self.engine.fast):
-                digest.update(f"{part}\0".encode())
-            for path in sorted(detected.raw):
-                digest.update(f"{path}\0{detected.content.get(path)}\0".encode())
-            key = digest.hexdigest()
-            remembered = cache.get_value(REFERENCES_NAMESPACE, key)
-            if isinstance(remembered, dict):
-                try:
-                    return {path: _updated(value) for path, value in remembered.items()}
-                except (KeyError, TypeError, ValueError):
-                    pass  # an entry of another shape: compute it again
-        followed = follow_references(detected.raw, root_name, detected.referencing)
-        if cache and key:
-            cache.put_value(
-                REFERENCES_NAMESPACE,
-                key,
-                {
-                    path: {
+        cache = self.cache if self.cache and self.cache.enabled else None
+        keys = {path: self._reference_key(detected, root_name, path) for path in referencing}
+        found: dict[str, Updated] = {}
+        missing = False
+        for path in referencing:
+            remembered = cache.get_value(REFERENCES_NAMESPACE, keys[path]) if cache else None
+            try:
+                if isinstance(remembered, dict) and "updated" in remembered:
+                    if remembered["updated"] is not None:
+                        found[path] = _updated(remembered["updated"])
+                    continue
+            except (KeyError, TypeError, ValueError):
+                pass  # an entry of another shape: compute it again
+            missing = True
+        if not missing:
+            return found
+        self.engine.index()  # loaded as the engine loads it, before ScanCode asks for it
+        followed = follow_references(detected.raw, root_name, referencing)
+        if cache:
+            for path in referencing:
+                u = followed.get(path)
+                value = None
+                if u is not None:
+                    value = {
                         "license": u.license,
                         "license_spdx": u.license_spdx,
                         "detections": [detection_payload(d) for d in u.detections],
                     }
-                    for path, u in followed.items()
-                },
-            )
+                cache.put_value(REFERENCES_NAMESPACE, keys[path], {"updated": value})
         return followed
+
+    def _reference_key(self, detected: _Detected, root_name: str, path: str) -> str:
+        directory = path.rpartition("/")[0]
+        digest = hashlib.sha256()
+        for part in (scancode_version(), self.db.version, root_name, self.engine.fast, path):
+            digest.update(f"{part}\0".encode())
+        for other in sorted(detected.raw):
+            if other.rpartition("/")[0] in (directory, ""):
+                digest.update(f"{other}\0{detected.content.get(other)}\0".encode())
+        return digest.hexdigest()
 
     def _artifacts(self, root: Path, errors: list[ScanError]) -> list[Artifact]:
         specs = sorted(self.config.artifacts, key=lambda a: (a.path != ".", a.path))

@@ -251,3 +251,45 @@ def test_sarif_marks_what_existed_at_the_diff_base(
     states = {r["ruleId"]: r["baselineState"] for r in sarif["runs"][0]["results"]}
     assert states["component-copyleft-network"] == "new"
     assert states["dependency-copyleft-network"] == "unchanged"
+
+
+def test_staged_scan_reuses_the_reference_step_of_a_full_scan(
+    tmp_path: Path, run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A README that points at the LICENSE file gets the LICENSE's detections through
+    ScanCode's reference step, which needs the index. The staged view holds only the
+    staged file and the declarations, yet the step's outcome for the README is the
+    full scan's: it is remembered per file, so the staged scan does not load the index."""
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "LICENSE").write_bytes((FIXTURES / "sdk-npm-dependencies" / "LICENSE").read_bytes())
+    (repo / "README.md").write_text(
+        "# tool\n\nThis project is licensed under the MIT License - see the LICENSE file "
+        "for details.\n",
+        encoding="utf-8",
+    )
+    for n in range(3):
+        (repo / "src" / f"m{n}.py").write_text(f"X = {n}\n", encoding="utf-8")
+    # a file with a detection elsewhere, which the staged view does not hold
+    (repo / "src" / "m0.py").write_text("# SPDX-License-Identifier: MIT\nX = 0\n")
+    git(repo, "init", "-q")
+    commit(repo, "start")
+    full = run_cli("scan", repo, "--offline", "--format", "json").json()
+    readme = {f["path"]: f for f in full["files"]}["README.md"]
+    assert readme["scancode_license"] == "mit"
+    # the LICENSE's whole-text match, added to the README's detection by the reference
+    rules = [m["rule"] for d in readme["detections"] for m in d["matches"]]
+    assert "mit.LICENSE" in rules, rules
+    (repo / "src" / "m1.py").write_text("X = 'changed'\n", encoding="utf-8")
+    git(repo, "add", "src/m1.py")
+    ran: list[object] = []
+    monkeypatch.setattr("licensetier.scan.follow_references", lambda *a: ran.append(a) or {})
+    staged = run_cli("scan", repo, "--staged", "--offline", "--format", "json").json()
+    assert ran == []  # the README's outcome came from the cache
+    assert "index_load_seconds" not in staged["tool"]
+    assert [f["path"] for f in staged["files"]] == ["src/m1.py"]
+    # a staged change of the LICENSE the README points at: its outcome is computed again
+    (repo / "LICENSE").write_text("Copyright (c) 2026 Someone\n\n" + (repo / "LICENSE").read_text())
+    git(repo, "add", "LICENSE")
+    run_cli("scan", repo, "--staged", "--offline", "--format", "json")
+    assert len(ran) == 1
