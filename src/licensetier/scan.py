@@ -71,7 +71,7 @@ from licensetier.walk import SIZE_CAPPED, Walk, WalkedFile, looks_binary, walk
 
 Progress = Callable[[int, int, str], None]
 
-REFERENCES_NAMESPACE = "references-2"
+REFERENCES_NAMESPACE = "references-3"
 # From this many files to read, the first pass runs in forked workers.
 PARALLEL_FIRST_PASS = 500
 _JUDGE: Scanner | None = None  # the scanner whose first pass the forked workers run
@@ -303,22 +303,31 @@ class Scanner:
         rescan of unchanged files, or a staged scan that sees only some of them, does
         not load ScanCode's index for it.
 
-        ScanCode looks a referenced file up beside the referencing one and at the
-        root (``licensedcode.detection.find_referenced_resource``), and a file found
-        there looks its own references up in the same places: what the step gives a
-        file depends only on the files with detections in its directory and at the
-        root, their paths and contents, which is its key."""
+        A referencing file's outcome depends on its own detections and on the files
+        ScanCode looks up for it (beside it and at the root,
+        ``licensedcode.detection.find_referenced_resource``), found or not, and on what
+        those looked up in turn. The cache keeps, under the file's path and content,
+        that list of files with the content each had, and the outcome; it is reused
+        while every one of them is as it was."""
         referencing = [path for path in detected.referencing if detected.raw.get(path)]
         if not referencing:
             return {}
         cache = self.cache if self.cache and self.cache.enabled else None
-        keys = {path: self._reference_key(detected, root_name, path) for path in referencing}
+
+        def content(path: str) -> str | None:
+            return detected.content.get(path) if detected.raw.get(path) else None
+
+        keys = {path: self._reference_key(root_name, path, content(path)) for path in referencing}
         found: dict[str, Updated] = {}
         missing = False
         for path in referencing:
             remembered = cache.get_value(REFERENCES_NAMESPACE, keys[path]) if cache else None
             try:
-                if isinstance(remembered, dict) and "updated" in remembered:
+                if (
+                    isinstance(remembered, dict)
+                    and isinstance(remembered["depends"], dict)
+                    and all(content(p) == c for p, c in remembered["depends"].items())
+                ):
                     if remembered["updated"] is not None:
                         found[path] = _updated(remembered["updated"])
                     continue
@@ -328,28 +337,39 @@ class Scanner:
         if not missing:
             return found
         self.engine.index()  # loaded as the engine loads it, before ScanCode asks for it
-        followed = follow_references(detected.raw, root_name, referencing)
+        looked_up: dict[str, set[str]] = {}
+        followed = follow_references(detected.raw, root_name, referencing, looked_up)
         if cache:
             for path in referencing:
+                depends: set[str] = set()
+                todo = [path]
+                while todo:  # what it looked up, and what those looked up in turn
+                    for other in looked_up.get(todo.pop(), ()):
+                        if other not in depends:
+                            depends.add(other)
+                            todo.append(other)
                 u = followed.get(path)
-                value = None
-                if u is not None:
-                    value = {
-                        "license": u.license,
-                        "license_spdx": u.license_spdx,
-                        "detections": [detection_payload(d) for d in u.detections],
-                    }
-                cache.put_value(REFERENCES_NAMESPACE, keys[path], {"updated": value})
+                cache.put_value(
+                    REFERENCES_NAMESPACE,
+                    keys[path],
+                    {
+                        "depends": {p: content(p) for p in sorted(depends)},
+                        "updated": None
+                        if u is None
+                        else {
+                            "license": u.license,
+                            "license_spdx": u.license_spdx,
+                            "detections": [detection_payload(d) for d in u.detections],
+                        },
+                    },
+                )
         return followed
 
-    def _reference_key(self, detected: _Detected, root_name: str, path: str) -> str:
-        directory = path.rpartition("/")[0]
+    def _reference_key(self, root_name: str, path: str, content: str | None) -> str:
         digest = hashlib.sha256()
         for part in (scancode_version(), self.db.version, root_name, self.engine.fast, path):
             digest.update(f"{part}\0".encode())
-        for other in sorted(detected.raw):
-            if other.rpartition("/")[0] in (directory, ""):
-                digest.update(f"{other}\0{detected.content.get(other)}\0".encode())
+        digest.update(f"{content}\0".encode())
         return digest.hexdigest()
 
     def _artifacts(self, root: Path, errors: list[ScanError]) -> list[Artifact]:

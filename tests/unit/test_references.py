@@ -89,3 +89,23 @@ def test_same_licenses_as_the_scancode_cli(
     # A reference to a file that is not there stays what the file itself says.
     assert ours["lib/orphan.py"]["scancode_license"] == "unknown-license-reference"
     assert ours["lib/tagged.py"]["scancode_license"] == "mit"
+
+
+def test_the_step_says_what_each_file_looked_up(fixture_repo: Callable[..., Path]) -> None:
+    """What the scanner keys a file's remembered outcome on: the files ScanCode looked
+    up for it, found or not (beside it, then at the root)."""
+    tree = fixture_repo("references", git_repo=False)
+    engine = Engine(fast=False)
+    raw: dict[str, list[dict[str, Any]]] = {}
+    for path in ("LICENSE", "COPYING", "main.py", "lib/util.py", "lib/orphan.py"):
+        raw[path] = list(engine.detect_file(tree / path).raw_detections)
+    looked_up: dict[str, set[str]] = {}
+    followed = follow_references(
+        raw, tree.name, ["main.py", "lib/util.py", "lib/orphan.py"], looked_up
+    )
+    assert followed["main.py"].license == "apache-2.0"
+    assert "LICENSE" in looked_up["main.py"]
+    # "see COPYING" from lib/: looked up beside it first (not there), then at the root
+    assert {"lib/COPYING", "COPYING"} <= looked_up["lib/util.py"]
+    assert looked_up["lib/orphan.py"]  # looked up, found nothing
+    assert "lib/orphan.py" not in followed

@@ -75,6 +75,7 @@ def follow_references(
     raw: Mapping[str, Sequence[dict[str, Any]]],
     root_name: str,
     referencing: Sequence[str] | None = None,
+    looked_up: dict[str, set[str]] | None = None,
 ) -> dict[str, Updated]:
     """Follow license references between files as ``scancode --license`` does.
 
@@ -86,7 +87,10 @@ def follow_references(
     Returns, for each file whose license changed, its new expression, SPDX
     expression and detections. ``raw`` is not modified. ``referencing`` lists the
     files known to hold a reference (:func:`has_references`, noted at detection time);
-    without it they are found with the index.
+    without it they are found with the index. ``looked_up``, if given, receives for
+    each referencing file the files ScanCode looked up for it (relative paths, found
+    or not): what its outcome depends on, besides itself and what those files
+    looked up in turn.
     """
     if not any(raw.values()):
         return {}
@@ -105,6 +109,8 @@ def follow_references(
     from licensedcode.plugin_license import add_referenced_filenames_license_matches_for_detections
 
     codebase = _Codebase(raw, root_name, candidates)
+    if looked_up is not None:
+        codebase.looked_up = looked_up
     updated: dict[str, Updated] = {}
     for resource in codebase.walk(topdown=False):
         if add_referenced_filenames_license_matches_for_detections(resource, codebase):
@@ -181,6 +187,9 @@ class _Codebase:
         self.root = _Root(root_name)
         self._prefix = root_name + "/"
         self._resources: dict[str, _Resource] = {}
+        # what each referencing file's step looked up (see follow_references)
+        self.looked_up: dict[str, set[str]] = {}
+        self._current: str | None = None
 
     def _resource(self, rel: str) -> _Resource:
         resource = self._resources.get(rel)
@@ -196,6 +205,8 @@ class _Codebase:
         if not path.startswith(self._prefix):
             return None
         rel = path[len(self._prefix) :]
+        if self._current is not None:
+            self.looked_up.setdefault(self._current, set()).add(rel)
         if not self._raw.get(rel):
             # Not walked, a directory, or no detections: to the reference step,
             # a resource without license_detections is as good as none.
@@ -209,4 +220,7 @@ class _Codebase:
         if topdown:
             raise NotImplementedError("only the bottom-up walk of the reference step")
         for rel in sorted(self._candidates, key=walk_order_key):
+            self._current = rel
+            self.looked_up.setdefault(rel, set())
             yield self._resource(rel)
+        self._current = None
