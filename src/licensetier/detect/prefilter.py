@@ -26,7 +26,7 @@ The first pass asks this in two stages.
    test is sound.
 2. **The rule sieve** (:class:`RuleSieve`): the three tests above, rule by rule, on the
    file's token ids: every rule's token sequence searched in the file's, and the set
-   stage's counts. It needs a table built from the index (about 30 MB, kept beside the
+   stage's counts. It needs a table built from the index (about 35 MB, kept beside the
    cache), and rules out most of the files that pass the witnesses only because they
    hold a common word of some rule.
 3. **Query runs** (:meth:`RuleSieve.could_match_in_runs`): ScanCode does not test the
@@ -304,9 +304,10 @@ class RuleSieve:
     Both are tested here, for every rule, on the file's token ids: the same tests
     as ScanCode's, on the whole file, which holds every query run ScanCode would
     test. A file no rule passes, and without an SPDX-License-Identifier line, cannot
-    get a license; the others go to the index. The table is about 25 MB of plain
-    integers where the index is 1.4 GB; it is built from the index once per ScanCode
-    version and kept beside the cache.
+    get a license; the others go to the query-run stage (:meth:`could_match_in_runs`)
+    or the index. The table is about 35 MB of plain integers and packed id lists where
+    the index is 1.4 GB; it is built from the index once per ScanCode version and kept
+    beside the cache.
     """
 
     scancode_version: str
