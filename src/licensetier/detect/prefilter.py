@@ -100,8 +100,7 @@ def token_streams(data: bytes, name: str) -> list[list[str]]:
         streams.append([t.decode("ascii").lower() for t in _ascii_tokens(data)])
     if "\\" in text:
         # remove_verbatim_cr_lf_tab_chars / replace_verbatim_cr_lf_chars
-        unescaped = text.replace("\\r", " ").replace("\\n", " ").replace("\\t", " ")
-        streams.append(_tokens(unescaped.lower()))
+        streams.append(_tokens(_unescaped(text).lower()))
     if name.endswith(".map"):
         streams.append(_map_source_tokens(text))
     return streams
@@ -113,6 +112,12 @@ def file_tokens(data: bytes, name: str) -> set[str]:
     for stream in token_streams(data, name):
         found.update(stream)
     return found
+
+
+def _unescaped(text: str) -> str:
+    """Escaped line ends and tabs as spaces, as ScanCode reads source files
+    (``textcode.analysis.remove_verbatim_cr_lf_tab_chars``)."""
+    return text.replace("\\r", " ").replace("\\n", " ").replace("\\t", " ")
 
 
 def _decode_line(line: bytes) -> str:
@@ -212,8 +217,7 @@ def text_lines(data: bytes, name: str) -> list[list[list[str]]] | None:
         text = raw.decode("ascii").lower()
         readings = [_tokens(text)]
         if "\\" in text:
-            unescaped = text.replace("\\r", " ").replace("\\n", " ").replace("\\t", " ")
-            readings.append(_tokens(unescaped))
+            readings.append(_tokens(_unescaped(text)))
         lines.append(readings)
     return lines
 
@@ -568,7 +572,7 @@ class RuleSieve:
         ``high``: the legalese ids they share."""
         pairs = _unpack(self.repeats.get(rid, b""))
         repeated = dict(zip(pairs[::2], pairs[1::2], strict=True))
-        shared = [*high, *(t for t in _unpack(self.approx[rid][0]) if t in counts)]
+        shared = [*high, *(t for t in self.low_ids(rid) if t in counts)]
         return sum(min(counts[tid], repeated.get(tid, 1)) for tid in shared)
 
     # -- persistence: marshal, plain integers only ---------------------------------
