@@ -13,8 +13,8 @@ only the gate's test rules out, the fast engine).
 
 ``CORPUS_DIR`` holds ScanCode's data-driven license tests: each test file sits
 beside a ``.yml`` file whose ``license_expressions:`` list is what the full
-engine is expected to find. ``--repo`` walks a real source tree (``.git`` skipped,
-as are binaries with a NUL byte in their first 8 KB and files over 5 MB);
+engine is expected to find. ``--repo`` walks a real source tree (``.git`` and files
+over 5 MB skipped; binaries, UTF-16 text and RTF included, as ScanCode reads them);
 ``--package`` does the same for the directory of an installed Python package
 (``--package pip`` is ``site-packages/pip`` of the interpreter running this).
 
@@ -24,7 +24,10 @@ without the index), and for the files that pass it the exact matchers, the gate 
 where the gate says so, ScanCode's pipeline with the approximate matcher handed only
 the rules that can be its candidates. A file the first pass rules out counts as "no
 license" for the fast engine, so that a first pass that dropped a licensed file
-would show as a disagreement.
+would show as a disagreement; so does a file it skips as ScanCode reads no text from
+it (an image, an archive), on ScanCode's own type detection. The first pass reads
+each file as the scanner does (``prefilter.first_pass``): the strings of a binary and
+UTF-16 text as ScanCode reads them.
 
 ScanCode's index is loaded once, before any timing, and shared by both engines.
 Each file goes through both engines, the full one first on even-numbered files
@@ -66,7 +69,6 @@ from licensetier.detect.engine import Engine, FileDetection, scancode_version  #
 from licensetier.paths import data_directory  # noqa: E402
 
 MAX_SIZE = 5 * 1024 * 1024
-BINARY_PROBE = 8192
 
 
 # -- which files -----------------------------------------------------------------------
@@ -81,7 +83,8 @@ def corpus_cases(corpus: Path) -> list[tuple[Path, Path]]:
 
 
 def repository_files(root: Path) -> Iterator[Path]:
-    """Regular files of a source tree: no ``.git``, no binaries, nothing over 5 MB."""
+    """Regular files of a source tree: no ``.git``, nothing over 5 MB. Binaries are
+    kept: ScanCode reads their strings, and the scanner reads what ScanCode reads."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
         for name in sorted(filenames):
@@ -90,9 +93,6 @@ def repository_files(root: Path) -> Iterator[Path]:
                 continue
             if path.stat().st_size > MAX_SIZE:
                 continue
-            with path.open("rb") as handle:
-                if b"\0" in handle.read(BINARY_PROBE):
-                    continue
             yield path
 
 
@@ -179,15 +179,20 @@ class FirstPass:
         self.witnesses = prefilter.load_witnesses(data_directory(), scancode_version())
         self.sieve = prefilter.RuleSieve.build(index, scancode_version())
 
-    def could_hold_license(self, data: bytes, name: str, gate: bool = True) -> bool:
-        return prefilter.could_hold_license(data, name, self.witnesses, self.sieve, gate=gate)
+    def could_hold_license(self, path: Path, data: bytes, gate: bool = True) -> bool | None:
+        """The scanner's first pass (None: ScanCode reads no text from the file)."""
+        return prefilter.first_pass(
+            str(path), data, path.name, self.witnesses, self.sieve, gate=gate
+        )
 
 
 def run_one(engine: Engine, path: Path, first_pass: FirstPass | None = None) -> Timed:
     wall, cpu = time.perf_counter(), time.process_time()
-    if first_pass is not None and not first_pass.could_hold_license(path.read_bytes(), path.name):
+    verdict = True if first_pass is None else first_pass.could_hold_license(path, path.read_bytes())
+    if not verdict:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        return Timed(None, "prefilter", wall, cpu, False, [])
+        label = "prefilter" if verdict is False else "no-text"
+        return Timed(None, label, wall, cpu, False, [])
     result = engine.detect_file(path)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return Timed(
@@ -418,10 +423,10 @@ def check_first_pass(
     started = time.perf_counter()
     for path, _data in files:
         data = path.read_bytes()
-        if first_pass.could_hold_license(data, path.name, gate=True):
+        if first_pass.could_hold_license(path, data, gate=True):
             continue
         relative = os.path.relpath(path, root)
-        kept = first_pass.could_hold_license(data, path.name, gate=False)
+        kept = bool(first_pass.could_hold_license(path, data, gate=False))
         (gated if kept else sound).append(relative)
         found = full.detect_file(path).license
         quick = fast.detect_file(path).license if kept else None

@@ -49,9 +49,15 @@ Agreement: for every tracked file of the corpus, ScanCode's
 ScanCode license-key vocabulary) from the cold run, compared as strings; "no license"
 on both sides agrees. Disagreements whose expressions are nonetheless equivalent
 (``license_expression.Licensing().is_equivalent``) are marked as such. A file that
-licensetier skips (binary, over the size cap, symlink) counts as "no license" for
-licensetier; a file missing from ScanCode's output (ScanCode always ignores some VCS
-files, such as ``.gitignore``) counts as "no license" for ScanCode. Both are listed.
+licensetier skips (one ScanCode reads no text from, such as an image or an archive;
+over the size cap; a symlink) counts as "no license" for licensetier; a file missing
+from ScanCode's output (ScanCode always ignores some VCS files, such as
+``.gitignore``) counts as "no license" for ScanCode. Both are listed. The agreement
+is also given by form of file (:func:`file_form`: binary, UTF-16/32 text with a BOM,
+RTF, other text), so that binaries, whose strings ScanCode reads, are seen to agree.
+UTF-16/32 text with a byte order mark is where licensetier differs on purpose: it
+reads the decoded text (``prefilter.transcoded``), where ScanCode 32.5 reads one
+letter per word and finds nothing; a disagreement in that form is that choice.
 """
 
 from __future__ import annotations
@@ -396,21 +402,43 @@ def equivalent(a: str | None, b: str | None) -> bool:
         return False
 
 
+def file_form(path: Path) -> str:
+    """How ScanCode has to read a file: ``utf-16/32`` (a byte-order mark), ``binary``
+    (a NUL byte: it reads the strings, unless it reads no text at all), ``rtf``, or
+    ``text``."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return "unreadable"
+    if data[:4] in (b"\xff\xfe\0\0", b"\0\0\xfe\xff") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16/32"
+    if b"\0" in data:
+        return "binary"
+    if data.lstrip()[:5] == b"{\\rtf":
+        return "rtf"
+    return "text"
+
+
 def agreement(
     paths: list[str],
     sc: dict[str, str | None],
     sc_errors: dict[str, list[str]],
     lt: TierResults,
+    forms: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     disagreements: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     not_in_scancode: list[dict[str, Any]] = []
     not_in_licensetier: list[str] = []
     agree = 0
+    by_form: dict[str, dict[str, int]] = {}
     for path in paths:
         sc_expr = sc.get(path)
         lt_expr = lt.licenses.get(path)
         reason = lt.skipped.get(path)
+        form = by_form.setdefault((forms or {}).get(path, "text"), {"files": 0, "identical": 0})
+        form["files"] += 1
+        form["identical"] += sc_expr == lt_expr
         if path not in sc:
             not_in_scancode.append({"path": path, "licensetier": lt_expr})
         if path not in lt.licenses and reason is None:
@@ -446,6 +474,7 @@ def agreement(
         "not_in_scancode_output": not_in_scancode,
         "not_in_licensetier_output": not_in_licensetier,
         "scancode_scan_errors": {p: e for p, e in sc_errors.items()},
+        "by_form": dict(sorted(by_form.items())),
     }
 
 
@@ -751,7 +780,7 @@ def main(argv: list[str] | None = None) -> int:
             index_load = float(value)
             break
 
-    agree = agreement(paths, sc, sc_errors, cold)
+    agree = agreement(paths, sc, sc_errors, cold, {p: file_form(corpus / p) for p in paths})
     sc_wall = runs["scancode"].wall_s if "scancode" in runs else None
     beside = Path(scancode).parent / "python"
     scancode_load = scancode_index_load(str(beside) if beside.exists() else sys.executable)
@@ -848,6 +877,13 @@ def render(report: dict[str, Any], runs: list[Run], sc_wall: float | None) -> st
         f"license_expression: {a['equivalent_after_normalising']} "
         f"({a['equivalent_pct']:.3f} %). Files with a license: ScanCode "
         f"{a['with_license_scancode']}, licensetier {a['with_license_licensetier']}.",
+        "",
+        "By form of file: "
+        + "; ".join(
+            f"{form} {f['identical']} of {f['files']} identical"
+            for form, f in a.get("by_form", {}).items()
+        )
+        + ".",
         "",
         f"Disagreements ({len(a['disagreements'])}):",
         "",

@@ -18,6 +18,7 @@ from licensetier.errors import ConfigError
 from licensetier.fingerprint import fingerprint
 from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
 from licensetier.policy import Policy, sort_findings
+from licensetier.printable import without_surrogates
 
 BASELINE_FORMAT = 1
 DRIFT_RULE = "dependency-license-drift"
@@ -137,7 +138,8 @@ def baseline_json(result: ScanResult) -> str:
     )
     unique = list({e["fingerprint"]: e for e in entries}.values())
     document = {"licensetier_baseline": BASELINE_FORMAT, "findings": unique}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # a path that is not UTF-8 is written \xe9-style; its fingerprint hashes the bytes
+    return json.dumps(without_surrogates(document), indent=2, ensure_ascii=False) + "\n"
 
 
 def load_baseline(path: Path) -> set[str]:

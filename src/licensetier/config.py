@@ -8,26 +8,34 @@ the key (and the line, where it can be found), never a silent default.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from licensetier import formats, fs
 from licensetier.errors import ConfigError, UnknownLicenseError
 from licensetier.license_db import LicenseDB
 from licensetier.models import Tier
 from licensetier.tiers import TierData
 from licensetier.walk import DEFAULT_MAX_FILE_SIZE
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 SEVERITIES = ("error", "warning", "info", "ok")
-TOP_KEYS = {"artifacts", "exceptions", "matrix", "exclude", "max_file_size", "dev_dependencies"}
+TOP_KEYS = {
+    "artifacts",
+    "exceptions",
+    "matrix",
+    "exclude",
+    "max_file_size",
+    "max_time",
+    "dev_dependencies",
+}
+# The largest size cap a configuration file may set: a repository's own configuration
+# must not make a scan read (and hand ScanCode) files of any size. Only the command
+# line (--max-file-size) may go beyond it.
+MAX_FILE_SIZE_CEILING = 20 * 1024 * 1024
 # how findings on development-only dependencies are reported
 DEV_DEPENDENCIES = ("lower", "same", "ignore")
 ARTIFACT_KEYS = {"path", "kind", "tier", "license"}
@@ -75,6 +83,9 @@ class Config:
     declared_matrix: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # what the configuration file asked for, when it was above MAX_FILE_SIZE_CEILING
+    max_file_size_refused: int | None = None
+    max_time: float | None = None  # seconds for the whole scan; None: no limit
     dev_dependencies: str = "lower"  # one severity lower; "same"; "ignore"
 
 
@@ -124,6 +135,7 @@ class _Reader:
             for i, item in enumerate(self.list_of(data, "exceptions", prefix))
         )
         component, declared = self.matrix(data.get("matrix", {}), f"{prefix}matrix")
+        size = self.size(data.get("max_file_size"), f"{prefix}max_file_size")
         exclude = data.get("exclude", [])
         if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
             raise self.fail(f"{prefix}exclude", "must be a list of path globs")
@@ -134,7 +146,9 @@ class _Reader:
             component_matrix=component,
             declared_matrix=declared,
             exclude=tuple(exclude),
-            max_file_size=self.size(data.get("max_file_size"), f"{prefix}max_file_size"),
+            max_file_size=min(size, MAX_FILE_SIZE_CEILING),
+            max_file_size_refused=size if size > MAX_FILE_SIZE_CEILING else None,
+            max_time=self.seconds(data.get("max_time"), f"{prefix}max_time"),
             dev_dependencies=self.dev_dependencies(data, prefix),
         )
 
@@ -273,6 +287,13 @@ class _Reader:
             return value
         return parse_size(value, lambda: self.fail(key, "must be a size such as 5000000 or 5MB"))
 
+    def seconds(self, value: Any, key: str) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+        raise self.fail(key, "must be a number of seconds above 0, such as 600")
+
 
 def parse_size(value: Any, error: Any) -> int:
     m = _SIZE.match(str(value)) if isinstance(value, (str, int)) else None
@@ -292,16 +313,21 @@ def normalize_artifact_path(raw: str) -> str | None:
     return "/".join(parts) or "."
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _read_toml(path: Path, base: Path) -> tuple[dict[str, Any], str]:
+    """A configuration file below ``base`` (the scanned root, or for --config the
+    file's own directory), read through :mod:`licensetier.fs`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = fs.read_text(path, base, MAX_CONFIG_BYTES)
+    except fs.Undecodable as exc:
+        raise ConfigError(f"not UTF-8 text (line {exc.line})", path=str(path)) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text", path=str(path)) from None
+        raise ConfigError(fs.reason(exc), path=str(path)) from None
     try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+        return formats.load_toml(text), text
+    except formats.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
 
 
@@ -309,22 +335,43 @@ CONFIG_FILE_NAMES = ("licensetier.toml", "pyproject.toml")  # at the root, in th
 
 
 def find_config_file(root: Path) -> Path | None:
+    """``licensetier.toml`` at the root, else a pyproject.toml with
+    ``[tool.licensetier]``; only regular files inside the root (a link out of it is
+    not read: :func:`unread_config_files` says so)."""
     for name in CONFIG_FILE_NAMES:
         candidate = root / name
-        if candidate.is_file():
+        if fs.is_file(candidate, root):
             if name == "pyproject.toml":
                 try:
-                    data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                    text = fs.read_text(candidate, root, MAX_CONFIG_BYTES, errors="replace")
+                except OSError:
+                    continue  # reported by the manifest reader
+                try:
+                    data = formats.load_toml(text)
+                except formats.TOMLDecodeError:
                     # A broken pyproject is reported by the manifest reader;
                     # it only counts as configuration if it says [tool.licensetier].
-                    if "[tool.licensetier" in candidate.read_text(errors="replace"):
+                    if "[tool.licensetier" in text:
                         return candidate
                     continue
-                if "licensetier" not in data.get("tool", {}):
+                tool = data.get("tool", {})
+                if not isinstance(tool, dict) or "licensetier" not in tool:
                     continue
             return candidate
     return None
+
+
+def unread_config_files(root: Path) -> list[tuple[str, str]]:
+    """The configuration file names at the root that were not read, each with why:
+    a link out of the root, or something other than a regular file."""
+    out: list[tuple[str, str]] = []
+    for name in CONFIG_FILE_NAMES:
+        what = fs.kind(root / name, root)
+        if what == "outside":
+            out.append((name, fs.OUTSIDE))
+        elif what == "other":
+            out.append((name, fs.NOT_REGULAR))
+    return out
 
 
 def load_config(root: Path, explicit: Path | None, db: LicenseDB, tiers: TierData) -> Config:
@@ -336,7 +383,8 @@ def load_config(root: Path, explicit: Path | None, db: LicenseDB, tiers: TierDat
     path = explicit or find_config_file(root)
     if path is None:
         return Config()
-    data, text = _read_toml(path)
+    base = Path(os.path.realpath(path)).parent if explicit is not None else root
+    data, text = _read_toml(path, base)
     reader = _Reader(path, text, db, tiers)
     if path.name == "pyproject.toml" or ("tool" in data and "licensetier" in data["tool"]):
         table = data.get("tool", {}).get("licensetier")

@@ -20,7 +20,6 @@ import configparser
 import contextlib
 import functools
 import json
-import os
 import re
 import reprlib
 import sys
@@ -29,8 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from licensetier import formats, fs
 from licensetier.deps.base import read_text
 from licensetier.errors import LicenseDBError, LicensetierError, ManifestError, UnknownLicenseError
+from licensetier.expressions import ExpressionTooDeep, check_nesting
 from licensetier.models import DeclaredLicense, ScanError
 from licensetier.paths import data_directory
 
@@ -195,6 +196,7 @@ def normalize(raw: str, db: LicenseDB, detect_text: DetectText | None) -> Normal
     text = " ".join(raw.split())
     if not text:
         return NOT_UNDERSTOOD
+    check_nesting(text)  # ExpressionTooDeep: neither parsed nor handed to ScanCode
     for candidate in _spdx_candidates(text):
         try:
             keys = db.spdx_to_keys(candidate)
@@ -302,12 +304,11 @@ class ModelCard:
     errors: tuple[ScanError, ...] = ()
 
 
-def find_model_card(directory: Path) -> Path | None:
-    """The card file directly in ``directory`` (it may not have front matter)."""
-    try:
-        names = {e.name for e in os.scandir(directory) if e.is_file()}
-    except OSError:
-        return None
+def find_model_card(directory: Path, base: Path | None = None) -> Path | None:
+    """The card file directly in ``directory`` (it may not have front matter), a
+    regular file inside ``base`` (default: ``directory``): a card that links out of
+    it is not one."""
+    names = {e.name for e in fs.list_dir(directory, base or directory) if e.is_file}
     for name in MODEL_CARD_NAMES:
         if name in names:
             return directory / name
@@ -423,14 +424,18 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
     )
 
 
-def read_model_card(path: Path, source: str | None = None) -> ModelCard | None:
-    """Read a README's front matter. ``source`` names it in errors (default: ``path``).
+def read_model_card(
+    path: Path, source: str | None = None, base: Path | None = None
+) -> ModelCard | None:
+    """Read a README's front matter. ``source`` names it in errors (default: ``path``);
+    the card must be a regular file inside ``base`` (default: its own directory).
 
     None when the file has no front matter. Raises :class:`ManifestError` when it
     cannot be read or its front matter is malformed.
     """
     source = source or str(path)
-    return parse_model_card(_read_manifest(path, source, head_only=True), source)
+    text = _read_manifest(path, source, head_only=True, base=base or path.parent)
+    return parse_model_card(text, source)
 
 
 # -- the context a parser works in ----------------------------------------------------
@@ -452,8 +457,11 @@ class ManifestContext:
     def error(self, message: str, line: int | None = None, source: str | None = None) -> None:
         self.errors.append(ScanError(source or self.source, message, line))
 
-    def normalize(self, raw: str) -> Normalized:
-        return normalize(raw, self.db, self.detect_text)
+    def normalize(self, raw: str, line: int | None = None) -> Normalized:
+        try:
+            return normalize(raw, self.db, self.detect_text)
+        except ExpressionTooDeep as exc:  # a scan problem naming the file and the line
+            raise ManifestError(str(exc), path=self.source, line=line) from None
 
     def declare(
         self,
@@ -463,7 +471,7 @@ class ManifestContext:
         normalized: Normalized | None = None,
         source: str | None = None,
     ) -> DeclaredLicense:
-        n = normalized if normalized is not None else self.normalize(raw)
+        n = normalized if normalized is not None else self.normalize(raw, line)
         return DeclaredLicense(
             source=source or self.source,
             field=field_name,
@@ -499,18 +507,18 @@ class ManifestContext:
             self.error(f"{field_name}: {reference!r} is an absolute path", line)
             return None
         target = base / reference
-        if not _inside(target, base):
+        if not _inside(target, base) or not _inside(target, self.scan_root):
             self.error(f"{field_name}: {reference!r} points outside the directory of {where}", line)
             return None
-        if not target.is_file():
+        if not fs.is_file(target, self.scan_root):
             self.error(f"{field_name}: license file {reference!r} not found", line)
             return None
         try:
-            with target.open("rb") as handle:
-                content = handle.read(MAX_LICENSE_FILE_BYTES).decode("utf-8", errors="replace")
+            head = fs.read_head(target, self.scan_root, MAX_LICENSE_FILE_BYTES)
         except OSError as exc:
-            self.error(f"{field_name}: cannot read {reference!r}: {exc.strerror or exc}", line)
+            self.error(f"{field_name}: cannot read {reference!r}: {fs.reason(exc)}", line)
             return None
+        content = head.decode("utf-8", errors="replace")
         if self.detect_text is None:
             return NOT_UNDERSTOOD
         expression, score = self.detect_text(content)
@@ -586,8 +594,8 @@ def _toml_line(text: str, dotted_key: str) -> int | None:
 
 def _load_toml(ctx: ManifestContext) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = tomllib.loads(ctx.text)
-    except tomllib.TOMLDecodeError as exc:
+        data: dict[str, Any] = formats.load_toml(ctx.text)
+    except formats.TOMLDecodeError as exc:
         match = re.search(r"at line (\d+)", str(exc))
         raise ManifestError(
             f"invalid TOML: {exc}", path=ctx.source, line=int(match.group(1)) if match else None
@@ -755,7 +763,7 @@ def _json_key_lines(text: str) -> dict[str, int]:
 
 def _load_json(ctx: ManifestContext) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        data = json.loads(ctx.text)
+        data = formats.load_json(ctx.text)
     except json.JSONDecodeError as exc:
         raise ManifestError(f"invalid JSON: {exc.msg}", path=ctx.source, line=exc.lineno) from None
     except RecursionError:
@@ -822,18 +830,20 @@ def parse_package_json(ctx: ManifestContext) -> list[DeclaredLicense]:
             ctx.error(f"licenses: expected a list, got {_describe(value)}", line)
         entries = [e for e in entries if not _is_blank(e)]
         if entries:
-            out.append(ctx.declare("licenses", json.dumps(entries), line, _choice(ctx, entries)))
+            out.append(
+                ctx.declare("licenses", json.dumps(entries), line, _choice(ctx, entries, line))
+            )
     return out
 
 
-def _choice(ctx: ManifestContext, alternatives: list[str]) -> Normalized:
+def _choice(ctx: ManifestContext, alternatives: list[str], line: int | None) -> Normalized:
     """Alternatives (OR) normalised one by one and joined.
 
     An alternative that is not understood is left out of the choice, and the whole
     is marked low confidence: dropping an option of an OR never makes the result
     look more favourable than what was declared.
     """
-    parts = [ctx.normalize(a) for a in alternatives]
+    parts = [ctx.normalize(a, line) for a in alternatives]
     understood = [p for p in parts if p.license]
     if not understood:
         return NOT_UNDERSTOOD
@@ -874,7 +884,9 @@ def parse_composer_json(ctx: ManifestContext) -> list[DeclaredLicense]:
         return []
     if any(e.strip().lower() == "proprietary" for e in entries):
         return [ctx.declare("license", raw, line, _proprietary(ctx.db))]
-    normalized = ctx.normalize(entries[0]) if len(entries) == 1 else _choice(ctx, entries)
+    normalized = (
+        ctx.normalize(entries[0], line) if len(entries) == 1 else _choice(ctx, entries, line)
+    )
     return [ctx.declare("license", raw, line, normalized)]
 
 
@@ -930,13 +942,13 @@ def _cargo_inherited(
         if not parent.is_relative_to(root):
             break
         manifest = parent / "Cargo.toml"
-        if not manifest.is_file():
+        if not fs.is_file(manifest, root):
             continue
         source = ctx.relative(manifest)
         try:
-            text = manifest.read_text(encoding="utf-8-sig")
-            data = tomllib.loads(text)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+            text = fs.read_text(manifest, root, MAX_MANIFEST_BYTES)
+            data = formats.load_toml(text)
+        except (OSError, formats.TOMLDecodeError) as exc:
             ctx.error(
                 f"{name}: inherited from the workspace, but {source} is unreadable: {exc}", line
             )
@@ -984,17 +996,18 @@ def parse_model_card_manifest(ctx: ManifestContext) -> list[DeclaredLicense]:
         if ident.strip().lower() == "other":
             out.append(_other_license(ctx, card, hf))
         else:
-            out.append(ctx.declare("license", ident, card.license_line, _hf_id(ctx, hf, ident)))
+            line = card.license_line
+            out.append(ctx.declare("license", ident, line, _hf_id(ctx, hf, ident, line)))
     return out
 
 
-def _hf_id(ctx: ManifestContext, hf: HFLicenses, ident: str) -> Normalized:
+def _hf_id(ctx: ManifestContext, hf: HFLicenses, ident: str, line: int | None) -> Normalized:
     key = hf.lookup(ident)
     if key is not None:
         return Normalized(key, _spdx_of(key, ctx.db), 100.0, False)
     if hf.knows(ident):  # documented, but a family or without a ScanCode key
         return NOT_UNDERSTOOD
-    return ctx.normalize(ident)  # not a Hub id: perhaps an SPDX expression or a name
+    return ctx.normalize(ident, line)  # not a Hub id: perhaps an SPDX expression or a name
 
 
 def _other_license(ctx: ManifestContext, card: ModelCard, hf: HFLicenses) -> DeclaredLicense:
@@ -1004,9 +1017,8 @@ def _other_license(ctx: ManifestContext, card: ModelCard, hf: HFLicenses) -> Dec
         if found is not None and found.license:
             return ctx.declare("license_link", link, card.license_link_line, found)
     if name:
-        return ctx.declare(
-            "license_name", name, card.license_name_line or card.license_line, _hf_id(ctx, hf, name)
-        )
+        line = card.license_name_line or card.license_line
+        return ctx.declare("license_name", name, line, _hf_id(ctx, hf, name, line))
     raw = f"other ({link})" if link else "other"
     return ctx.declare("license", raw, card.license_line, NOT_UNDERSTOOD)
 
@@ -1026,16 +1038,16 @@ MANIFEST_PARSERS: dict[str, ManifestParser] = {
 """File name (exact, directly in the artifact's directory) -> its parser."""
 
 
-def _read_manifest(path: Path, source: str, *, head_only: bool = False) -> str:
-    """The manifest's text. ``head_only``: a README, of which only the top matters and
-    which need not be a manifest at all (read its beginning, tolerate any encoding)."""
+def _read_manifest(path: Path, source: str, *, base: Path, head_only: bool = False) -> str:
+    """The manifest's text, a regular file inside ``base``. ``head_only``: a README,
+    of which only the top matters and which need not be a manifest at all (read its
+    beginning, tolerate any encoding)."""
     if not head_only:
-        return read_text(path, source, MAX_MANIFEST_BYTES)
+        return read_text(path, source, MAX_MANIFEST_BYTES, base=base)
     try:
-        with path.open("rb") as handle:
-            head = handle.read(MAX_MODEL_CARD_BYTES)
+        head = fs.read_head(path, base, MAX_MODEL_CARD_BYTES)
     except OSError as exc:
-        raise ManifestError(f"cannot read: {exc.strerror or exc}", path=source) from None
+        raise ManifestError(fs.reason(exc), path=source) from None
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
@@ -1072,9 +1084,10 @@ def read_declared(
         for _ in rel.split("/"):
             scan_root = scan_root.parent
     try:
-        names = {e.name for e in os.scandir(artifact_dir) if e.is_file()}
+        listing = fs.entries(artifact_dir, scan_root)
     except OSError as exc:
-        return [], [ScanError(rel, f"cannot list the artifact directory: {exc.strerror or exc}")]
+        return [], [ScanError(rel, f"cannot list the artifact directory: {fs.reason(exc)}")]
+    names = {e.name for e in listing if e.is_file or e.kind == "outside"}
 
     declared: list[DeclaredLicense] = []
     errors: list[ScanError] = []
@@ -1089,7 +1102,9 @@ def read_declared(
             )
             continue
         try:
-            text = _read_manifest(path, source, head_only=parser is parse_model_card_manifest)
+            text = _read_manifest(
+                path, source, base=scan_root, head_only=parser is parse_model_card_manifest
+            )
         except ManifestError as exc:
             errors.append(ScanError(exc.path, str(exc), exc.line))
             continue

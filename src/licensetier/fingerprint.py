@@ -34,5 +34,6 @@ def fingerprint(finding: Finding) -> str:
         unversioned(finding.dependency),
         finding.artifact,
     )
-    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    # a path that is not UTF-8 is hashed as its raw bytes (os.fsdecode's surrogates)
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
     return f"{FINGERPRINT_VERSION}:{digest}"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from licensetier.errors import LicenseDBError, UnknownLicenseError
+from licensetier.expressions import check_nesting
 from licensetier.models import Classification, Family, Strength
 from licensetier.paths import data_directory
 
@@ -449,6 +450,7 @@ class LicenseDB:
 
         if not isinstance(expression, str) or not expression.strip():
             raise UnknownLicenseError("empty license expression")
+        check_nesting(expression)  # a few thousand levels would end in a RecursionError
         licensing = self._licensing(spdx)
         try:
             parsed = licensing.parse(expression, validate=False)

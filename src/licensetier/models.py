@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-SCHEMA_VERSION = "1.1"  # 1.1: dependencies[], summary.dependencies*, tool.registries
+# 1.1: dependencies[], summary.dependencies*, tool.registries
+# 1.2: summary.files_not_scanned and summary.complete
+SCHEMA_VERSION = "1.2"
 
 
 class Family(str, Enum):
@@ -229,6 +231,7 @@ class ScanResult:
     engine: dict[str, str] = field(default_factory=dict)
     dependencies: tuple[Dependency, ...] = ()
     schema_version: str = SCHEMA_VERSION
+    not_scanned: int = 0  # files left undetected when the time budget ran out
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

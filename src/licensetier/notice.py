@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from licensetier import fs
 from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Scope
 from licensetier.deps.resolve import Options, environment, locators_for
 from licensetier.deps.vendored import VENDOR_DIRS, is_real_dir, license_files, safe_child
@@ -122,11 +123,12 @@ class FileReader:
             if path.is_symlink():
                 read = _Read(None, note=f"{where} is a symbolic link: not followed, not read")
             else:
-                with path.open("rb") as handle:
-                    data = handle.read(MAX_READ_BYTES + 1)
+                data = fs.read_head(path, _base(path, self.shown.root), MAX_READ_BYTES + 1)
                 truncated = len(data) > MAX_READ_BYTES
                 note = f"{where}: larger than 1 MB, only its first 1 MB read" if truncated else None
                 read = _Read(data[:MAX_READ_BYTES], truncated, note)
+        except fs.Refused as exc:
+            read = _Read(None, note=f"{where} could not be read ({exc.reason}): skipped")
         except OSError as exc:
             read = _Read(None, note=f"{where} could not be read ({exc.strerror or exc}): skipped")
         self._seen[path] = read
@@ -185,18 +187,17 @@ def _copyrights(path: Path, prefix: bytes | None) -> tuple[str, ...]:
 def notice_files(directory: Path) -> tuple[Path, ...]:
     """``NOTICE``, ``NOTICE.txt`` and ``NOTICE.md`` (any case) directly in ``directory``,
     sorted by name (symbolic links too: reading them is refused with a note)."""
-    try:
-        entries = sorted(directory.iterdir(), key=lambda p: p.name)
-    except OSError:
-        return ()
-    found = []
-    for entry in entries:
-        try:
-            if NOTICE_NAME_RE.fullmatch(entry.name) and (entry.is_symlink() or entry.is_file()):
-                found.append(entry)
-        except OSError:
-            continue
-    return tuple(found)
+    return tuple(
+        entry.path
+        for entry in fs.list_dir(directory, directory)
+        if NOTICE_NAME_RE.fullmatch(entry.name) and (entry.link or entry.is_file)
+    )
+
+
+def _base(path: Path, root: Path) -> Path:
+    """What reads of ``path`` stay in: the scan root for a path below it, else (a
+    package manager's cache) the file's own directory."""
+    return root if path == root or root in path.parents else path.parent
 
 
 def package_dir(where: str, root: Path, ecosystem: str, name: str) -> Path | None:
@@ -223,12 +224,9 @@ def package_dir(where: str, root: Path, ecosystem: str, name: str) -> Path | Non
 def _usable_dir(path: Path, root: Path) -> bool:
     """A directory, not a symbolic link unless it leads to a place inside the root (a
     pnpm or workspace link, as the npm locator follows them)."""
-    if is_real_dir(path):
-        return True
-    try:
-        return path.is_dir() and path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):
-        return False
+    if path == root or root in path.parents:
+        return fs.is_dir(path, root)  # through links that stay in the root, never out
+    return is_real_dir(path)
 
 
 @dataclass(frozen=True)
@@ -334,10 +332,10 @@ def _components(
     return out
 
 
-def _has_files(directory: Path) -> bool:
+def _has_files(directory: Path, root: Path) -> bool:
     """``directory`` holds a regular file (True when it cannot be looked at)."""
     try:
-        return any(entry.is_file() for entry in directory.iterdir())
+        return any(entry.is_file for entry in fs.entries(directory, root))
     except OSError:
         return True
 
@@ -351,7 +349,7 @@ def vendored_group(root: Path, path: str) -> str | None:
         return None
     below = path[len(group) + 1 :].split("/")[:-1]  # the directories down to the file
     for part in below:
-        if _has_files(root / group):
+        if _has_files(root / group, root):
             break
         group = f"{group}/{part}"
     return group

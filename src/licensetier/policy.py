@@ -17,6 +17,7 @@ from license_expression import ExpressionError, Licensing
 
 from licensetier.config import Config, ExceptionSpec
 from licensetier.errors import UnknownLicenseError
+from licensetier.expressions import ExpressionTooDeep, check_nesting
 from licensetier.license_db import LicenseDB, RankFn
 from licensetier.models import (
     Artifact,
@@ -41,8 +42,9 @@ def keys_of(expression: str | None) -> frozenset[str]:
     if not expression:
         return frozenset()
     try:
+        check_nesting(expression)
         return frozenset(k.lower() for k in _LICENSING.license_keys(expression))
-    except ExpressionError:
+    except (ExpressionError, ExpressionTooDeep):
         return frozenset()
 
 
@@ -145,7 +147,10 @@ def evaluate_files(
         if not result.license or result.path in not_components:
             continue
         art = owner_of(result.path, artifacts)
-        c = policy.classify(result.license, art.tier, art.kind)
+        try:
+            c = policy.classify(result.license, art.tier, art.kind)
+        except ExpressionTooDeep:
+            continue  # not parsed: the scan reports it in errors[], naming the file
         spdx = result.license_spdx or result.license
         line = _line_for(result, c.deciding)
         if c.not_a_license_of_use:

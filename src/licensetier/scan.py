@@ -12,14 +12,16 @@ import hashlib
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from licensetier import declared as declared_mod
+from licensetier import fs
 from licensetier.cache import DetectionCache, blob_id
-from licensetier.config import Config
+from licensetier.config import MAX_FILE_SIZE_CEILING, Config, unread_config_files
 from licensetier.deps import discover
 from licensetier.deps.base import Role
 from licensetier.deps.resolve import Options as DepsOptions
@@ -32,16 +34,18 @@ from licensetier.detect.engine import (
     detection_payload,
     scancode_version,
 )
-from licensetier.detect.pool import FREEZE_FROM, can_fork, detect_all
+from licensetier.detect.pool import DEFAULT_WORKER_MEMORY, FREEZE_FROM, can_fork, detect_all
 from licensetier.detect.prefilter import (
     RuleSieve,
-    could_hold_license,
+    first_pass,
     load_sieve,
     load_witnesses,
     save_sieve,
+    transcoded,
 )
 from licensetier.detect.references import Updated, follow_references
 from licensetier.errors import ManifestError
+from licensetier.expressions import MAX_NESTING, ExpressionTooDeep, nesting
 from licensetier.license_db import LicenseDB
 from licensetier.lineage import lineage_findings
 from licensetier.models import (
@@ -67,7 +71,7 @@ from licensetier.policy import (
     sort_findings,
 )
 from licensetier.tiers import TierData
-from licensetier.walk import SIZE_CAPPED, Walk, WalkedFile, looks_binary, walk
+from licensetier.walk import SIZE_CAPPED, Walk, WalkedFile, walk
 
 Progress = Callable[[int, int, str], None]
 
@@ -75,7 +79,12 @@ REFERENCES_NAMESPACE = "references-3"
 # From this many files to read, the first pass runs in forked workers.
 PARALLEL_FIRST_PASS = 500
 _JUDGE: Scanner | None = None  # the scanner whose first pass the forked workers run
-BINARY: dict[str, Any] = {"binary": True}  # what the cache keeps for a binary file
+# What the cache keeps for a file ScanCode reads no text from (typecode's contains_text
+# is False: an image, a compressed archive). Before, ``{"binary": True}`` was kept for
+# every file with a NUL byte, strings-bearing binaries and UTF-16 text included: such
+# an entry no longer answers (:func:`_stale`), the file is judged again.
+BINARY: dict[str, Any] = {"binary": "no text"}
+NOT_SCANNED = "not scanned: the scan's time budget ran out (--max-time)"
 
 
 @dataclass
@@ -88,6 +97,7 @@ class _Detected:
     referencing: list[str] = field(default_factory=list)
     content: dict[str, str] = field(default_factory=dict)  # path -> blob id, where known
     detected: int = 0  # files that went to ScanCode
+    unscanned: list[str] = field(default_factory=list)  # not read: the time budget ran out
 
 
 # Files licensetier writes into a repository, which name licenses as data
@@ -111,8 +121,13 @@ class Scanner:
         cache: DetectionCache | None = None,
         jobs: int = 1,
         deps: DepsOptions | None = None,
+        max_memory: int = DEFAULT_WORKER_MEMORY,
     ) -> None:
         self.config = config
+        # the whole run's time budget (--max-time, max_time): from now, for every scan
+        # this scanner makes (the work tree and --diff-base's commit together)
+        self.deadline = time.monotonic() + config.max_time if config.max_time else None
+        self.max_memory = max_memory
         self.deps = deps  # None: dependencies are not read
         self.cache = cache
         self.jobs = jobs
@@ -137,6 +152,7 @@ class Scanner:
         keys: dict[int, str] = {}
         known = [f.blob for f in files if f.blob]
         cached = cache.get_many(known, mode) if cache and known else {}
+        cached = {k: v for k, v in cached.items() if not _stale(v)}
         to_detect: list[int] = []
         converted: dict[int, tuple[dict[str, Any], FileDetection]] = {}
         total = len(files)
@@ -150,7 +166,7 @@ class Scanner:
         if cache and hashed:
             hits = cache.get_many(hashed.values(), mode)
             for n, key in hashed.items():
-                if key in hits:
+                if key in hits and not _stale(hits[key]):
                     keys[n] = key
                     verdicts[n] = hits[key]
         misses = [
@@ -158,7 +174,9 @@ class Scanner:
             for n, item in enumerate(files)
             if n not in verdicts and (not item.blob or item.blob not in cached)
         ]
+        judged: set[int] = set()
         for n, key, verdict, problem in self._first_pass(files, misses):
+            judged.add(n)
             item = files[n]
             if problem is not None:
                 out.skipped.append(SkippedFile(item.path, f"unreadable: {problem}"))
@@ -199,29 +217,41 @@ class Scanner:
             if self.progress:
                 self.progress(0, len(to_detect), "loading ScanCode's license index")
             self.engine.index()
-            locations = [files[n].filename for n in to_detect]
-            outcomes = detect_all(self.engine, locations, self.jobs, rule_sieve=self._sieve)
-            for done, outcome in enumerate(outcomes, 1):
-                n = to_detect[outcome.index]
-                item = files[n]
-                if self.progress:
-                    self.progress(done, len(to_detect), item.path)
-                if outcome.detection is None:
-                    out.errors.append(ScanError(item.path, outcome.error or "detection failed"))
-                    found[n] = FileDetection(None, None, (), 0, "failed")
-                    continue
-                detection = outcome.detection
-                if detection.timed_out:
-                    out.errors.append(
-                        ScanError(
-                            item.path,
-                            f"license detection stopped at the per-file deadline "
-                            f"({self.engine.timeout:g} s); its result may be incomplete",
+            copies = contextlib.ExitStack()
+            locations = [_as_scancode_reads(files[n].filename, copies) for n in to_detect]
+            outcomes = detect_all(
+                self.engine,
+                locations,
+                self.jobs,
+                rule_sieve=self._sieve,
+                memory=self.max_memory,
+                deadline=self.deadline,
+            )
+            with copies:  # the UTF-8 copies, removed once detected
+                for done, outcome in enumerate(outcomes, 1):
+                    n = to_detect[outcome.index]
+                    item = files[n]
+                    if self.progress:
+                        self.progress(done, len(to_detect), item.path)
+                    if outcome.unscanned:
+                        out.unscanned.append(item.path)
+                        continue
+                    if outcome.detection is None:
+                        out.errors.append(ScanError(item.path, outcome.error or "detection failed"))
+                        found[n] = FileDetection(None, None, (), 0, "failed")
+                        continue
+                    detection = outcome.detection
+                    if detection.timed_out:
+                        out.errors.append(
+                            ScanError(
+                                item.path,
+                                f"license detection stopped at the per-file deadline "
+                                f"({self.engine.timeout:g} s); its result may be incomplete",
+                            )
                         )
-                    )
-                elif cache:
-                    cache.put(keys[n], mode, detection.to_payload())
-                found[n] = detection
+                    elif cache:
+                        cache.put(keys[n], mode, detection.to_payload())
+                    found[n] = detection
         if cache:
             cache.flush()
         out.detected = len(to_detect)
@@ -246,6 +276,8 @@ class Scanner:
                 out.referencing.append(item.path)
         if self.progress:
             self.progress(total, total, "")
+        # what the first pass did not reach before the time budget ran out
+        out.unscanned.extend(files[n].path for n in misses if n not in judged)
         return out
 
     def _first_pass(
@@ -254,8 +286,11 @@ class Scanner:
         """For each file not found in the cache: ``(n, content key, verdict, problem)``,
         where the verdict is what to cache without ScanCode (a binary file, nothing
         found) or None (ScanCode must look). Many files are read in forked workers."""
+        deadline = self.deadline
         if len(misses) < PARALLEL_FIRST_PASS or self.jobs < 2 or not can_fork():
             for n in misses:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return  # the rest is reported as not scanned
                 yield (n, *self.judge(files[n]))
             return
         self._rule_sieve()  # loaded (or built) once, before the workers fork
@@ -263,8 +298,21 @@ class Scanner:
         _JUDGE = self
         try:
             with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-                items = [(n, files[n]) for n in misses]
-                yield from pool.imap_unordered(_judge_in_worker, items, chunksize=64)
+                # chunks of 64 files, each one task: the pool's own chunking hands back
+                # a plain generator, which cannot wait with a timeout
+                chunks = [
+                    [(n, files[n]) for n in misses[at : at + 64]]
+                    for at in range(0, len(misses), 64)
+                ]
+                judged = pool.imap_unordered(_judge_in_worker, chunks)
+                while True:
+                    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    try:
+                        yield from judged.next(left)
+                    except StopIteration:
+                        return
+                    except multiprocessing.TimeoutError:
+                        return  # leaving the block stops the workers
         finally:
             _JUDGE = None
 
@@ -275,12 +323,18 @@ class Scanner:
         except OSError as exc:
             return "", None, str(exc.strerror or exc)
         key = item.blob or blob_id(data)
-        if looks_binary(data):
-            return key, BINARY, None
         name = os.path.basename(item.filename)
-        if not could_hold_license(
-            data, name, self.witnesses, self._rule_sieve, gate=self.engine.fast
-        ):
+        # what ScanCode reads: the text's lines, UTF-16 text as ScanCode decodes it, a
+        # binary's strings, or nothing (an image, an archive: skipped as binary)
+        try:
+            verdict = first_pass(
+                item.filename, data, name, self.witnesses, self._rule_sieve, gate=self.engine.fast
+            )
+        except OSError as exc:
+            return "", None, str(exc.strerror or exc)
+        if verdict is None:
+            return key, BINARY, None
+        if not verdict:
             return key, NOTHING_FOUND.to_payload(), None
         return key, None, None
 
@@ -368,8 +422,8 @@ class Scanner:
     def _reference_key(self, root_name: str, path: str, content: str | None) -> str:
         digest = hashlib.sha256()
         for part in (scancode_version(), self.db.version, root_name, self.engine.fast, path):
-            digest.update(f"{part}\0".encode())
-        digest.update(f"{content}\0".encode())
+            digest.update(f"{part}\0".encode("utf-8", "surrogateescape"))  # a non-UTF-8 name
+        digest.update(f"{content}\0".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def _artifacts(self, root: Path, errors: list[ScanError]) -> list[Artifact]:
@@ -378,13 +432,27 @@ class Scanner:
         if not artifacts or artifacts[0].path != ".":
             artifacts.insert(0, Artifact(".", None, None, None, origin="implicit"))
         for art in artifacts:
-            if art.path != "." and not (root / art.path).is_dir():
+            if art.path == ".":
+                continue
+            what = fs.kind(root / art.path, root)
+            if what == "outside":
+                errors.append(
+                    ScanError(
+                        self.config.source or "configuration",
+                        f'artifact path "{art.path}" is a {fs.OUTSIDE}: not read',
+                    )
+                )
+            elif what != "dir":
                 errors.append(
                     ScanError(
                         self.config.source or "configuration",
                         f'artifact path "{art.path}" is not a directory under {root}',
                     )
                 )
+        errors.extend(
+            ScanError(name, f"not read as configuration: {why}")
+            for name, why in unread_config_files(root)
+        )
         return artifacts
 
     def _declared(
@@ -415,7 +483,7 @@ class Scanner:
                 )
             )
         directory = root if art.path == "." else root / art.path
-        if directory.is_dir():
+        if fs.is_dir(directory, root):
             found, problems = declared_mod.read_declared(
                 directory, art.path, self.db, self.engine.detect_text
             )
@@ -434,12 +502,14 @@ class Scanner:
 
     def _lineage(self, root: Path, art: Artifact) -> list[Finding]:
         directory = root if art.path == "." else root / art.path
-        card_path = declared_mod.find_model_card(directory)
+        if not fs.is_dir(directory, root):
+            return []
+        card_path = declared_mod.find_model_card(directory, root)
         if card_path is None:
             return []
         source = card_path.relative_to(root).as_posix()
         try:
-            card = declared_mod.read_model_card(card_path, source)
+            card = declared_mod.read_model_card(card_path, source, root)
         except ManifestError:
             return []  # already reported by the declared-license reader
         return lineage_findings(art, card, self.db) if card and card.base_model else []
@@ -505,7 +575,7 @@ class Scanner:
         installed copies' metadata."""
         root = root.resolve()
         walked = self._walk(root)
-        errors: list[ScanError] = []
+        errors: list[ScanError] = [ScanError(".", w) for w in walked.warnings]
         engine_info: dict[str, str] = {}
         artifacts = self._artifacts(root, errors)
         found = self._dependencies(root, walked, artifacts, errors, engine_info)
@@ -529,12 +599,15 @@ class Scanner:
         root = root.resolve()
         source = view.resolve() if view is not None else root
         walked = self._walk(source, listed)
-        errors: list[ScanError] = []
+        errors: list[ScanError] = [ScanError(".", w) for w in walked.warnings]
         artifacts = self._artifacts(root, errors)
         detected = self._detect(walked.files)
         results = detected.results
         errors.extend(detected.errors)
-        skipped = sorted([*walked.skipped, *detected.skipped], key=lambda s: s.path)
+        if detected.unscanned:
+            errors.append(ScanError(".", self._incomplete(len(detected.unscanned))))
+        not_read = [SkippedFile(p, NOT_SCANNED) for p in detected.unscanned]
+        skipped = sorted([*walked.skipped, *detected.skipped, *not_read], key=lambda s: s.path)
         # -- follow "see LICENSE"-style references as `scancode --license` does ----------
         try:
             followed = self._follow_references(detected, root.name)
@@ -562,7 +635,14 @@ class Scanner:
         for r in results:
             if r.license and r.path not in lockfiles:
                 art = owner_of(r.path, artifacts)
-                r = replace(r, classification=self.policy.classify(r.license, art.tier, art.kind))
+                try:
+                    c = self.policy.classify(r.license, art.tier, art.kind)
+                except ExpressionTooDeep as exc:  # an SPDX line nested a hundred levels deep
+                    deep = (d for d in r.detections if nesting(d.license) > MAX_NESTING)
+                    line = next((d.start_line for d in deep), None)
+                    errors.append(ScanError(r.path, f"the license detected here: {exc}", line))
+                    c = None
+                r = replace(r, classification=c)
             classified.append(r)
         findings: list[Finding] = []
         for art in artifacts:
@@ -578,6 +658,13 @@ class Scanner:
             findings.extend(evaluate_dependencies(self.policy, dependencies, artifacts))
         findings = apply_exceptions(findings, self.config, self.db, self.today)
         notes: list[str] = []
+        if self.config.max_file_size_refused is not None:
+            notes.append(
+                f"{self.config.source} sets max_file_size to "
+                f"{self.config.max_file_size_refused} bytes; a configuration file may set at "
+                f"most {MAX_FILE_SIZE_CEILING} bytes, which was used. Only --max-file-size "
+                f"on the command line may go beyond it."
+            )
         if all(a.tier is None for a in artifacts):
             notes.append(
                 "No tier was declared: licenses and families are reported, but nothing is "
@@ -617,15 +704,53 @@ class Scanner:
             notes=tuple(notes),
             engine=engine_info,
             dependencies=tuple(dependencies),
+            not_scanned=len(detected.unscanned),
+        )
+
+    def _incomplete(self, count: int) -> str:
+        budget = self.config.max_time or 0.0
+        return (
+            f"the scan is incomplete: {count} files were not scanned within its time budget "
+            f"({budget:g} s, --max-time or max_time) and are listed as skipped; raise the "
+            f"budget to scan them (what was detected is kept in the cache)."
         )
 
 
+def _stale(payload: dict[str, Any]) -> bool:
+    """A cache entry of an older licensetier that no longer answers: the binary
+    verdict it kept for every file with a NUL byte."""
+    return payload.get("binary") is True
+
+
+def _as_scancode_reads(filename: str, copies: contextlib.ExitStack) -> str:
+    """Where ScanCode reads a file from: the file itself, or for UTF-16/32 text with a
+    byte order mark (:func:`licensetier.detect.prefilter.transcoded`) a UTF-8 copy of
+    it under the same name, in a temporary directory that ``copies`` removes."""
+    try:
+        with open(filename, "rb") as handle:
+            if handle.read(2) not in (b"\xff\xfe", b"\xfe\xff", b"\x00\x00"):
+                return filename
+            handle.seek(0)
+            utf8 = transcoded(handle.read())
+    except OSError:
+        return filename  # ScanCode reports it
+    if utf8 is None:
+        return filename
+    import tempfile
+
+    directory = copies.enter_context(tempfile.TemporaryDirectory(prefix="licensetier-utf8-"))
+    copy = os.path.join(directory, os.path.basename(filename))
+    with open(copy, "wb") as handle:
+        handle.write(utf8)
+    return copy
+
+
 def _judge_in_worker(
-    task: tuple[int, WalkedFile],
-) -> tuple[int, str, dict[str, Any] | None, str | None]:
-    n, item = task
+    chunk: list[tuple[int, WalkedFile]],
+) -> list[tuple[int, str, dict[str, Any] | None, str | None]]:
     assert _JUDGE is not None
-    return (n, *_JUDGE.judge(item))
+    judge = _JUDGE.judge
+    return [(n, *judge(item)) for n, item in chunk]
 
 
 def _updated(value: dict[str, Any]) -> Updated:

@@ -1,7 +1,9 @@
 """Scans of another state of the repository than its work tree: the content of git's
 index (``--staged``: what the next commit will hold) and a commit's tree
-(``--diff-base REF``). Each is written to a temporary directory and scanned there at
-the same relative paths (:meth:`licensetier.scan.Scanner.scan` with ``view``);
+(``--diff-base REF``). Each is written to a temporary directory, as git stores it (no
+filter runs; symlinks, submodules and paths that would leave the directory are not
+written, and are in ``skipped[]`` with their reason), and scanned there at the same
+relative paths (:meth:`licensetier.scan.Scanner.scan` with ``view``);
 installed copies of dependencies are still looked up in the work tree, and the
 detection cache, keyed by content, answers for every file whose content it has seen.
 """
@@ -9,21 +11,33 @@ detection cache, keyed by content, answers for every file whose content it has s
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from licensetier import vcs
 from licensetier.config import CONFIG_FILE_NAMES
 from licensetier.declared import MANIFEST_PARSERS
 from licensetier.deps import discover
-from licensetier.models import ScanResult
+from licensetier.models import ScanResult, SkippedFile
 from licensetier.scan import DECLARING_FILE_NAME, Scanner
 
 
-def _work_tree(root: Path, flag: str) -> Path:
-    work_tree = vcs.find_work_tree(root)
-    if work_tree is None:
+def _repository(root: Path, flag: str) -> vcs.Repository:
+    try:
+        repo = vcs.find_repository(root)
+    except vcs.GitError as exc:
+        raise vcs.GitError(f"{flag} needs git's view of the repository: {exc}") from None
+    if repo is None:
         raise vcs.GitError(f"{flag} needs a git repository, and {root} is not in one")
-    return work_tree
+    return repo
+
+
+def _with_skipped(result: ScanResult, skipped: list[SkippedFile]) -> ScanResult:
+    """The result with the entries of git that were not written to the view."""
+    if not skipped:
+        return result
+    every = sorted([*result.skipped, *skipped], key=lambda s: s.path)
+    return replace(result, skipped=tuple(every))
 
 
 def _parent(path: str) -> str:
@@ -38,9 +52,9 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     the dependencies of its directory; a staged LICENSE or manifest the declared license
     of its artifact. Findings elsewhere in the repository are not reported."""
     root = root.resolve()
-    work_tree = _work_tree(root, "--staged")
-    staged = set(vcs.staged_paths(work_tree, root))
-    index = vcs.index_entries(work_tree, root)
+    repo = _repository(root, "--staged")
+    staged = set(vcs.staged_paths(repo, root))
+    index = vcs.index_entries(repo, root)
     needed = set(staged)
     # what the staged paths are judged with: the artifacts' declarations, and the other
     # manifests and lockfiles of a staged manifest's directory
@@ -55,19 +69,20 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     needed.update(p for p, _ in discover.routed(index) if _parent(p) in touched)
     written = sorted(p for p in needed if p in index)
     with tempfile.TemporaryDirectory(prefix="licensetier-staged-") as tmp:
-        vcs.checkout_index(work_tree, root, written, Path(tmp))
-        listed = {p: index[p] for p in written}
-        return scanner.scan(root, view=Path(tmp), listed=listed, only=staged)
+        listed, skipped = vcs.write_blobs(repo, {p: index[p] for p in written}, Path(tmp))
+        result = scanner.scan(root, view=Path(tmp), listed=dict(listed), only=staged)
+    return _with_skipped(result, [s for s in skipped if s.path in staged])
 
 
 def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
     """The scan of ``ref``'s tree, with the configuration of the work tree (so that the
     two are judged alike), and a label naming the commit."""
     root = root.resolve()
-    work_tree = _work_tree(root, "--diff-base")
+    repo = _repository(root, "--diff-base")
+    commit = vcs.resolve_commit(repo, ref)
+    entries = vcs.tree_entries(repo, root, commit)
     with tempfile.TemporaryDirectory(prefix="licensetier-base-") as tmp:
-        commit = vcs.export_ref(work_tree, root, ref, Path(tmp))
-        listed = vcs.tree_entries(work_tree, root, commit)
-        result = scanner.scan(root, view=Path(tmp), listed=dict(listed))
+        listed, skipped = vcs.write_blobs(repo, entries, Path(tmp))
+        result = _with_skipped(scanner.scan(root, view=Path(tmp), listed=dict(listed)), skipped)
     label = ref if commit.startswith(ref) else f"{ref} ({commit[:12]})"
     return result, label

@@ -12,7 +12,7 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from licensetier import vcs
@@ -57,6 +57,17 @@ class Walk:
     files: list[WalkedFile]
     skipped: list[SkippedFile]
     in_git: bool
+    # why the listing is not git's (a repository git refuses), and git's own warnings:
+    # the scan reports each in its errors[]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Candidates:
+    names: dict[str, str | None]  # path relative to the root -> git's blob id
+    in_git: bool
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def is_excluded(path: str, patterns: Iterable[str]) -> bool:
@@ -76,12 +87,33 @@ def is_excluded(path: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _candidates(root: Path) -> tuple[dict[str, str | None], bool]:
-    work_tree = vcs.find_work_tree(root)
-    if work_tree is not None:
-        return dict(vcs.listed_files(work_tree, root)), True
+def _candidates(root: Path) -> _Candidates:
+    warnings: list[str] = []
+    try:
+        repo = vcs.find_repository(root)
+        if repo is not None:
+            listing = vcs.listed_files(repo, root)
+            return _Candidates(dict(listing.files), True, listing.skipped, listing.warnings)
+    except vcs.GitError as exc:
+        # a defined outcome, not a crash: the files are still all read
+        warnings.append(
+            f"{exc}. Scanned as a plain directory instead: git's ignore rules and "
+            "blob ids were not used."
+        )
     names: dict[str, str | None] = {}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    skipped: list[SkippedFile] = []
+
+    def unlistable(error: OSError) -> None:
+        where = os.fsdecode(error.filename) if error.filename is not None else str(root)
+        rel = os.path.relpath(where, root).replace(os.sep, "/")
+        reason = error.strerror or str(error)
+        skipped.append(
+            SkippedFile(
+                rel, f"directory could not be read ({reason}): the files below it are not listed"
+            )
+        )
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_IGNORED_DIRS)
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         for d in list(dirnames):
@@ -90,17 +122,41 @@ def _candidates(root: Path) -> tuple[dict[str, str | None], bool]:
                 names[d if rel_dir == "." else f"{rel_dir}/{d}"] = None
         for f in sorted(filenames):
             names[f if rel_dir == "." else f"{rel_dir}/{f}"] = None
-    return names, False
+    return _Candidates(names, False, skipped, warnings)
 
 
 def looks_binary(head: bytes) -> bool:
-    """True for content with a NUL byte in its first :data:`BINARY_SNIFF_BYTES`."""
+    """True for content with a NUL byte in its first :data:`BINARY_SNIFF_BYTES`.
+
+    Only :func:`walk`'s ``sniff_binary`` listing uses this guess. A scan does not: it
+    reads what ScanCode reads, UTF-16 text and the strings of binaries included, and
+    skips as binary only the files ScanCode reads no text from
+    (:func:`licensetier.detect.prefilter.scancode_reading`)."""
     return b"\0" in head[:BINARY_SNIFF_BYTES]
 
 
 def _looks_binary(location: Path) -> bool:
     with location.open("rb") as fh:
         return looks_binary(fh.read(BINARY_SNIFF_BYTES))
+
+
+def _through_link(root: Path, rel: str, seen: dict[str, str | None]) -> str | None:
+    """Why ``rel`` is not read when one of its directories is a symlink (git lists a
+    tracked file below a directory that the work tree has since replaced by a link),
+    else None. Each directory is resolved once per walk."""
+    parent = rel.rpartition("/")[0]
+    if not parent:
+        return None
+    if parent not in seen:
+        expected = os.path.join(root, parent)
+        real = os.path.realpath(expected)
+        if real == expected:
+            seen[parent] = None
+        elif real == str(root) or real.startswith(str(root) + os.sep):
+            seen[parent] = "below a symlinked directory (its target is scanned in its own place)"
+        else:
+            seen[parent] = "symlink pointing outside the scanned root (one of its directories)"
+    return seen[parent]
 
 
 def _classify(
@@ -150,16 +206,19 @@ def walk(
     knows them (a tree written from git's index or a commit), instead of asking git or
     walking the directory."""
     root = root.resolve()
-    if listed is not None:
-        names, in_git = dict(listed), True
-    else:
-        names, in_git = _candidates(root)
+    candidates = _Candidates(dict(listed), True) if listed is not None else _candidates(root)
+    names, in_git = candidates.names, candidates.in_git
     patterns = tuple(exclude)
     files: list[WalkedFile] = []
-    skipped: list[SkippedFile] = []
+    skipped: list[SkippedFile] = list(candidates.skipped)
+    directories: dict[str, str | None] = {}
     for rel in sorted(names):
         if patterns and is_excluded(rel, patterns):
             skipped.append(SkippedFile(rel, "excluded by configuration"))
+            continue
+        linked = _through_link(root, rel, directories)
+        if linked is not None:
+            skipped.append(SkippedFile(rel, linked))
             continue
         item = _classify(root, rel, max_size, sniff_binary, names[rel])
         if item is None:
@@ -168,4 +227,4 @@ def walk(
             files.append(item)
         else:
             skipped.append(item)
-    return Walk(files, skipped, in_git)
+    return Walk(files, skipped, in_git, candidates.warnings)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -20,8 +19,6 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from licensetier.cache import CACHE_FILE, DetectionCache
 from licensetier.config import load_config
@@ -248,34 +245,6 @@ def _committed(path: Path) -> int:
             return int(conn.execute("SELECT count(*) FROM detections").fetchone()[0])
     except sqlite3.Error:
         return 0
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_a_killed_scan_leaves_a_usable_cache(tmp_path: Path) -> None:
-    root = tmp_path / "many"
-    root.mkdir()
-    for n in range(40):
-        (root / f"f{n}.py").write_text(f"# file {n}\n" + GPL_NOTICE, encoding="utf-8")
-    make_git_repo(root)
-    cache_dir = tmp_path / "c"
-    args = ("scan", str(root), "--cache-dir", str(cache_dir), "-q", "-j", "1")
-    victim = _cli(*args)
-    deadline = time.monotonic() + 300
-    # wait until the scan has committed detections to the cache, then kill it
-    while time.monotonic() < deadline and _committed(cache_dir / CACHE_FILE) == 0:
-        time.sleep(0.1)
-    assert victim.poll() is None, "the scan ended before it could be killed"
-    victim.send_signal(signal.SIGKILL)
-    victim.communicate()
-    rerun = _cli(*args[:-3], "--format", "json")
-    out, err = rerun.communicate(timeout=600)
-    assert rerun.returncode == 0, err
-    report = json.loads(out)
-    assert report["errors"] == []
-    assert all(f["scancode_license"] == "gpl-2.0-plus" for f in report["files"])
-    # what the killed scan committed was used
-    assert int(report["tool"]["files_detected"]) < 40
-    assert len(report["files"]) == 40
 
 
 def test_a_worker_past_the_hard_deadline_is_killed_and_replaced(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -17,6 +18,19 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def write_report(text: str, target: Path | None = None) -> None:
+    """Write a report to ``target``, else to standard output. Reporters write a file
+    name that is not UTF-8 escaped already; anything they missed (a lone surrogate
+    from such a name, a character standard output cannot encode) is written as a
+    backslash escape, never a crash and never a dropped report."""
+    if target is not None:
+        with target.open("w", encoding="utf-8", errors="backslashreplace") as out:
+            out.write(text)
+        return
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    click.echo(text.encode(encoding, "backslashreplace").decode(encoding), nl=False)
 
 
 def translate_errors(func: F) -> F:

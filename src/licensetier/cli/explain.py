@@ -10,6 +10,7 @@ import click
 from licensetier.cli.common import translate_errors
 from licensetier.config import Config
 from licensetier.errors import UnknownLicenseError
+from licensetier.expressions import ExpressionTooDeep, check_nesting
 from licensetier.license_db import LicenseDB
 from licensetier.models import Classification, Tier
 from licensetier.policy import Policy, declared_row
@@ -18,6 +19,10 @@ from licensetier.tiers import TierData, load_tiers
 
 def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
     """(ScanCode key expression, SPDX expression, how it was read)."""
+    try:
+        check_nesting(text)
+    except ExpressionTooDeep as exc:  # not handed to ScanCode's detection either
+        raise click.BadParameter(str(exc), param_hint="LICENSE_OR_EXPRESSION") from None
     try:
         keys = db.spdx_to_keys(text)
         return keys, db.keys_to_spdx(keys), "SPDX expression"

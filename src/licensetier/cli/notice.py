@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from licensetier.cli.common import EXIT_OK, translate_errors
+from licensetier.cli.common import EXIT_OK, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from, setup_options
 from licensetier.notice import RENDERERS, collect, render
+from licensetier.printable import printable
 
 
 @click.command()
@@ -68,14 +69,14 @@ def notice(
     text = render(found, fmt)
     for error in result.errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
-        click.echo(f"licensetier: warning: {where}: {error.message}", err=True)
+        click.echo(f"licensetier: warning: {printable(f'{where}: {error.message}')}", err=True)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        write_report(text, output)
         click.echo(
             f"licensetier: wrote the notice of {len(found.dependencies)} dependencies and "
             f"{len(found.vendored)} vendored directories to {output}",
             err=True,
         )
     else:
-        click.echo(text, nl=False)
+        write_report(text)
     sys.exit(EXIT_OK)

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import click
 
+from licensetier import fs
 from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
-from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors
+from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from
 from licensetier.compare import against_base, load_baseline, mark_existing
 from licensetier.config import Config, load_config, parse_size, with_root_overrides
 from licensetier.deps.resolve import Options
 from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
-from licensetier.detect.pool import available_cores
+from licensetier.detect.pool import DEFAULT_WORKER_MEMORY, available_cores
 from licensetier.license_db import LicenseDB
 from licensetier.models import ScanResult, Severity, Tier
 from licensetier.reporters import REPORTER_BY_NAME, render
@@ -30,11 +31,15 @@ FAIL_ON = {"error": Severity.ERROR.rank, "warning": Severity.WARNING.rank, "neve
 
 
 def exit_code(result: ScanResult, fail_on: str) -> int:
-    """Findings that existed at --diff-base or are in the baseline do not count."""
+    """Findings that existed at --diff-base or are in the baseline do not count; a file
+    that could not be read counts as a warning, a scan that ran out of its time budget
+    as an error."""
     threshold = FAIL_ON[fail_on]
     worst = max((f.severity.rank for f in result.findings if not f.existing), default=0)
     if result.errors:  # a file that could not be read counts as a warning
         worst = max(worst, Severity.WARNING.rank)
+    if result.not_scanned:  # an incomplete scan must not pass as a clean one
+        worst = max(worst, Severity.ERROR.rank)
     return EXIT_FINDINGS if worst >= threshold else EXIT_OK
 
 
@@ -85,10 +90,14 @@ def _sbom_options(fmt: str, result: ScanResult) -> dict[str, object]:
     checksums: dict[str, str] = {}
     root = Path(result.root)
     for f in result.files:
+        digest = hashlib.sha1()
         try:
-            checksums[f.path] = hashlib.sha1((root / f.path).read_bytes()).hexdigest()
+            with fs.open_binary(root / f.path, root) as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
         except OSError:
-            continue  # gone since the scan: left out of the document
+            continue  # gone since the scan (or now a link out): left out of the document
+        checksums[f.path] = digest.hexdigest()
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     return {"created": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "file_checksums": checksums}
 
@@ -121,6 +130,7 @@ def prepared_scanner(
     engine: Engine | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    max_memory: int = DEFAULT_WORKER_MEMORY,
 ) -> Iterator[Scanner]:
     """A scanner with the configuration of ``root`` and its cache; the cache is
     closed when the block ends."""
@@ -146,6 +156,7 @@ def prepared_scanner(
             cache=cache,
             jobs=jobs or available_cores(),
             deps=deps,
+            max_memory=max_memory,
         )
     finally:
         if cache is not None:
@@ -207,6 +218,19 @@ def prepared_scanner(
     help="Per-file deadline of license detection.",
 )
 @click.option(
+    "--max-time",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Time budget of the whole scan (default: none, or max_time in the configuration): "
+    "files not detected by then are reported as not scanned and the run as incomplete.",
+)
+@click.option(
+    "--max-memory",
+    metavar="SIZE",
+    help="Memory each detection worker may take beyond the shared license index "
+    "(default 4GB); a file that needs more is reported as a scan error.",
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help=f"Where the detection cache lives (default: ${CACHE_ENV}, else the user's cache "
@@ -259,6 +283,8 @@ def scan(
     full_detection: bool,
     jobs: int | None,
     timeout: float,
+    max_time: float | None,
+    max_memory: str | None,
     cache_dir: Path | None,
     no_cache: bool,
     no_deps: bool,
@@ -291,10 +317,18 @@ def scan(
                     "use a size such as 5000000 or 5MB", param_hint="--max-file-size"
                 ),
             )
-            config = replace(config, max_file_size=size)
+            config = replace(config, max_file_size=size, max_file_size_refused=None)
+        if max_time is not None:
+            config = replace(config, max_time=max_time)
         return config
 
     extra_outputs = [_also(value) for value in also]
+    worker_memory = DEFAULT_WORKER_MEMORY
+    if max_memory is not None:
+        worker_memory = parse_size(
+            max_memory,
+            lambda: click.BadParameter("use a size such as 2GB", param_hint="--max-memory"),
+        )
     deps = None
     if not no_deps:
         deps = options_from(
@@ -314,6 +348,7 @@ def scan(
             engine=Engine(fast=not full_detection, timeout=timeout),
             jobs=jobs,
             progress=progress,
+            max_memory=worker_memory,
         ) as scanner,
     ):
         result = run_scan(scanner, root, staged=staged, diff_base=diff_base)
@@ -324,10 +359,7 @@ def scan(
             f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
         )
     for fmt_also, target in extra_outputs:
-        target.write_text(
-            render(fmt_also, result, width=100, **_sbom_options(fmt_also, result)),
-            encoding="utf-8",
-        )
+        write_report(render(fmt_also, result, width=100, **_sbom_options(fmt_also, result)), target)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100
@@ -341,7 +373,7 @@ def scan(
         **_sbom_options(fmt, result),
     )
     if output is not None:
-        output.write_text(report, encoding="utf-8")
+        write_report(report, output)
         if fmt != "text" or not quiet:
             click.echo(
                 f"licensetier: wrote {fmt} report to {output} ({result.count(Severity.ERROR)} "
@@ -349,5 +381,5 @@ def scan(
                 err=True,
             )
     else:
-        click.echo(report, nl=False)
+        write_report(report)
     sys.exit(exit_code(result, fail_on))

@@ -18,11 +18,12 @@ combines them.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from packageurl import PackageURL
@@ -154,6 +155,28 @@ class Environment:
         except ValueError:
             return str(path)
 
+    def base(self, path: Path) -> Path:
+        """The directory that reads of ``path`` must stay in (:mod:`licensetier.fs`):
+        the scan root for anything below it (a ``.venv`` or ``node_modules`` that links
+        out of the root is not followed), else the environment or cache that holds it
+        (``--python-env``, Cargo's, Go's, Maven's or NuGet's), each its own base."""
+        where = os.path.abspath(path)
+        bases = (
+            self.root,
+            *self.python_envs,
+            self.cargo_home,
+            self.go_mod_cache,
+            self.maven_repo,
+            self.nuget_packages,
+        )
+        for base in bases:
+            if base is None:
+                continue
+            top = os.path.abspath(base)
+            if where == top or where.startswith(top.rstrip(os.sep) + os.sep):
+                return base
+        return path if path.is_dir() else path.parent
+
 
 def normalize_pypi(name: str) -> str:
     """PEP 503: lower case, runs of ``-_.`` become one ``-``."""
@@ -186,20 +209,34 @@ def first_line(text: str, needle: str, start: int = 0) -> int | None:
     return None if at < 0 else text.count("\n", 0, at) + 1
 
 
-def read_text(path: Path, source: str, limit: int = MAX_MANIFEST_BYTES) -> str:
+def base_of(path: Path, source: str) -> Path:
+    """The directory ``path`` must stay in when a caller does not say: the scan root
+    when ``source`` is ``path`` relative to it (as a manifest's source is), else the
+    file's own directory."""
+    parts = PurePosixPath(source).parts
+    if (
+        parts
+        and not PurePosixPath(source).is_absolute()
+        and ".." not in parts
+        and len(path.parts) > len(parts)
+        and tuple(path.parts[-len(parts) :]) == parts
+    ):
+        return Path(*path.parts[: -len(parts)])
+    return path.parent
+
+
+def read_text(
+    path: Path, source: str, limit: int = MAX_MANIFEST_BYTES, *, base: Path | None = None
+) -> str:
     """A manifest's text, or a :class:`ManifestError` naming ``source`` (and the line
-    of the first byte that is not UTF-8); a file above ``limit`` bytes is not read."""
+    of the first byte that is not UTF-8); a file above ``limit`` bytes is not read, nor
+    one that is not a regular file inside ``base`` (default: :func:`base_of`)."""
+    from licensetier import fs
     from licensetier.errors import ManifestError
 
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise ManifestError(f"{size} bytes: larger than {limit} bytes, not read", path=source)
-        data = path.read_bytes()
+        return fs.read_text(path, base if base is not None else base_of(path, source), limit)
+    except fs.Undecodable as exc:
+        raise ManifestError("not UTF-8 text", path=source, line=exc.line) from None
     except OSError as exc:
-        raise ManifestError(f"cannot read: {exc.strerror or exc}", path=source) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ManifestError("not UTF-8 text", path=source, line=line) from None
+        raise ManifestError(fs.reason(exc), path=source) from None

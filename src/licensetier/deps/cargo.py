@@ -25,12 +25,11 @@ Installed crates are read from ``$CARGO_HOME/registry/src/<index>/<name>-<versio
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from licensetier import formats, fs
 from licensetier.deps.base import (
     MAX_MANIFEST_BYTES,
     Declared,
@@ -41,23 +40,18 @@ from licensetier.deps.base import (
     Role,
     Route,
     Scope,
+    base_of,
     first_line,
     package_key,
     read_text,
 )
 from licensetier.deps.vendored import (
-    is_plain_file,
     is_real_dir,
     license_files,
     safe_child,
     search_roots,
 )
 from licensetier.errors import ManifestError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 DEPENDENCY_TABLES: tuple[tuple[str, Scope], ...] = (
     ("dependencies", Scope.RUNTIME),
@@ -73,8 +67,8 @@ LOCK_DEPENDENCY_RE = re.compile(r"(\S+)(?: (\S+))?(?: \((.+)\))?")
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data: dict[str, Any] = formats.load_toml(text)
+    except formats.TOMLDecodeError as exc:
         match = re.search(r"at line (\d+)", str(exc))
         raise ManifestError(
             f"not valid TOML: {exc}", path=source, line=int(match.group(1)) if match else None
@@ -114,17 +108,16 @@ def _workspace_dependencies(path: Path, source: str, data: dict[str, Any]) -> di
         found = workspace.get("dependencies")
         return found if isinstance(found, dict) else {}
     depth = len(PurePosixPath(source).parts) - 1
+    base = base_of(path, source)
     directory = path.parent
     for _ in range(depth):
         directory = directory.parent
         candidate = directory / "Cargo.toml"
-        if not is_plain_file(candidate):
+        if not fs.is_file(candidate, base):
             continue
         try:
-            if candidate.stat().st_size > MAX_MANIFEST_BYTES:
-                return {}
-            parent = tomllib.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            parent = formats.load_toml(fs.read_text(candidate, base, MAX_MANIFEST_BYTES))
+        except (OSError, formats.TOMLDecodeError):
             return {}
         workspace = parent.get("workspace")
         if isinstance(workspace, dict):
@@ -308,11 +301,10 @@ def crate_evidence(
     """What ``directory/Cargo.toml`` says, when its ``[package]`` has ``version`` (any
     version when None); None when it is unreadable or says nothing about a license."""
     manifest = directory / "Cargo.toml"
+    base = env.base(directory)
     try:
-        if manifest.stat().st_size > MAX_MANIFEST_BYTES:
-            return None
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        data = formats.load_toml(fs.read_text(manifest, base, MAX_MANIFEST_BYTES))
+    except (OSError, formats.TOMLDecodeError):
         return None
     package = data.get("package")
     if not isinstance(package, dict):
@@ -332,10 +324,10 @@ def crate_evidence(
         # a license file outside the crate is copied into its root when it is packaged
         for candidate in (relative, relative.rsplit("/", 1)[-1]):
             declared_file = safe_child(directory, candidate)
-            if declared_file is not None and is_plain_file(declared_file):
+            if declared_file is not None and fs.is_file(declared_file, base):
                 texts.append(declared_file)
                 break
-    for text in license_files(directory):
+    for text in license_files(directory, base):
         if text not in texts:
             texts.append(text)
     if not license_value and not texts:
@@ -370,19 +362,14 @@ class CargoRegistryLocator:
         if self.env.cargo_home is None:
             return index
         sources = self.env.cargo_home / "registry" / "src"
-        try:
-            registries = sorted(sources.iterdir())
-        except OSError:
-            return index
-        for registry in registries:
-            try:
-                crates = sorted(registry.iterdir())
-            except OSError:
+        base = self.env.base(sources)
+        for registry in fs.list_dir(sources, base):
+            if not registry.is_dir:
                 continue
-            for crate in crates:
+            for crate in fs.list_dir(registry.path, base):
                 parsed = split_name_version(crate.name)
-                if parsed is not None:
-                    index.setdefault(parsed[0], {}).setdefault(parsed[1], crate)
+                if parsed is not None and crate.is_dir:
+                    index.setdefault(parsed[0], {}).setdefault(parsed[1], crate.path)
         return index
 
     def find(self, name: str, version: str | None) -> Evidence | None:
@@ -416,15 +403,16 @@ class CargoVendorLocator:
             return None
         for root in search_roots(self.env):
             vendor = root / "vendor"
-            if not is_real_dir(vendor):
+            base = self.env.base(vendor)
+            if not is_real_dir(vendor, base):
                 continue
             candidates = [vendor / f"{name}-{version}"] if version else []
             candidates.append(vendor / name)
             if version is None:
-                with contextlib.suppress(OSError, ValueError):
-                    candidates += sorted(vendor.glob(f"{glob_escape(name)}-[0-9]*"), reverse=True)
+                found_dirs = fs.glob(vendor, f"{glob_escape(name)}-[0-9]*", base)
+                candidates += sorted(found_dirs, reverse=True)
             for directory in candidates:
-                if is_real_dir(directory):
+                if is_real_dir(directory, base):
                     found = crate_evidence(directory, self.env, "vendored", version)
                     if found is not None:
                         return found

@@ -31,7 +31,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from licensetier import fs
 from licensetier.deps.base import (
+    MAX_MANIFEST_BYTES,
     Declared,
     Ecosystem,
     Environment,
@@ -42,7 +44,6 @@ from licensetier.deps.base import (
     read_text,
 )
 from licensetier.deps.vendored import (
-    is_plain_file,
     is_real_dir,
     license_files,
     safe_child,
@@ -232,7 +233,7 @@ def escape(text: str) -> str:
 def _module_evidence(
     directory: Path, env: Environment, source: str, version: str | None
 ) -> Evidence | None:
-    texts = license_files(directory)
+    texts = license_files(directory, env.base(directory))
     if not texts:
         return None
     return Evidence(
@@ -259,19 +260,17 @@ class GoModCacheLocator:
             return None
         if version is not None:
             directory = safe_child(cache, f"{escape(name)}@{escape(version)}")
-            if directory is None or not is_real_dir(directory):
+            if directory is None or not is_real_dir(directory, self.env.base(cache)):
                 return None
             return _module_evidence(directory, self.env, "installed", version)
         parent_path, _, last = escape(name).rpartition("/")
         parent = safe_child(cache, parent_path) if parent_path else cache
         if parent is None or not last:
             return None
-        try:
-            candidates = sorted(parent.glob(f"{_glob_escape(last)}@*"), reverse=True)
-        except (OSError, ValueError):
-            return None
+        base = self.env.base(cache)
+        candidates = sorted(fs.glob(parent, f"{_glob_escape(last)}@*", base), reverse=True)
         for directory in candidates:
-            if is_real_dir(directory):
+            if is_real_dir(directory, base):
                 found = _module_evidence(
                     directory, self.env, "installed", _unescape(directory.name.split("@", 1)[1])
                 )
@@ -288,7 +287,7 @@ def _unescape(text: str) -> str:
     return re.sub(r"!([a-z])", lambda m: m.group(1).upper(), text)
 
 
-def read_modules_txt(path: Path) -> dict[str, tuple[str, str]]:
+def read_modules_txt(path: Path, base: Path | None = None) -> dict[str, tuple[str, str]]:
     """``vendor/modules.txt``: module path -> (version, vendored directory's module path).
 
     ``# path version`` names a vendored module; ``# old [version] => new version``
@@ -297,8 +296,8 @@ def read_modules_txt(path: Path) -> dict[str, tuple[str, str]]:
     and lines that do not parse are skipped.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = fs.read_text(path, base or path.parent, MAX_MANIFEST_BYTES)
+    except OSError:
         return {}
     modules: dict[str, tuple[str, str]] = {}
     for line in text.splitlines():
@@ -333,8 +332,9 @@ class GoVendorLocator:
         for root in search_roots(self.env):
             vendor = root / "vendor"
             listing = vendor / "modules.txt"
-            if is_real_dir(vendor) and is_plain_file(listing):
-                index.append((vendor, read_modules_txt(listing)))
+            base = self.env.base(vendor)
+            if is_real_dir(vendor, base) and fs.is_file(listing, base):
+                index.append((vendor, read_modules_txt(listing, base)))
         return index
 
     def find(self, name: str, version: str | None) -> Evidence | None:
@@ -345,7 +345,7 @@ class GoVendorLocator:
             if entry is None or (version is not None and entry[0] != version):
                 continue
             directory = safe_child(vendor, entry[1])
-            if directory is None or not is_real_dir(directory):
+            if directory is None or not is_real_dir(directory, self.env.base(vendor)):
                 continue
             found = _module_evidence(directory, self.env, "vendored", entry[0])
             if found is not None:

@@ -34,6 +34,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from licensetier import fs
 from licensetier.deps.base import (
     MAX_MANIFEST_BYTES,
     Declared,
@@ -46,7 +47,6 @@ from licensetier.deps.base import (
     Scope,
     read_text,
 )
-from licensetier.deps.vendored import is_plain_file, is_real_dir
 from licensetier.errors import ManifestError
 
 MAX_PARENT_LEVELS = 10
@@ -95,13 +95,12 @@ def parse_xml(text: str, source: str) -> ET.Element:
     return _strip_namespaces(root)
 
 
-def read_xml_file(path: Path) -> ET.Element | None:
+def read_xml_file(path: Path, base: Path | None = None) -> ET.Element | None:
     """An installed XML file's root (namespaces removed), or None when it is missing,
-    too large, not well-formed or declares a DOCTYPE."""
+    too large, not well-formed, declares a DOCTYPE or is not a regular file inside
+    ``base`` (default: its own directory)."""
     try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            return None
-        data = path.read_bytes()
+        data = fs.read_bytes(path, base or path.parent, MAX_MANIFEST_BYTES)
     except OSError:
         return None
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
@@ -287,18 +286,15 @@ class M2RepositoryLocator:
         directory = pom_path(repository, group, artifact, "0")
         if directory is None:
             return []
-        try:
-            entries = sorted(directory.parent.parent.iterdir(), reverse=True)
-        except OSError:
-            return []
-        return [entry.name for entry in entries if is_real_dir(entry)]
+        entries = fs.list_dir(directory.parent.parent, self.env.base(repository))
+        return [e.name for e in reversed(entries) if e.is_dir and not e.link]
 
     def _answer(self, repository: Path, pom: Path, version: str) -> Evidence | None:
         current, via = pom, ""
         seen: set[Path] = set()
         for _ in range(MAX_PARENT_LEVELS + 1):
             seen.add(current)
-            root = read_xml_file(current)
+            root = read_xml_file(current, self.env.base(repository))
             if root is None:
                 return None
             found = pom_licenses(root)
@@ -317,7 +313,8 @@ class M2RepositoryLocator:
             if group is None or artifact is None or parent_version is None:
                 return None
             parent = pom_path(repository, group, artifact, parent_version)
-            if parent is None or parent in seen or not is_plain_file(parent):
+            known = parent is not None and fs.is_file(parent, self.env.base(repository))
+            if parent is None or parent in seen or not known:
                 return None
             current, via = parent, f"{group}:{artifact}:{parent_version}"
         return None
@@ -330,7 +327,7 @@ class M2RepositoryLocator:
         versions = [version] if version is not None else self._versions(repository, group, artifact)
         for candidate in versions:
             pom = pom_path(repository, group, artifact, candidate)
-            if pom is None or not is_plain_file(pom):
+            if pom is None or not fs.is_file(pom, self.env.base(repository)):
                 continue
             found = self._answer(repository, pom, candidate)
             if found is not None:

@@ -33,7 +33,6 @@ are shared with :mod:`licensetier.deps.php`.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -41,6 +40,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from licensetier import formats, fs
 from licensetier.deps.base import (
     Declared,
     Ecosystem,
@@ -114,7 +114,7 @@ def kind_of(value: object) -> str:
 def load_json(text: str, source: str) -> Any:
     """The JSON value of ``text``, or a :class:`ManifestError` with the line."""
     try:
-        return json.loads(text)
+        return formats.load_json(text)
     except json.JSONDecodeError as exc:
         raise ManifestError(f"not valid JSON: {exc.msg}", path=source, line=exc.lineno) from None
     except RecursionError:
@@ -996,14 +996,15 @@ MANIFESTS: tuple[Route, ...] = (
 # --- installed copies: node_modules -------------------------------------------------
 
 
-def read_json_quietly(path: Path, max_bytes: int = MAX_INSTALLED_JSON_BYTES) -> Any:
+def read_json_quietly(
+    path: Path, max_bytes: int = MAX_INSTALLED_JSON_BYTES, base: Path | None = None
+) -> Any:
     """The JSON value of an installed metadata file, or None when it is missing,
-    too large, not UTF-8 or not valid JSON (locators skip such packages)."""
+    too large, not UTF-8, not valid JSON, or not a regular file inside ``base``
+    (default: its own directory) (locators skip such packages)."""
     try:
-        if path.stat().st_size > max_bytes:
-            return None
-        return json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return formats.load_json(fs.read_text(path, base or path.parent, max_bytes))
+    except (OSError, ValueError):
         return None
 
 
@@ -1017,13 +1018,8 @@ def _inside(path: Path, root: Path) -> Path | None:
     return real if real == root or real.is_relative_to(root) else None
 
 
-def _subdirectories(directory: Path) -> list[Path]:
-    try:
-        with os.scandir(directory) as entries:
-            names = sorted(e.name for e in entries)
-    except OSError:
-        return []
-    return [directory / n for n in names]
+def _subdirectories(directory: Path, base: Path) -> list[Path]:
+    return [e.path for e in fs.list_dir(directory, base) if e.kind != "outside"]
 
 
 class NodeModulesLocator:
@@ -1060,13 +1056,13 @@ class NodeModulesLocator:
             if real is None or real in visited or not real.is_dir():
                 continue
             visited.add(real)
-            for child in _subdirectories(folder):
+            for child in _subdirectories(folder, root):
                 if child.name == ".pnpm":
-                    queue.extend(store / "node_modules" for store in _subdirectories(child))
+                    queue.extend(store / "node_modules" for store in _subdirectories(child, root))
                 elif child.name.startswith("."):  # .bin, .cache, .package-lock.json...
                     continue
                 elif child.name.startswith("@"):
-                    for package in _subdirectories(child):
+                    for package in _subdirectories(child, root):
                         if not package.name.startswith("."):
                             name = f"{child.name}/{package.name}"
                             self._add(package, name, root, index, queue, visited)
@@ -1089,7 +1085,7 @@ class NodeModulesLocator:
         visited.add(real)
         queue.append(folder / "node_modules")
         manifest = folder / "package.json"
-        data = read_json_quietly(manifest)
+        data = read_json_quietly(manifest, base=root)
         if not isinstance(data, dict):
             return
         name = data.get("name")
@@ -1112,7 +1108,8 @@ class NodeModulesLocator:
             installed, manifest = version, copies[version]
         else:
             return None
-        data = read_json_quietly(manifest)
+        base = self.env.base(manifest)
+        data = read_json_quietly(manifest, base=base)
         if not isinstance(data, dict):
             return None
         field = "license"
@@ -1123,12 +1120,12 @@ class NodeModulesLocator:
         if license_value is not None and license_value.upper() == "UNKNOWN":
             license_value = None
         folder = manifest.parent
-        texts = list(license_files(folder))
+        texts = list(license_files(folder, base))
         see = re.fullmatch(r"SEE LICEN[CS]E IN (\S+)", license_value or "", re.IGNORECASE)
         if see is not None and "/" not in see.group(1) and not see.group(1).startswith("."):
             named = folder / see.group(1)
             try:
-                if named.is_file() and not named.is_symlink() and named not in texts:
+                if fs.is_file(named, base) and not named.is_symlink() and named not in texts:
                     texts.append(named)
             except OSError:
                 pass
@@ -1139,7 +1136,7 @@ class NodeModulesLocator:
             where=self.env.shown(manifest),
             version=installed,
             field=field if license_value is not None else "",
-            readmes=readme_files(folder) if license_value is None and not texts else (),
+            readmes=readme_files(folder, base) if license_value is None and not texts else (),
         )
 
 

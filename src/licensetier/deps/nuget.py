@@ -38,6 +38,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
 
+from licensetier import formats, fs
 from licensetier.deps.base import (
     Declared,
     Ecosystem,
@@ -47,11 +48,12 @@ from licensetier.deps.base import (
     Role,
     Route,
     Scope,
+    base_of,
     package_key,
     read_text,
 )
 from licensetier.deps.maven import child_text, parse_xml, read_xml_file
-from licensetier.deps.vendored import is_plain_file, is_real_dir, license_files, safe_child
+from licensetier.deps.vendored import is_real_dir, license_files, safe_child
 from licensetier.errors import ManifestError
 
 PLAIN_VERSION_RE = re.compile(r"\d+(?:\.\d+){0,3}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
@@ -81,7 +83,7 @@ def parse_packages_lock(path: Path, source: str) -> list[Declared]:
     """The packages a ``packages.lock.json`` locks, once each across frameworks."""
     text = read_text(path, source)
     try:
-        data = json.loads(text)
+        data = formats.load_json(text)
     except json.JSONDecodeError as exc:
         raise ManifestError(f"not valid JSON: {exc.msg}", path=source, line=exc.lineno) from None
     except RecursionError:
@@ -166,7 +168,7 @@ def _expand(value: str | None, properties: dict[str, str]) -> str | None:
 def _central_versions(path: Path, source: str) -> dict[str, str]:
     """``<PackageVersion>`` items of the ``Directory.Packages.props`` next to ``path``."""
     props = path.parent / "Directory.Packages.props"
-    if not is_plain_file(props):
+    if not fs.is_file(props, base_of(path, source)):
         return {}
     props_source = str(PurePosixPath(source).parent / "Directory.Packages.props")
     root = parse_xml(read_text(props, props_source), props_source)
@@ -300,15 +302,13 @@ class NuGetPackagesLocator:
 
     def _evidence(self, directory: Path, package_id: str, version: str) -> Evidence | None:
         nuspec = directory / f"{package_id.lower()}.nuspec"
-        if not is_plain_file(nuspec):
-            try:
-                others = sorted(directory.glob("*.nuspec"))
-            except OSError:
-                return None
+        base = self.env.base(directory)
+        if not fs.is_file(nuspec, base):
+            others = fs.glob(directory, "*.nuspec", base)
             if not others:
                 return None
             nuspec = others[0]
-        root = read_xml_file(nuspec)
+        root = read_xml_file(nuspec, base)
         metadata = root.find("metadata") if root is not None else None
         if metadata is None:
             return None
@@ -324,13 +324,13 @@ class NuGetPackagesLocator:
                 license_string, field = value, "license"
             elif kind == "file":
                 licensed = safe_child(directory, value.replace("\\", "/"))
-                if licensed is not None and is_plain_file(licensed):
+                if licensed is not None and fs.is_file(licensed, base):
                     texts, field = (licensed,), "license"
         if not field:
             url = child_text(metadata, "licenseUrl")
             if url and url.rstrip("/") != DEPRECATED_LICENSE_URL:
                 license_string, field = url, "licenseUrl"
-            texts = license_files(directory)
+            texts = license_files(directory, base)
             if texts and not field:
                 field = "license files"
         if license_string is None and not texts:
@@ -352,13 +352,11 @@ class NuGetPackagesLocator:
         if version is not None:
             candidates = list(dict.fromkeys([version.lower(), normalize_version(version).lower()]))
         else:
-            try:
-                candidates = sorted((p.name for p in base.iterdir()), reverse=True)
-            except OSError:
-                return None
+            listed = fs.list_dir(base, self.env.base(folder))
+            candidates = [e.name for e in reversed(listed) if e.is_dir]
         for candidate in candidates:
             directory = safe_child(base, candidate)
-            if directory is None or not is_real_dir(directory):
+            if directory is None or not is_real_dir(directory, self.env.base(folder)):
                 continue
             found = self._evidence(directory, name, version or candidate)
             if found is not None:

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from licensetier import fs
 from licensetier.deps.base import (
     MAX_MANIFEST_BYTES,
     Declared,
@@ -249,13 +250,14 @@ class ComposerVendorLocator:
         index: dict[str, list[_Copy]] = {}
         for root in search_roots(self.env):
             vendor = root / "vendor"
-            if not is_real_dir(vendor):
+            base = self.env.base(vendor)
+            if not is_real_dir(vendor, base):
                 continue
             installed = vendor / "composer" / "installed.json"
             copies = (
-                _from_installed(vendor, installed)
-                if installed.is_file()
-                else _from_package_folders(vendor)
+                _from_installed(vendor, installed, base)
+                if fs.is_file(installed, base)
+                else _from_package_folders(vendor, base)
             )
             for name, copy in copies:
                 index.setdefault(package_key(COMPOSER, name), []).append(copy)
@@ -271,7 +273,7 @@ class ComposerVendorLocator:
             return ()
         if real != root and not real.is_relative_to(root):
             return ()
-        return license_files(directory)
+        return license_files(directory, self.env.base(directory))
 
     def find(self, name: str, version: str | None) -> Evidence | None:
         if self._index is None:
@@ -303,8 +305,8 @@ def _installed_entries(data: object) -> list[Any]:
     return []
 
 
-def _from_installed(vendor: Path, installed: Path) -> Iterator[tuple[str, _Copy]]:
-    for entry in _installed_entries(read_json_quietly(installed, MAX_MANIFEST_BYTES)):
+def _from_installed(vendor: Path, installed: Path, base: Path) -> Iterator[tuple[str, _Copy]]:
+    for entry in _installed_entries(read_json_quietly(installed, MAX_MANIFEST_BYTES, base)):
         if not isinstance(entry, dict):
             continue
         name = entry.get("name")
@@ -330,23 +332,17 @@ def _from_installed(vendor: Path, installed: Path) -> Iterator[tuple[str, _Copy]
         )
 
 
-def _from_package_folders(vendor: Path) -> Iterator[tuple[str, _Copy]]:
-    try:
-        owners = sorted(vendor.iterdir())
-    except OSError:
-        return
-    for owner in owners:
-        if owner.name in ("composer", "bin") or not is_real_dir(owner):
+def _from_package_folders(vendor: Path, base: Path) -> Iterator[tuple[str, _Copy]]:
+    for owner_entry in fs.list_dir(vendor, base):
+        owner = owner_entry.path
+        if owner.name in ("composer", "bin") or owner_entry.link or not owner_entry.is_dir:
             continue
-        try:
-            packages = sorted(owner.iterdir())
-        except OSError:
-            continue
-        for folder in packages:
-            if not is_real_dir(folder):
+        for entry in fs.list_dir(owner, base):
+            if entry.link or not entry.is_dir:
                 continue
+            folder = entry.path
             metadata = folder / "composer.json"
-            data = read_json_quietly(metadata)
+            data = read_json_quietly(metadata, base=base)
             if not isinstance(data, dict):
                 continue
             name = data.get("name")

@@ -51,6 +51,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from licensetier import formats, fs
 from licensetier.deps.base import (
     Declared,
     Ecosystem,
@@ -83,8 +84,8 @@ MAX_METADATA_BYTES = 4 * 1024 * 1024  # headers sit at the top; the rest is the 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data: dict[str, Any] = formats.load_toml(text)
+    except formats.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column \d+\)", message)
         line = int(match.group(1)) if match else getattr(exc, "lineno", None)
@@ -734,7 +735,7 @@ def parse_pipfile_lock(path: Path, source: str) -> list[Declared]:
     ``"."`` is the project itself; VCS and path entries have no version."""
     text = read_text(path, source)
     try:
-        data = json.loads(text)
+        data = formats.load_json(text)
     except json.JSONDecodeError as exc:
         raise ManifestError(f"not valid JSON: {exc.msg}", path=source, line=exc.lineno) from None
     except RecursionError:
@@ -913,9 +914,13 @@ def license_from_classifiers(
 # -- installed metadata ------------------------------------------------------------------
 
 
-def site_packages(env_path: Path) -> list[Path]:
+def site_packages(env_path: Path, base: Path | None = None) -> list[Path]:
     """The site-packages directories of a virtual environment, or ``env_path`` itself
-    when it is one (or holds ``*.dist-info`` directly)."""
+    when it is one (or holds ``*.dist-info`` directly); none of them out of ``base``
+    (default: ``env_path``)."""
+    base = base or env_path
+    if not fs.is_dir(env_path, base):
+        return []
     found = [env_path]
     for pattern in (
         "lib/python*/site-packages",
@@ -923,10 +928,7 @@ def site_packages(env_path: Path) -> list[Path]:
         "lib/pypy*/site-packages",
         "Lib/site-packages",
     ):
-        try:
-            found.extend(sorted(p for p in env_path.glob(pattern) if p.is_dir()))
-        except OSError:
-            continue
+        found.extend(p for p in fs.glob(env_path, pattern, base) if fs.is_dir(p, base))
     return list(dict.fromkeys(found))
 
 
@@ -949,11 +951,11 @@ def _name_version(entry: Path) -> tuple[str, str | None] | None:
     return parts[0], parts[1].replace("_", "-")
 
 
-def _read_headers(path: Path) -> Message | None:
-    """The headers of a METADATA / PKG-INFO file, or None when it is not one."""
+def _read_headers(path: Path, base: Path | None = None) -> Message | None:
+    """The headers of a METADATA / PKG-INFO file, or None when it is not one (or not
+    a regular file inside ``base``, default: its directory)."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_METADATA_BYTES)
+        data = fs.read_head(path, base or path.parent, MAX_METADATA_BYTES)
     except OSError:
         return None
     if b"\x00" in data:
@@ -996,7 +998,7 @@ _NOT_LICENSE_FILES = re.compile(
 )
 
 
-def _license_texts(message: Message, meta_dir: Path) -> tuple[Path, ...]:
+def _license_texts(message: Message, meta_dir: Path, base: Path | None = None) -> tuple[Path, ...]:
     """The files of ``License-File`` (under ``licenses/``, PEP 639, or beside METADATA,
     older setuptools) and the ``LICENSE*``/``COPYING*`` files of the metadata dir."""
     found: dict[Path, None] = {}
@@ -1007,7 +1009,7 @@ def _license_texts(message: Message, meta_dir: Path) -> tuple[Path, ...]:
         for candidate in (meta_dir / "licenses" / rel, meta_dir / rel):
             try:
                 if (
-                    candidate.is_file()
+                    fs.is_file(candidate, base or meta_dir)
                     and not candidate.is_symlink()
                     and _within(candidate, meta_dir)
                 ):
@@ -1015,7 +1017,10 @@ def _license_texts(message: Message, meta_dir: Path) -> tuple[Path, ...]:
                     break
             except OSError:
                 continue
-    for candidate in (*license_files(meta_dir), *license_files(meta_dir / "licenses")):
+    for candidate in (
+        *license_files(meta_dir, base),
+        *license_files(meta_dir / "licenses", base or meta_dir),
+    ):
         found.setdefault(candidate, None)
     return tuple(found)
 
@@ -1038,32 +1043,28 @@ class PythonEnvLocator:
 
     def _metadata_files(self) -> Iterator[tuple[str, str | None, Path]]:
         for env_path in self.env.python_envs:
-            for directory in site_packages(env_path):
-                try:
-                    entries = sorted(directory.iterdir())
-                except OSError:
-                    continue
-                for entry in entries:
+            base = self.env.base(env_path)
+            for directory in site_packages(env_path, base):
+                for entry in fs.list_dir(directory, base):
+                    if entry.kind == "outside":
+                        continue
                     if entry.name.endswith(".dist-info"):
-                        meta = entry / "METADATA"
+                        meta = entry.path / "METADATA"
                     elif entry.name.endswith(".egg-info"):
-                        meta = entry / "PKG-INFO" if entry.is_dir() else entry
+                        meta = entry.path / "PKG-INFO" if entry.is_dir else entry.path
                     else:
                         continue
-                    parsed = _name_version(entry)
+                    parsed = _name_version(entry.path)
                     if parsed is not None:
                         yield parsed[0], parsed[1], meta
 
     def _build_index(self) -> dict[str, dict[Version | str, Path]]:
         index: dict[str, dict[Version | str, Path]] = {}
         for name, version, meta in self._metadata_files():
-            try:
-                if not meta.is_file():
-                    continue
-            except OSError:
+            if not fs.is_file(meta, self.env.base(meta)):
                 continue
             if version is None:  # name.egg-info of a development install
-                message = _read_headers(meta)
+                message = _read_headers(meta, self.env.base(meta))
                 version = _header(message, "Version") if message else None
                 if version is None:
                     continue
@@ -1088,14 +1089,15 @@ class PythonEnvLocator:
     def _evidence(self, meta: Path, wanted: str | None, indexed: str) -> Evidence | None:
         """The evidence of one metadata file; None when it cannot be read, or states
         another version than the one ``wanted``."""
-        message = _read_headers(meta)
+        base = self.env.base(meta)
+        message = _read_headers(meta, base)
         if message is None:
             return None
         stated = _header(message, "Version")
         if wanted is not None and stated and _version_key(stated) != _version_key(wanted):
             return None
         in_own_dir = meta.parent.name.endswith((".dist-info", ".egg-info"))
-        texts = _license_texts(message, meta.parent) if in_own_dir else ()
+        texts = _license_texts(message, meta.parent, base) if in_own_dir else ()
         where = self.env.shown(meta)
         version = stated or indexed
         license_, field = _license_of(message, self._classifiers)

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from licensetier import declared as declared_mod
+from licensetier import fs
 from licensetier.cache import DetectionCache, blob_id
 from licensetier.deps import discover
 from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Scope, purl
+from licensetier.expressions import ExpressionTooDeep
 from licensetier.license_db import LicenseDB
 from licensetier.models import Dependency
 
@@ -80,8 +82,9 @@ def environment(root: Path, manifest_dirs: Sequence[Path], options: Options) -> 
     for directory in places:
         for name in (".venv", "venv"):
             candidate = directory / name
-            if (candidate / "pyvenv.cfg").is_file() and candidate not in python_envs:
-                python_envs.append(candidate)
+            if candidate in python_envs or not fs.is_file(candidate / "pyvenv.cfg", root):
+                continue  # a .venv that links out of the root is not one of its own
+            python_envs.append(candidate)
     cargo_home = Path(env["CARGO_HOME"]) if env.get("CARGO_HOME") else home / ".cargo"
     if env.get("GOMODCACHE"):
         go_cache = Path(env["GOMODCACHE"])
@@ -153,8 +156,8 @@ class Resolver:
         from licensetier.detect.engine import FileDetection
 
         try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_LICENSE_FILE_BYTES)
+            base = self.root if self.root in path.parents else path.parent
+            data = fs.read_head(path, base, MAX_LICENSE_FILE_BYTES)
         except OSError:
             return None, 0.0
         key = blob_id(data)
@@ -176,7 +179,10 @@ class Resolver:
         only partly)."""
         best = declared_mod.NOT_UNDERSTOOD
         if raw and raw.strip():
-            best = declared_mod.normalize(raw, self.db, self._detect_text)
+            try:
+                best = declared_mod.normalize(raw, self.db, self._detect_text)
+            except ExpressionTooDeep:  # not understood: the dependency says so, unresolved
+                best = declared_mod.NOT_UNDERSTOOD
             if best.license and not best.low_confidence:
                 return best
         detected = [self._detect_file(p) for p in texts]

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from licensetier import fs
 from licensetier.deps.base import (
     MAX_MANIFEST_BYTES,
     Declared,
@@ -193,28 +194,24 @@ class VendorBundleLocator:
         index: dict[str, list[tuple[str, Path]]] = {}
         for root in search_roots(self.env):
             rubies = root / "vendor" / "bundle" / "ruby"
-            if not is_real_dir(rubies):
+            base = self.env.base(rubies)
+            if not is_real_dir(rubies, base):
                 continue
-            try:
-                gemspecs = sorted(rubies.glob("*/specifications/*.gemspec"))
-            except OSError:
-                continue
-            for gemspec in gemspecs:
+            for gemspec in fs.glob(rubies, "*/specifications/*.gemspec", base):
                 match = GEM_FILE_RE.fullmatch(gemspec.name[: -len(".gemspec")])
                 if match:
                     index.setdefault(match.group(1), []).append((match.group(2), gemspec))
         return index
 
     def _evidence(self, gemspec: Path, version: str) -> Evidence | None:
+        base = self.env.base(gemspec)
         try:
-            if gemspec.stat().st_size > MAX_MANIFEST_BYTES:
-                return None
-            text = gemspec.read_text(encoding="utf-8", errors="replace")
+            text = fs.read_text(gemspec, base, MAX_MANIFEST_BYTES, errors="replace")
         except OSError:
             return None
         license_string, license_field = gemspec_licenses(text)
         gem_dir = gemspec.parent.parent / "gems" / gemspec.name[: -len(".gemspec")]
-        texts = license_files(gem_dir) if is_real_dir(gem_dir) else ()
+        texts = license_files(gem_dir, base) if is_real_dir(gem_dir, base) else ()
         if license_string is None and not texts:
             return None
         return Evidence(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from licensetier import fs
 from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Route
 
 MANIFESTS: tuple[Route, ...] = ()  # vendored directories are not manifests
@@ -51,44 +52,31 @@ def is_license_file(name: str) -> bool:
     return bool(LICENSE_FIRST_RE.fullmatch(upper) or LICENSE_LAST_RE.fullmatch(upper))
 
 
-def license_files(directory: Path) -> tuple[Path, ...]:
+def license_files(directory: Path, base: Path | None = None) -> tuple[Path, ...]:
     """The license files directly in ``directory``, sorted by name.
 
     Symbolic links are left out (a vendored tree must not make licensetier read a file
-    outside it); a missing or unreadable directory has none.
+    outside it); a missing or unreadable directory has none, and so has one that is
+    not inside ``base`` (:mod:`licensetier.fs`; default: the directory itself).
     """
-    try:
-        entries = list(directory.iterdir())
-    except OSError:
-        return ()
-    found = []
-    for entry in entries:
-        try:
-            if is_license_file(entry.name) and not entry.is_symlink() and entry.is_file():
-                found.append(entry)
-        except OSError:
-            continue
-    return tuple(sorted(found, key=lambda p: p.name))
+    return tuple(
+        e.path
+        for e in fs.list_dir(directory, base or directory)
+        if e.is_file and not e.link and is_license_file(e.name)
+    )
 
 
 README_NAME_RE = re.compile(r"readme(?:\.(?:md|markdown|txt|rst))?", re.IGNORECASE)
 
 
-def readme_files(directory: Path) -> tuple[Path, ...]:
+def readme_files(directory: Path, base: Path | None = None) -> tuple[Path, ...]:
     """The README files directly in ``directory`` (a last resort for a package that
-    states no license and ships no license file)."""
-    try:
-        entries = sorted(directory.iterdir(), key=lambda p: p.name)
-    except OSError:
-        return ()
-    found = []
-    for entry in entries:
-        try:
-            if README_NAME_RE.fullmatch(entry.name) and not entry.is_symlink() and entry.is_file():
-                found.append(entry)
-        except OSError:
-            continue
-    return tuple(found)
+    states no license and ships no license file); as :func:`license_files`."""
+    return tuple(
+        e.path
+        for e in fs.list_dir(directory, base or directory)
+        if e.is_file and not e.link and README_NAME_RE.fullmatch(e.name)
+    )
 
 
 def search_roots(env: Environment) -> tuple[Path, ...]:
@@ -99,18 +87,13 @@ def search_roots(env: Environment) -> tuple[Path, ...]:
     return tuple(seen)
 
 
-def is_real_dir(path: Path) -> bool:
-    """A directory that is not a symbolic link; False when it cannot be looked at."""
+def is_real_dir(path: Path, base: Path | None = None) -> bool:
+    """A directory that is not a symbolic link (and, given ``base``, is inside it:
+    no directory on the way links out); False when it cannot be looked at."""
     try:
+        if base is not None and not fs.is_dir(path, base):
+            return False
         return path.is_dir() and not path.is_symlink()
-    except OSError:
-        return False
-
-
-def is_plain_file(path: Path) -> bool:
-    """A regular file (or a link to one); False when it cannot be looked at."""
-    try:
-        return path.is_file()
     except OSError:
         return False
 
@@ -148,20 +131,16 @@ class VendoredDirLocator:
         for root in search_roots(self.env):
             for name in VENDOR_DIRS:
                 candidate = root / name
-                if is_real_dir(candidate):
+                if is_real_dir(candidate, self.env.base(candidate)):
                     bases.append(candidate)
         return bases
 
     def _build_index(self) -> dict[str, list[Path]]:
         index: dict[str, list[Path]] = {}
         for base in self._bases():
-            try:
-                children = sorted(base.iterdir())
-            except OSError:
-                continue
-            for child in children:
-                if is_real_dir(child):
-                    index.setdefault(child.name.lower(), []).append(child)
+            for child in fs.list_dir(base, self.env.base(base)):
+                if child.is_dir and not child.link:
+                    index.setdefault(child.name.lower(), []).append(child.path)
         return index
 
     def _candidates(self, name: str, version: str | None) -> list[str]:
@@ -183,7 +162,7 @@ class VendoredDirLocator:
             if "/" in candidate:  # a nested path: vendor/github.com/owner/repo
                 for base in self._bases():
                     directory = safe_child(base, candidate)
-                    if directory is not None and is_real_dir(directory):
+                    if directory is not None and is_real_dir(directory, self.env.base(base)):
                         found.append(directory)
             elif candidate not in (".", ".."):
                 found.extend(self._index.get(candidate.lower(), []))
@@ -191,7 +170,7 @@ class VendoredDirLocator:
 
     def find(self, name: str, version: str | None) -> Evidence | None:
         for directory in self._directories(name, version):
-            texts = license_files(directory)
+            texts = license_files(directory, self.env.base(directory))
             if texts:
                 return Evidence(
                     license=None,

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from licensetier.detect.prefilter import TEXT_LINE_THRESHOLD
+from licensetier.detect.prefilter import BIN_LINE_THRESHOLD, TEXT_LINE_THRESHOLD
 from licensetier.models import Detection, Match
 
 DEFAULT_TIMEOUT = 120.0  # seconds per file, as ScanCode's own default
@@ -180,7 +180,7 @@ class Engine:
             location=location,
             idx=idx,
             text_line_threshold=TEXT_LINE_THRESHOLD,
-            bin_line_threshold=50,
+            bin_line_threshold=BIN_LINE_THRESHOLD,
         )
         if not self.fast:
             return self._full(location, deadline, qry.tokens if qry is not None else None)

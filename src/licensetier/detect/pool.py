@@ -12,7 +12,16 @@ stops matching by itself when it passes; a worker that still has not answered so
 seconds later (a file ScanCode's own checks do not reach) is killed, the file is
 reported with an error, and a new worker is forked in its place. No file is dropped.
 
-Where ``fork`` does not exist (Windows), detection runs in the scanning process.
+Two more bounds hold whatever the files are. Each worker's address space is capped
+(``RLIMIT_AS``) at what it had when it was forked plus ``memory`` bytes: a file that
+needs more (a long single line of license words can take ScanCode many gigabytes) ends
+in an error for that file, not in the host's OOM killer, and a new worker takes its
+place. A whole-run ``deadline`` (``--max-time``) stops handing out files when it
+passes and stops the workers still busy; the files not detected by then come back
+as :attr:`Outcome.unscanned`.
+
+Where ``fork`` does not exist (Windows), detection runs in the scanning process, and
+neither the memory bound nor the kill at the deadline applies.
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ from licensetier.detect.prefilter import RuleSieve
 GRACE_SECONDS = 5.0
 # From this many files, the parent's objects are frozen before the workers fork.
 FREEZE_FROM = 16
+# What a worker may allocate beyond what it shares with the parent (the index).
+DEFAULT_WORKER_MEMORY = 4 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Outcome:
     index: int  # position in the list of files handed to detect_all
     detection: FileDetection | None
     error: str | None = None
+    unscanned: bool = False  # not detected: the run's deadline passed first
 
 
 def available_cores() -> int:
@@ -64,11 +76,19 @@ def detect_all(
     jobs: int,
     on_done: Callable[[Outcome], None] | None = None,
     rule_sieve: RuleSieve | None = None,
+    *,
+    memory: int = DEFAULT_WORKER_MEMORY,
+    deadline: float | None = None,
 ) -> Iterator[Outcome]:
     """Detect licenses in every file, with ``jobs`` worker processes; yields one
     :class:`Outcome` per file, in the order they finish. ``rule_sieve``: the first
-    pass's table, if it is loaded (the gate's tables are built faster from it)."""
+    pass's table, if it is loaded (the gate's tables are built faster from it).
+    ``memory``: the bytes each worker may allocate beyond the parent's; ``deadline``:
+    a ``time.monotonic()`` value after which no file is detected."""
     if not locations:
+        return
+    if deadline is not None and time.monotonic() >= deadline:
+        yield from (Outcome(i, None, unscanned=True) for i in range(len(locations)))
         return
     idx = engine.index()
     if engine.fast or engine.narrow:
@@ -78,9 +98,12 @@ def detect_all(
         prepare(idx, rule_sieve)
     if not can_fork():
         for i, location in enumerate(locations):
-            yield _in_process(engine, i, location)
+            if deadline is not None and time.monotonic() >= deadline:
+                yield Outcome(i, None, unscanned=True)
+            else:
+                yield _in_process(engine, i, location)
         return
-    yield from _Pool(engine, min(jobs, len(locations))).run(locations)
+    yield from _Pool(engine, min(jobs, len(locations)), memory, deadline).run(locations)
 
 
 def _in_process(engine: Engine, i: int, location: str) -> Outcome:
@@ -90,8 +113,37 @@ def _in_process(engine: Engine, i: int, location: str) -> Outcome:
         return Outcome(i, None, f"license detection failed: {exc!r}")
 
 
-def _worker(engine: Engine, conn: Connection) -> None:
+def _address_space() -> int | None:
+    """This process's virtual memory size in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _bound_memory(memory: int) -> None:
+    """Cap this (worker) process's address space at its current size plus ``memory``:
+    past it, allocations fail (MemoryError, or the worker dies) instead of the host
+    running out of memory."""
+    try:
+        import resource
+    except ImportError:  # not on a POSIX system
+        return
+    current = _address_space()
+    if current is None:
+        return
+    limit = current + memory
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker(engine: Engine, conn: Connection, memory: int) -> None:
     """A worker's loop: read (index, location), answer (index, payload, error)."""
+    _bound_memory(memory)
     try:
         while True:
             task = conn.recv()
@@ -101,6 +153,10 @@ def _worker(engine: Engine, conn: Connection) -> None:
             try:
                 payload = engine.detect_file(location).to_payload()
                 conn.send((i, payload, None))
+            except MemoryError:
+                payload = None
+                gc.collect()
+                conn.send((i, None, _out_of_memory(memory)))
             except Exception as exc:
                 last = traceback.format_exception_only(type(exc), exc)[-1].strip()
                 conn.send((i, None, f"license detection failed: {last}"))
@@ -118,16 +174,36 @@ class _Slot:
     started: float = 0.0
 
 
+def shown_size(size: int) -> str:
+    """A size as --max-memory and --max-file-size take it: 4GB, 300MB, 512KB (powers of
+    1024), else bytes."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size} bytes"
+
+
+def _out_of_memory(memory: int) -> str:
+    return (
+        f"license detection needed more memory than a worker may take "
+        f"({shown_size(memory)} beyond the shared license index, --max-memory) and was stopped"
+    )
+
+
 class _Pool:
-    def __init__(self, engine: Engine, jobs: int) -> None:
+    def __init__(self, engine: Engine, jobs: int, memory: int, deadline: float | None) -> None:
         self.engine = engine
         self.jobs = jobs
+        self.memory = memory
+        self.deadline = deadline
         self.context = multiprocessing.get_context("fork")
         self.hard_deadline = engine.timeout + GRACE_SECONDS
 
     def _spawn(self) -> _Slot:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_worker, args=(self.engine, child), daemon=True)
+        process = self.context.Process(
+            target=_worker, args=(self.engine, child, self.memory), daemon=True
+        )
         process.start()
         child.close()
         return _Slot(process, parent)
@@ -150,8 +226,17 @@ class _Pool:
                 if not busy:  # every worker died without a task: should not happen
                     raise RuntimeError("no detection worker is running")
                 now = time.monotonic()
-                wait_for = min(s.started + self.hard_deadline for s in busy) - now
-                ready = wait([s.conn for s in busy], timeout=max(0.0, wait_for))
+                if self.deadline is not None and now >= self.deadline:
+                    # the run's time is up: what is being detected and what waits
+                    # is reported as not scanned
+                    for slot in busy:
+                        yield self._kill(slot, unscanned=True)
+                    yield from (Outcome(i, None, unscanned=True) for i, _ in pending)
+                    return
+                until = min(s.started + self.hard_deadline for s in busy)
+                if self.deadline is not None:
+                    until = min(until, self.deadline)
+                ready = wait([s.conn for s in busy], timeout=max(0.0, until - now))
                 for slot in busy:
                     if slot.conn in ready:
                         outcome = self._receive(slot)
@@ -186,17 +271,29 @@ class _Pool:
             slot.conn.close()
             slot.process.join(timeout=1)
             code = slot.process.exitcode
+            if isinstance(code, int) and code < 0:
+                # C code whose allocation fails at the memory bound dies of a signal
+                return Outcome(
+                    i,
+                    None,
+                    f"license detection failed: the worker died of signal {-code}, most "
+                    f"likely at its memory bound ({shown_size(self.memory)} beyond the shared "
+                    f"license index, --max-memory)",
+                )
             return Outcome(i, None, f"license detection failed: the worker exited ({code})")
         if payload is None:
             return Outcome(got_i, None, error)
         return Outcome(got_i, FileDetection.from_payload(payload))
 
-    def _kill(self, slot: _Slot) -> Outcome:
+    def _kill(self, slot: _Slot, *, unscanned: bool = False) -> Outcome:
         assert slot.task is not None
         i, _ = slot.task
         slot.process.kill()
         slot.process.join(timeout=5)
         slot.conn.close()
+        slot.task = None
+        if unscanned:
+            return Outcome(i, None, unscanned=True)
         return Outcome(
             i,
             None,

@@ -46,14 +46,20 @@ The file's tokens are read the way ScanCode reads them (``textcode.analysis``: l
 by line, UTF-8 else Latin-1, lower case, the token pattern of
 ``licensedcode.tokenize.query_pattern``, unknown words dropped), and where ScanCode
 rewrites text before tokenizing, every reading is taken: escaped line ends (``\\n``)
-in source files, the sources embedded in ``.map`` files, the ASCII strings it
-extracts from files it takes for binaries. PDF and font database files, whose text
-ScanCode extracts with its own readers, always go to the index. Tests check, on real
-and tricky files, that one reading is exactly ScanCode's query.
+in source files, the sources embedded in ``.map`` files. A file that is not plain text
+(:func:`read_as_typed`: a NUL byte anywhere, as in UTF-16 text and binaries, or a
+file ScanCode's type detection takes for a binary) is read with ScanCode's own
+functions (:func:`scancode_reading`): nothing when it holds no text for ScanCode (an
+image, a compressed archive), else the very lines its query tokenizes (a binary's
+strings, cut into runs at ScanCode's threshold for binaries). PDF and font database
+files, whose text ScanCode extracts with its own readers, always go to the index.
+Tests check, on real and tricky files, that one reading is exactly ScanCode's query.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
 import re
 from array import array
@@ -220,6 +226,164 @@ def text_lines(data: bytes, name: str) -> list[list[list[str]]] | None:
             readings.append(_tokens(_unescaped(text)))
         lines.append(readings)
     return lines
+
+
+# licensedcode.query.build_query's bin_line_threshold, which licensetier's engine
+# passes too: ScanCode cuts the query of a file it takes for a binary into runs after
+# this many lines without a legalese word.
+BIN_LINE_THRESHOLD = 50
+
+
+def read_as_typed(data: bytes, name: str) -> bool:
+    """True unless ScanCode certainly reads this file as the lines its bytes decode
+    to, which :func:`could_hold_license` reads itself: a NUL byte anywhere (UTF-16 and
+    UTF-32 text, binaries, which may hold UTF-16 strings), a name ``typecode`` takes
+    for a binary's, or a start its binary test takes for a binary's (``binaryornot``
+    on the first 512 bytes: a known signature such as ``BM`` or ``PACK`` at the start
+    of a text file is enough). Such a file is read with :func:`scancode_reading`."""
+    if b"\0" in data or name.endswith(BINARY_EXTENSIONS):
+        return True
+    from binaryornot.helpers import CHUNK_SIZE, is_binary_string
+
+    return bool(is_binary_string(data[:CHUNK_SIZE]))
+
+
+@dataclass(frozen=True)
+class ScanCodeReading:
+    """What ScanCode reads in one file, by its own functions (``typecode`` decides the
+    file's type, ``textcode.analysis.numbered_text_lines`` gives the lines that
+    ``licensedcode.query`` tokenizes)."""
+
+    contains_text: bool  # False: ScanCode reads nothing (an image, an archive...)
+    special: bool  # a PDF or font database: read by its own reader, left to the index
+    lines: tuple[str, ...]  # the lines ScanCode's query tokenizes (empty when special)
+    line_threshold: int  # where its query cuts runs: TEXT_ or BIN_LINE_THRESHOLD
+
+
+def scancode_reading(location: str) -> ScanCodeReading:
+    """The text ScanCode's query reads in the file at ``location``, from ScanCode's own
+    functions (``licensedcode.query.build_query`` and ``query_lines``): nothing when
+    ``typecode`` says it ``contains_text`` not (images, compressed archives, PDFs
+    without text); a text file's lines as it decodes them (line by line, UTF-8 else
+    Latin-1, NUL bytes as spaces: a UTF-16 or UTF-32 file is read this way too); a
+    binary's strings (``textcode.strings``). PDF and font database files are marked
+    ``special`` and not read here (ScanCode's readers of them are slow; the index
+    reads them). Costs ScanCode's string extraction for a binary: call it only for
+    content that is not plain text (:func:`licensetier.walk.looks_binary`), whose
+    verdict is cached."""
+    from typecode import contenttype
+    from typecode.contenttype import get_type
+
+    absolute = str(Path(location).absolute())
+    try:
+        kind = get_type(location)
+        if not kind.contains_text:
+            return ScanCodeReading(False, False, (), TEXT_LINE_THRESHOLD)
+        threshold = BIN_LINE_THRESHOLD if kind.is_binary else TEXT_LINE_THRESHOLD
+        if kind.is_pdf or kind.filetype_file.startswith("Spline Font Database"):
+            return ScanCodeReading(True, True, (), threshold)
+        from textcode.analysis import numbered_text_lines
+
+        lines = tuple(line for _, line in numbered_text_lines(location, demarkup=False))
+        return ScanCodeReading(True, False, lines, threshold)
+    finally:
+        # typecode keeps every file's type for the life of the process
+        contenttype._registry.pop(absolute, None)
+
+
+def could_hold_license_in_lines(
+    lines: Sequence[str],
+    name: str,
+    witnesses: Witnesses | None,
+    sieve: RuleSieve | Callable[[], RuleSieve] | None = None,
+    gate: bool = False,
+    line_threshold: int = TEXT_LINE_THRESHOLD,
+) -> bool:
+    """:func:`could_hold_license` on the lines ScanCode's query reads in a file
+    (:func:`scancode_reading`), cut into runs at ``line_threshold``: the same tests on
+    exactly ScanCode's text, one reading per line (``query_tokenizer`` is
+    :data:`QUERY_PATTERN` on the lower-cased line)."""
+    per_line = [_tokens(line.lower()) for line in lines]
+    stream = [token for tokens in per_line for token in tokens]
+    if witnesses is not None and witnesses.tokens.isdisjoint(stream):
+        return False
+    if sieve is None:
+        return True
+    rule_sieve = sieve if isinstance(sieve, RuleSieve) else sieve()
+    exact, candidates = rule_sieve.reach([stream])
+    if exact:
+        return True
+    if not candidates:
+        return False
+    from licensetier.detect.fastpath import is_license_file_name
+
+    return rule_sieve.could_match_in_runs(
+        [[tokens] for tokens in per_line],
+        gate and not is_license_file_name(name),
+        line_threshold,
+    )
+
+
+# Byte order marks, the longer first (UTF-32LE's starts with UTF-16LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def transcoded(data: bytes) -> bytes | None:
+    """UTF-8 for text that starts with a UTF-16 or UTF-32 byte order mark and decodes
+    wholly in that encoding, else None.
+
+    A deliberate difference from ScanCode 32.5, which reads such a file line by line
+    with its NUL bytes as spaces (one letter per word) and finds no license in it: a
+    GPL notice saved as UTF-16 by a Windows editor is still a GPL notice. The first
+    pass and the engine read the UTF-8 text instead (the scanner hands ScanCode a
+    UTF-8 copy), so the file is detected as its UTF-8 twin would be."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return None if "\0" in text else text.encode("utf-8")
+    return None
+
+
+def first_pass(
+    location: str,
+    data: bytes,
+    name: str,
+    witnesses: Witnesses | None,
+    sieve: RuleSieve | Callable[[], RuleSieve] | None = None,
+    gate: bool = False,
+) -> bool | None:
+    """The first pass as a scan runs it on the file at ``location``, whose bytes are
+    ``data``: None when ScanCode reads no text from it (it is skipped as a binary),
+    else :func:`could_hold_license` on the text ScanCode reads: the bytes' lines for
+    a file ScanCode reads as they decode, else (:func:`read_as_typed`) the lines of
+    :func:`scancode_reading`. True when ScanCode's own reading fails (the index
+    reports it). Raises OSError when the file cannot be read."""
+    utf8 = transcoded(data)
+    if utf8 is not None:
+        return could_hold_license(utf8, name, witnesses, sieve, gate)
+    if not read_as_typed(data, name):
+        return could_hold_license(data, name, witnesses, sieve, gate)
+    try:
+        reading = scancode_reading(location)
+    except OSError:
+        raise
+    except Exception:  # ScanCode's reading of this file fails: let the index say so
+        return True
+    if not reading.contains_text:
+        return None
+    if reading.special:
+        return True
+    return could_hold_license_in_lines(
+        reading.lines, name, witnesses, sieve, gate, reading.line_threshold
+    )
 
 
 # -- loading and generating ---------------------------------------------------------
@@ -661,8 +825,13 @@ def save_sieve(directory: Path, sieve: RuleSieve) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".rule-sieve-")
+    except OSError:
+        return
+    try:
         with os.fdopen(handle, "wb") as fh:
             fh.write(sieve.dumps())
         os.replace(temporary, sieve_file(directory, sieve.scancode_version))
     except OSError:
-        return
+        # a full or read-only disk: leave nothing half-written behind
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)

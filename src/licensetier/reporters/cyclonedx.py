@@ -42,6 +42,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from licensetier.models import Artifact, Dependency, ScanResult
+from licensetier.printable import printable, without_surrogates
 from licensetier.reporters.spdx import (
     artifacts_of,
     chain_parents,
@@ -75,7 +76,7 @@ def licenses(expression: str | None, *, declared: bool) -> list[dict[str, Any]]:
 
 
 def artifact_ref(path: str) -> str:
-    return f"artifact:{path}"
+    return f"artifact:{printable(path)}"
 
 
 def _property(name: str, value: str) -> dict[str, str]:
@@ -86,7 +87,7 @@ def _artifact(a: Artifact, root_name: str) -> dict[str, Any]:
     component: dict[str, Any] = {
         "type": "application",
         "bom-ref": artifact_ref(a.path),
-        "name": root_name if a.path == "." else a.path,
+        "name": root_name if a.path == "." else printable(a.path),
     }
     chosen = licenses(a.declared_license, declared=True)
     if chosen:
@@ -176,7 +177,8 @@ def to_dict(
         chosen = licenses(f.license_spdx, declared=False)
         if not chosen:
             continue
-        component: dict[str, Any] = {"type": "file", "bom-ref": f"file:{f.path}", "name": f.path}
+        name = printable(f.path)  # a name that is not UTF-8 or holds control characters
+        component: dict[str, Any] = {"type": "file", "bom-ref": f"file:{name}", "name": name}
         if f.path in sha1s:
             component["hashes"] = [{"alg": "SHA-1", "content": sha1s[f.path]}]
         component["licenses"] = chosen
@@ -212,7 +214,7 @@ def to_dict(
 
 
 def _dumps(bom: Mapping[str, Any]) -> str:
-    return json.dumps(bom, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(without_surrogates(bom), indent=2, ensure_ascii=False) + "\n"
 
 
 def render(

@@ -6,19 +6,28 @@ existing findings are not annotated; a notice line sums them up.
 
 from __future__ import annotations
 
+import re
+
 from licensetier.models import ScanResult, Severity
+from licensetier.printable import printable
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
 
 def _data(text: str) -> str:
-    """A workflow command's message: %, CR and LF escaped."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: printable (a file name's control characters and
+    undecodable bytes escaped, so that no ESC reaches the log), then %, CR and LF
+    escaped as GitHub's workflow commands require: a line break stays a line break of
+    the annotation (%0A), every other control character is shown escaped."""
+    lines = "\n".join(printable(line) for line in re.split(r"\r\n|\r|\n", text))
+    return lines.replace("%", "%25").replace("\n", "%0A")
 
 
 def _property(text: str) -> str:
-    """A workflow command's property value: also : and , escaped."""
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+    """A workflow command's property value (a file name): printable on one line (a
+    line break in a name is shown as ``\\n``), then %, :, and , escaped."""
+    escaped = printable(text).replace("%", "%25")
+    return escaped.replace(":", "%3A").replace(",", "%2C")
 
 
 def render(result: ScanResult, **_options: object) -> str:

@@ -128,7 +128,7 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def summary(result: ScanResult) -> dict[str, int]:
+def summary(result: ScanResult) -> dict[str, int | bool]:
     """The counts of a scan, as the JSON report's ``summary`` gives them."""
     return {
         "files_scanned": len(result.files),
@@ -141,6 +141,8 @@ def summary(result: ScanResult) -> dict[str, int]:
         "warnings": result.count(Severity.WARNING),
         "infos": result.count(Severity.INFO),
         "scan_errors": len(result.errors),
+        "files_not_scanned": result.not_scanned,
+        "complete": result.not_scanned == 0,
     }
 
 

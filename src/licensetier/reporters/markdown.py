@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from licensetier.models import Finding, ScanResult, Severity
+from licensetier.printable import printable
 
 DEFAULT_MAX_ROWS = 50
 
@@ -25,10 +26,12 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
 def _text(value: str | None) -> str:
-    """Plain text in a table cell or a list item: Markdown escaped, newlines as <br>."""
+    """Plain text in a table cell or a list item: each line printable (the other
+    control characters and the undecodable bytes of a file name escaped) and Markdown
+    escaped, the lines joined with <br>."""
     if not value:
         return "-"
-    return _NEWLINES.sub("<br>", _SPECIAL.sub(r"\\\1", value))
+    return "<br>".join(_SPECIAL.sub(r"\\\1", printable(line)) for line in _NEWLINES.split(value))
 
 
 def _code(value: str | None) -> str:
@@ -37,7 +40,7 @@ def _code(value: str | None) -> str:
         return "-"
     if "`" in value:
         return _text(value)
-    return "`" + _NEWLINES.sub(" ", value).replace("|", "\\|") + "`"
+    return "`" + printable(value).replace("|", "\\|") + "`"
 
 
 def _plural(n: int, word: str) -> str:
@@ -96,6 +99,8 @@ def verdict(result: ScanResult) -> str:
         parts.append(f"{existing} existing before")
     if result.errors:
         parts.append(_plural(len(result.errors), "scan problem"))
+    if result.not_scanned:
+        parts.append(f"INCOMPLETE: {_plural(result.not_scanned, 'file')} not scanned in time")
     return "licensetier: " + ", ".join(parts)
 
 
@@ -110,6 +115,7 @@ def _counts(result: ScanResult) -> list[str]:
         ("dependencies", len(result.dependencies)),
         ("unresolved dependencies", unresolved),
         ("scan problems", len(result.errors)),
+        *([("files not scanned (time budget)", result.not_scanned)] if result.not_scanned else []),
     ]
     lines = ["| | count |", "| --- | ---: |"]
     lines.extend(f"| {name} | {n} |" for name, n in rows)

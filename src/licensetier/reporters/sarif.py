@@ -21,10 +21,10 @@ import json
 from collections.abc import Iterable
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
-from urllib.parse import quote
 
 from licensetier.fingerprint import fingerprint
 from licensetier.models import Finding, ScanResult, Severity
+from licensetier.printable import path_uri, printable, without_surrogates
 from licensetier.reporters.json_report import summary
 
 SARIF_VERSION = "2.1.0"
@@ -135,7 +135,8 @@ def _file_uri(path: str, *, directory: bool = False) -> str:
 def _artifact_location(path: str) -> dict[str, Any]:
     if _is_absolute(path):  # outside the tree: the cache file, a --config file
         return {"uri": _file_uri(path)}
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    # a name that is not UTF-8 or holds control characters: its raw bytes percent-encoded
+    return {"uri": path_uri(path), "uriBaseId": SRCROOT}
 
 
 def _physical(path: str, line: int | None) -> dict[str, Any]:
@@ -150,7 +151,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
-        "message": {"text": finding.message},
+        "message": {"text": printable(finding.message)},
     }
     if finding.path:
         out["locations"] = [_physical(finding.path, finding.line)]
@@ -199,12 +200,13 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         run["tool"]["extensions"] = [
             {"name": "scancode-toolkit", "version": result.engine["scancode_toolkit"]}
         ]
-    invocation: dict[str, Any] = {"executionSuccessful": True}
+    # a scan cut short by its time budget did not do what it was asked
+    invocation: dict[str, Any] = {"executionSuccessful": result.not_scanned == 0}
     if result.errors:
         invocation["toolExecutionNotifications"] = [
             {
                 "level": "warning",
-                "message": {"text": e.message},
+                "message": {"text": printable(e.message)},
                 "locations": [_physical(e.path, e.line)],
             }
             for e in result.errors
@@ -230,7 +232,9 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
     }
     if "license_db" in result.engine:
         run["properties"]["license_db"] = result.engine["license_db"]
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    document: dict[str, Any] = without_surrogates(log)
+    return document
 
 
 def render(result: ScanResult, **_options: object) -> str:

@@ -57,7 +57,9 @@ from datetime import datetime, timezone
 from pathlib import PurePath
 from typing import Any
 
+from licensetier.expressions import ExpressionTooDeep, check_nesting
 from licensetier.models import Artifact, Dependency, FileResult, ScanResult
+from licensetier.printable import printable, without_surrogates
 
 SPDX_VERSION = "SPDX-2.3"
 DATA_LICENSE = "CC0-1.0"
@@ -263,13 +265,17 @@ def convert(expression: str | None, refs: LicenseRefs | None = None) -> Converte
     from license_expression import ExpressionError, Licensing
 
     state = _State(refs if refs is not None else LicenseRefs())
+    stem = expression
     try:
+        check_nesting(expression)
         parsed = Licensing().parse(expression, validate=False)
+    except ExpressionTooDeep:  # named as a whole, with the text as it stands
+        parsed, stem = None, "expression-too-deeply-nested"
     except ExpressionError:
         parsed = None
     if parsed is None:
         state.faithful = False
-        text = state.refs.made(expression, _unknown_text(expression), expression)
+        text = state.refs.made(expression, _unknown_text(expression), stem)
         return Converted(text, (text,), False)
     text = _render(parsed, state)
     return Converted(text, tuple(state.terms), state.faithful)
@@ -279,7 +285,7 @@ def convert(expression: str | None, refs: LicenseRefs | None = None) -> Converte
 
 
 def document_name(root: str) -> str:
-    return PurePath(root).name or "root"
+    return printable(PurePath(root).name) or "root"
 
 
 def created_timestamp(created: object) -> str:
@@ -443,7 +449,7 @@ class _Builder:
             info = [NOASSERTION if f.engine == "failed" else NONE]
         entry: dict[str, Any] = {
             "SPDXID": ident,
-            "fileName": f"./{f.path}",
+            "fileName": f"./{printable(f.path)}",
             "checksums": [{"algorithm": "SHA1", "checksumValue": self.sha1s[f.path]}],
             "licenseConcluded": NOASSERTION,
             "licenseInfoInFiles": info,
@@ -462,11 +468,11 @@ class _Builder:
         paths = [f.path for f in self.result.files if f.path not in self.sha1s]
         paths += [s.path for s in self.result.skipped]
         for p in sorted(paths):
-            out.setdefault(owner(p, self.artifacts).path, []).append(f"./{p}")
+            out.setdefault(owner(p, self.artifacts).path, []).append(f"./{printable(p)}")
         return out
 
     def artifact(self, a: Artifact, files: list[_Listed], unlisted: list[str]) -> dict[str, Any]:
-        name = document_name(self.result.root) if a.path == "." else a.path
+        name = document_name(self.result.root) if a.path == "." else printable(a.path)
         package: dict[str, Any] = {
             "SPDXID": self.artifact_ids[a.path],
             "name": name,
@@ -646,7 +652,8 @@ def to_dict(
 
 
 def _dumps(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # names are printable already; a comment naming a file that is not UTF-8 is too
+    return json.dumps(without_surrogates(document), indent=2, ensure_ascii=False) + "\n"
 
 
 def render(

@@ -6,14 +6,21 @@ import io
 from collections import Counter
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup
 from rich.table import Table
 
 from licensetier.models import Dependency, Finding, ScanResult, Severity
+from licensetier.printable import printable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 LICENSES_SHOWN = 15
 TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Information"}
+
+
+def escape(value: str) -> str:
+    """Repository text in the report: printable (a file name's control characters,
+    an ESC among them, escaped, never sent to the terminal) and rich markup escaped."""
+    return _markup(printable(value))
 
 
 def _identifiers(expression: str) -> list[str]:
@@ -233,5 +240,11 @@ def render(
         f"{result.count(Severity.INFO)} infos"
         + (f" ({len(existing)} existing)" if existing else "")
         + (f", {len(result.errors)} scan problems" if result.errors else "")
+        + (
+            f"; [{STYLE[Severity.ERROR]}]INCOMPLETE: {result.not_scanned} files not scanned "
+            f"within the time budget[/]"
+            if result.not_scanned
+            else ""
+        )
     )
     return buf.getvalue()
