@@ -33,6 +33,19 @@ from tests.hostile.conftest import Marker
 # -- nothing of the repository runs -------------------------------------------------
 
 
+def users_own_registries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's pip and npm configuration (outside the repository) name a registry on
+    a closed port of 127.0.0.1; the package clients are asked, as a real scan asks them."""
+    monkeypatch.delenv("PIP_INDEX_URL")
+    monkeypatch.delenv("npm_config_registry")
+    pip_conf = tmp_path / "user-pip.conf"
+    pip_conf.write_text(f"[global]\nindex-url = {UNREACHABLE}/simple\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(pip_conf))
+    npmrc = tmp_path / "user.npmrc"
+    npmrc.write_text(f"registry={UNREACHABLE}/\n")
+    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(npmrc))
+
+
 def test_no_build_script_package_script_gemfile_or_venv_python_ever_runs(
     tmp_path: Path, run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, marker: Marker
 ) -> None:
@@ -123,14 +136,7 @@ def test_no_build_script_package_script_gemfile_or_venv_python_ever_runs(
     (repo / ".gitignore").write_text("node_modules/\n.venv/\nvendor/\n")
     make_git_repo(repo)
     # the package clients are asked for their registries (pointing at a closed port)
-    monkeypatch.delenv("PIP_INDEX_URL")
-    monkeypatch.delenv("npm_config_registry")
-    pip_conf = tmp_path / "pip.conf"
-    pip_conf.write_text(f"[global]\nindex-url = {UNREACHABLE}/simple\n")
-    monkeypatch.setenv("PIP_CONFIG_FILE", str(pip_conf))
-    npmrc = tmp_path / "user.npmrc"
-    npmrc.write_text(f"registry={UNREACHABLE}/\n")
-    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(npmrc))
+    users_own_registries(tmp_path, monkeypatch)
     monkeypatch.chdir(repo)
     run = run_cli("scan", ".", "--kind", "sdk", "--format", "json")
     assert run.exit_code in (0, 1), run.stderr
@@ -190,14 +196,7 @@ def test_the_repositorys_own_npmrc_pip_conf_and_settings_xml_are_never_used(
             path = repo / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        monkeypatch.delenv("PIP_INDEX_URL")
-        monkeypatch.delenv("npm_config_registry")
-        pip_conf = tmp_path / "user-pip.conf"
-        pip_conf.write_text(f"[global]\nindex-url = {UNREACHABLE}/simple\n")
-        monkeypatch.setenv("PIP_CONFIG_FILE", str(pip_conf))
-        npmrc = tmp_path / "user.npmrc"
-        npmrc.write_text(f"registry={UNREACHABLE}/\n")
-        monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(npmrc))
+        users_own_registries(tmp_path, monkeypatch)
         monkeypatch.chdir(repo)
         run = run_cli("scan", ".", "--kind", "sdk", "--format", "json")
         assert run.exit_code in (0, 1), run.stderr
