@@ -147,3 +147,5 @@ def test_every_report_says_a_scan_is_incomplete(
     assert "INCOMPLETE: 1 file not scanned in time" in markdown
     sarif = json.loads(run_cli(*common, "--format", "sarif").stdout)
     assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    written = run_cli(*common, "--format", "json", "-o", tmp_path / "report.json")
+    assert "INCOMPLETE: 1 files not scanned within the time budget" in written.stderr

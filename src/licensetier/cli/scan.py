@@ -377,7 +377,14 @@ def scan(
         if fmt != "text" or not quiet:
             click.echo(
                 f"licensetier: wrote {fmt} report to {output} ({result.count(Severity.ERROR)} "
-                f"errors, {result.count(Severity.WARNING)} warnings)",
+                f"errors, {result.count(Severity.WARNING)} warnings"
+                + (f", {len(result.errors)} scan problems" if result.errors else "")
+                + (
+                    f"; INCOMPLETE: {result.not_scanned} files not scanned within the time budget"
+                    if result.not_scanned
+                    else ""
+                )
+                + ")",
                 err=True,
             )
     else:
