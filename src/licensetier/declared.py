@@ -593,15 +593,7 @@ def _toml_line(text: str, dotted_key: str) -> int | None:
 
 
 def _load_toml(ctx: ManifestContext) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = formats.load_toml(ctx.text)
-    except formats.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        raise ManifestError(
-            f"invalid TOML: {exc}", path=ctx.source, line=int(match.group(1)) if match else None
-        ) from None
-    except RecursionError:
-        raise ManifestError("invalid TOML: nested too deeply", path=ctx.source) from None
+    data: dict[str, Any] = formats.load_manifest_toml(ctx.text, ctx.source, wording="invalid TOML")
     return data
 
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import sys
 from typing import Any
+
+from licensetier.errors import ManifestError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -77,6 +80,19 @@ def load_toml(text: str) -> dict[str, Any]:
             error = TOMLDecodeError("nested too deeply to be read", text, at)  # type: ignore[call-arg,unused-ignore]
             raise error from None
         raise TOMLDecodeError(f"nested too deeply to be read{where}") from None
+
+
+def load_manifest_toml(text: str, source: str, *, wording: str = "not valid TOML") -> Any:
+    """:func:`load_toml` for a manifest or lockfile: a malformed (or too deeply nested)
+    one is a :class:`~licensetier.errors.ManifestError` naming ``source`` and the
+    line, its message starting with ``wording``."""
+    try:
+        return load_toml(text)
+    except TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"at line (\d+)", message)
+        line = int(match.group(1)) if match else getattr(exc, "lineno", None)
+        raise ManifestError(f"{wording}: {message}", path=source, line=line) from None
 
 
 def load_json(text: str | bytes) -> Any:

@@ -108,6 +108,10 @@ def locate(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> str:
     return real
 
 
+def _kind_of(mode: int) -> Kind:
+    return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
+
+
 def kind(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> Kind:
     """What ``path`` is once resolved inside ``base``: ``outside`` for a link out."""
     try:
@@ -115,14 +119,9 @@ def kind(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> Kind:
     except Refused:
         return "outside"
     try:
-        mode = os.stat(real).st_mode
+        return _kind_of(os.stat(real).st_mode)
     except (OSError, ValueError):
         return "missing"
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "dir"
-    return "other"
 
 
 def is_file(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> bool:
@@ -138,10 +137,6 @@ def is_dir(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> bool:
 def exists(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> bool:
     """Something (file, directory or other) inside ``base``."""
     return kind(path, base) not in ("outside", "missing")
-
-
-def is_link(path: str | os.PathLike[str]) -> bool:
-    return os.path.islink(path)
 
 
 def _open(real: str, shown: str) -> int:
@@ -180,20 +175,25 @@ def read_bytes(
         size = os.fstat(fd).st_size
         if limit is not None and size > limit:
             raise Refused(shown, f"{size} bytes: larger than {limit} bytes, not read", errno.EFBIG)
-        chunks: list[bytes] = []
-        total = 0
-        want = (limit + 1) if limit is not None else None
-        while want is None or total < want:
-            chunk = os.read(fd, 1 << 20 if want is None else min(1 << 20, want - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if limit is not None and total > limit:
+        data = _read(fd, None if limit is None else limit + 1)
+        if limit is not None and len(data) > limit:
             raise Refused(shown, f"larger than {limit} bytes, not read", errno.EFBIG)
-        return b"".join(chunks)
+        return data
     finally:
         os.close(fd)
+
+
+def _read(fd: int, count: int | None) -> bytes:
+    """At most ``count`` bytes (None: all) from ``fd``, a megabyte at a time."""
+    chunks: list[bytes] = []
+    total = 0
+    while count is None or total < count:
+        chunk = os.read(fd, 1 << 20 if count is None else min(1 << 20, count - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def open_binary(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> BinaryIO:
@@ -204,18 +204,9 @@ def open_binary(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> B
 
 def read_head(path: str | os.PathLike[str], base: str | os.PathLike[str], count: int) -> bytes:
     """At most the first ``count`` bytes of a regular file inside ``base``."""
-    shown = _joined(path, base)
-    fd = _open(locate(path, base), shown)
+    fd = _open(locate(path, base), _joined(path, base))
     try:
-        chunks: list[bytes] = []
-        total = 0
-        while total < count:
-            chunk = os.read(fd, min(1 << 20, count - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        return b"".join(chunks)
+        return _read(fd, count)
     finally:
         os.close(fd)
 
@@ -270,37 +261,21 @@ def entries(directory: str | os.PathLike[str], base: str | os.PathLike[str]) -> 
     cannot be listed."""
     shown = Path(_joined(directory, base))
     real = locate(directory, base)
-    real_base = os.path.realpath(base)
     if not os.path.isdir(real):
         raise Refused(shown, "not a directory", errno.ENOTDIR)
     out: list[Entry] = []
     with os.scandir(real) as listing:
         for item in listing:
             link = item.is_symlink()
+            # a link: where it leads, inside the base; else the entry itself (from the
+            # directory listing's own type, without a stat per entry)
             what: Kind
             if link:
-                target = os.path.realpath(item.path)
-                if not _inside(target, real_base):
-                    what = "outside"
-                else:
-                    try:
-                        mode = os.stat(target).st_mode
-                    except OSError:
-                        what = "missing"
-                    else:
-                        what = (
-                            "file"
-                            if stat.S_ISREG(mode)
-                            else "dir"
-                            if stat.S_ISDIR(mode)
-                            else "other"
-                        )
+                what = kind(item.path, base)
             elif item.is_dir(follow_symlinks=False):
                 what = "dir"
-            elif item.is_file(follow_symlinks=False):
-                what = "file"
             else:
-                what = "other"
+                what = "file" if item.is_file(follow_symlinks=False) else "other"
             out.append(Entry(item.name, shown / item.name, what, link))
     out.sort(key=lambda e: e.name)
     return out

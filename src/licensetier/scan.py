@@ -41,6 +41,7 @@ from licensetier.detect.prefilter import (
     load_sieve,
     load_witnesses,
     save_sieve,
+    starts_with_bom,
     transcoded,
 )
 from licensetier.detect.references import Updated, follow_references
@@ -214,9 +215,11 @@ class Scanner:
         if len(to_detect) > FREEZE_FROM:
             self._sieve = None
         if to_detect:
-            if self.progress:
-                self.progress(0, len(to_detect), "loading ScanCode's license index")
-            self.engine.index()
+            # past the time budget, detect_all reports every file as not scanned
+            if self.deadline is None or time.monotonic() < self.deadline:
+                if self.progress:
+                    self.progress(0, len(to_detect), "loading ScanCode's license index")
+                self.engine.index()
             copies = contextlib.ExitStack()
             locations = [_as_scancode_reads(files[n].filename, copies) for n in to_detect]
             outcomes = detect_all(
@@ -324,7 +327,7 @@ class Scanner:
             return "", None, str(exc.strerror or exc)
         key = item.blob or blob_id(data)
         name = os.path.basename(item.filename)
-        # what ScanCode reads: the text's lines, UTF-16 text as ScanCode decodes it, a
+        # what ScanCode reads: the text's lines (UTF-16/32 text with a BOM decoded), a
         # binary's strings, or nothing (an image, an archive: skipped as binary)
         try:
             verdict = first_pass(
@@ -728,7 +731,7 @@ def _as_scancode_reads(filename: str, copies: contextlib.ExitStack) -> str:
     it under the same name, in a temporary directory that ``copies`` removes."""
     try:
         with open(filename, "rb") as handle:
-            if handle.read(2) not in (b"\xff\xfe", b"\xfe\xff", b"\x00\x00"):
+            if not starts_with_bom(handle.read(4)):
                 return filename
             handle.seek(0)
             utf8 = transcoded(handle.read())

@@ -35,7 +35,7 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,6 +243,15 @@ def _names(output: bytes) -> list[str]:
     return [os.fsdecode(name) for name in output.split(b"\0") if name]
 
 
+def _records(output: bytes) -> Iterator[tuple[list[str], bytes]]:
+    """The ``<fields> TAB <path>`` records of ``ls-files --stage -z`` and ``ls-tree
+    -z``: the space-separated fields and the path's raw bytes."""
+    for record in output.split(b"\0"):
+        if record:
+            info, _, raw = record.partition(b"\t")
+            yield info.decode("ascii").split(" "), raw
+
+
 # -- finding the repository ----------------------------------------------------------
 
 
@@ -397,11 +406,7 @@ def listed_files(repo: Repository, under: Path) -> Listing:
             raise _failure(repo, "git cannot list the files of", done)
     modified = set(modified_run.stdout.split(b"\0"))
     blobs: dict[str, str | None] = {}
-    for entry in staged_run.stdout.split(b"\0"):
-        if not entry:
-            continue
-        info, _, raw = entry.partition(b"\t")
-        mode, blob, stage = info.decode("ascii").split(" ")
+    for (mode, blob, stage), raw in _records(staged_run.stdout):
         name = os.fsdecode(raw)
         usable = stage == "0" and mode != SUBMODULE and raw not in modified
         if name in blobs:  # an unmerged path: one entry per stage
@@ -456,11 +461,7 @@ def index_entries(repo: Repository, under: Path) -> dict[str, Entry]:
     """Path (relative to ``under``) -> entry of every path in git's index (stage 0)."""
     prefix = _prefix(repo, under)
     entries: dict[str, Entry] = {}
-    for line in _output(repo, "ls-files", "--stage", "-z").split(b"\0"):
-        if not line:
-            continue
-        info, _, raw = line.partition(b"\t")
-        mode, blob, stage = info.decode("ascii").split(" ")
+    for (mode, blob, stage), raw in _records(_output(repo, "ls-files", "--stage", "-z")):
         name = os.fsdecode(raw)
         if stage == "0" and name.startswith(prefix):
             entries[name[len(prefix) :]] = Entry(mode, blob)
@@ -485,11 +486,9 @@ def tree_entries(repo: Repository, under: Path, commit: str) -> dict[str, Entry]
     ``commit``'s tree."""
     prefix = _prefix(repo, under)
     entries: dict[str, Entry] = {}
-    for line in _output(repo, "ls-tree", "-r", "-z", "--full-tree", commit).split(b"\0"):
-        if not line:
-            continue
-        info, _, raw = line.partition(b"\t")
-        mode, _kind, blob = info.decode("ascii").split(" ")
+    for (mode, _kind, blob), raw in _records(
+        _output(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
+    ):
         name = os.fsdecode(raw)
         if name.startswith(prefix):
             entries[name[len(prefix) :]] = Entry(mode, blob)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from licensetier import vcs
+from licensetier import fs, vcs
 from licensetier.models import SkippedFile
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes
@@ -148,14 +148,17 @@ def _through_link(root: Path, rel: str, seen: dict[str, str | None]) -> str | No
     if not parent:
         return None
     if parent not in seen:
-        expected = os.path.join(root, parent)
-        real = os.path.realpath(expected)
-        if real == expected:
-            seen[parent] = None
-        elif real == str(root) or real.startswith(str(root) + os.sep):
-            seen[parent] = "below a symlinked directory (its target is scanned in its own place)"
+        try:
+            real = fs.locate(parent, root)
+        except fs.Refused:
+            seen[parent] = f"{fs.OUTSIDE} (one of its directories)"
         else:
-            seen[parent] = "symlink pointing outside the scanned root (one of its directories)"
+            linked = real != os.path.join(root, parent)
+            seen[parent] = (
+                "below a symlinked directory (its target is scanned in its own place)"
+                if linked
+                else None
+            )
     return seen[parent]
 
 
@@ -175,7 +178,7 @@ def _classify(
         except (OSError, RuntimeError):
             return SkippedFile(rel, "broken symlink")
         if not target.is_relative_to(root):
-            return SkippedFile(rel, "symlink pointing outside the scanned root")
+            return SkippedFile(rel, fs.OUTSIDE)
         return SkippedFile(rel, "symlink inside the root (its target is scanned in its own place)")
     if stat.S_ISDIR(st.st_mode):
         return SkippedFile(rel, "directory entry (git submodule or nested repository)")

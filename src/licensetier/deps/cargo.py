@@ -66,15 +66,7 @@ LOCK_DEPENDENCY_RE = re.compile(r"(\S+)(?: (\S+))?(?: \((.+)\))?")
 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = formats.load_toml(text)
-    except formats.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        raise ManifestError(
-            f"not valid TOML: {exc}", path=source, line=int(match.group(1)) if match else None
-        ) from None
-    except RecursionError:
-        raise ManifestError("not valid TOML: nested too deeply", path=source) from None
+    data: dict[str, Any] = formats.load_manifest_toml(text, source)
     return data
 
 

@@ -83,15 +83,7 @@ MAX_METADATA_BYTES = 4 * 1024 * 1024  # headers sit at the top; the rest is the 
 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = formats.load_toml(text)
-    except formats.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(match.group(1)) if match else getattr(exc, "lineno", None)
-        raise ManifestError(f"not valid TOML: {message}", path=source, line=line) from None
-    except RecursionError:
-        raise ManifestError("not valid TOML: nested too deeply", path=source) from None
+    data: dict[str, Any] = formats.load_manifest_toml(text, source)
     return data
 
 

@@ -154,7 +154,6 @@ def _worker(engine: Engine, conn: Connection, memory: int) -> None:
                 payload = engine.detect_file(location).to_payload()
                 conn.send((i, payload, None))
             except MemoryError:
-                payload = None
                 gc.collect()
                 conn.send((i, None, _out_of_memory(memory)))
             except Exception as exc:

@@ -333,6 +333,12 @@ _BOMS = (
 )
 
 
+def starts_with_bom(head: bytes) -> bool:
+    """True for bytes that start with a UTF-16 or UTF-32 byte order mark (the first
+    four bytes of a file are enough)."""
+    return head.startswith(tuple(bom for bom, _ in _BOMS))
+
+
 def transcoded(data: bytes) -> bytes | None:
     """UTF-8 for text that starts with a UTF-16 or UTF-32 byte order mark and decodes
     wholly in that encoding, else None.
