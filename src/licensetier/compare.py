@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from licensetier import rules
 from licensetier.errors import ConfigError
 from licensetier.fingerprint import fingerprint
 from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
@@ -69,31 +70,20 @@ def license_drift(
             continue
         cell = policy.component_cell(d.classification, art.tier, art.kind) if art.tier else ""
         findings.append(
-            Finding(
+            rules.finding(
+                DRIFT_RULE,
                 severity=Severity.ERROR if cell == "error" else Severity.WARNING,
-                rule=DRIFT_RULE,
                 message=(
                     f"{d.manifest}: the license of dependency {d.name} ({d.ecosystem}) got "
                     f"worse since {base_label}: {_describe(old)}, {_describe(d)}"
                 ),
-                why=(
-                    "A dependency that moves to a more restrictive license (a relicensing "
-                    "to BUSL, SSPL or AGPL, or a version under other terms) changes what "
-                    "the artifact may do, though no line of its own code changed."
-                ),
-                action=(
-                    f"Pin the last version under the earlier terms ({old.label}), move to a "
-                    "community fork that kept them, or accept the new terms with an "
-                    "exception that gives a reason and an expiry date."
-                ),
+                artifact=art,
                 path=d.manifest,
                 line=d.line,
                 license=d.license,
-                family=d.classification.family,
-                strength=d.classification.strength,
-                artifact=d.artifact,
-                tier=art.tier,
+                classification=d.classification,
                 dependency=d.purl,
+                earlier=old.label,
             )
         )
     return findings
@@ -102,7 +92,10 @@ def license_drift(
 def against_base(policy: Policy, head: ScanResult, base: ScanResult, base_label: str) -> ScanResult:
     """``head`` with the findings present at the base marked existing, and license drift
     added (new by definition)."""
-    drift = license_drift(policy, head.dependencies, base.dependencies, head.artifacts, base_label)
+    drift = rules.configured(
+        license_drift(policy, head.dependencies, base.dependencies, head.artifacts, base_label),
+        policy.config.rules,
+    )
     known = {fingerprint(f) for f in base.findings}
     marked = mark_existing(
         head,

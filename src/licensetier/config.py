@@ -8,6 +8,7 @@ the key (and the line, where it can be found), never a silent default.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ TOP_KEYS = {
     "max_file_size",
     "max_time",
     "dev_dependencies",
+    "rules",
 }
 # The largest size cap a configuration file may set: a repository's own configuration
 # must not make a scan read (and hand ScanCode) files of any size. Only the command
@@ -87,6 +89,8 @@ class Config:
     max_file_size_refused: int | None = None
     max_time: float | None = None  # seconds for the whole scan; None: no limit
     dev_dependencies: str = "lower"  # one severity lower; "same"; "ignore"
+    # rule id -> "error", "warning", "info" or "off" ([tool.licensetier.rules])
+    rules: Mapping[str, str] = field(default_factory=dict)
 
 
 def _line_of(text: str, key: str, after: int = 0) -> int | None:
@@ -150,6 +154,7 @@ class _Reader:
             max_file_size_refused=size if size > MAX_FILE_SIZE_CEILING else None,
             max_time=self.seconds(data.get("max_time"), f"{prefix}max_time"),
             dev_dependencies=self.dev_dependencies(data, prefix),
+            rules=self.rules(data.get("rules", {}), f"{prefix}rules"),
         )
 
     def dev_dependencies(self, data: dict[str, Any], prefix: str) -> str:
@@ -279,6 +284,30 @@ class _Reader:
                     out.setdefault(row, {})[tier] = severity
             result.append(out)
         return result[0], result[1]
+
+    def rules(self, data: Any, key: str) -> dict[str, str]:
+        """``[rules]``: a rule of the catalogue -> error, warning, info or off."""
+        from licensetier.rules import SETTINGS, load_catalogue
+
+        if not isinstance(data, dict):
+            raise self.fail(key, "must be a table of rule ids, each set to " + ", ".join(SETTINGS))
+        catalogue = load_catalogue()
+        out: dict[str, str] = {}
+        for rule_id, setting in data.items():
+            if rule_id not in catalogue:
+                close = difflib.get_close_matches(rule_id, [r.id for r in catalogue], n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise self.fail(
+                    f"{key}.{rule_id}",
+                    f"unknown rule {rule_id!r}{hint} (`licensetier rules` lists every rule)",
+                )
+            if setting not in SETTINGS:
+                raise self.fail(
+                    f"{key}.{rule_id}",
+                    f"unknown setting {setting!r}; expected one of {', '.join(SETTINGS)}",
+                )
+            out[rule_id] = setting
+        return out
 
     def size(self, value: Any, key: str) -> int:
         if value is None:

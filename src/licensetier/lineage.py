@@ -14,10 +14,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from licensetier import rules
 from licensetier.declared import ModelCard, load_hf_licenses
 from licensetier.errors import LicenseDBError
 from licensetier.license_db import LicenseDB
-from licensetier.models import Artifact, Family, Finding, Severity
+from licensetier.models import Artifact, Family, Finding
 from licensetier.paths import data_directory
 from licensetier.policy import keys_of
 
@@ -63,16 +64,15 @@ def lineage_findings(art: Artifact, card: ModelCard, db: LicenseDB) -> list[Find
         hf_id = inherited_license(base)
         if hf_id is None:
             findings.append(
-                Finding(
-                    Severity.INFO, "base-model-unverified",
-                    f"{card.source}: base model {base} is not one whose license licensetier "
-                    "knows offline",
-                    "Weights derived from a base model inherit its terms.",
-                    "Check the base model's license and declare it in the model card if it "
-                    "carries over.",
-                    card.source, card.base_model_line, None, None, None, art.path, art.tier,
+                rules.finding(
+                    "base-model-unverified",
+                    message=f"{card.source}: base model {base} is not one whose license "
+                    "licensetier knows offline",
+                    artifact=art,
+                    path=card.source,
+                    line=card.base_model_line,
                 )
-            )  # fmt: skip
+            )
             continue
         key = hf.lookup(hf_id)
         c = db.classify_key(key) if key else None
@@ -83,26 +83,20 @@ def lineage_findings(art: Artifact, card: ModelCard, db: LicenseDB) -> list[Find
         name = db.name(key) if key else hf_id
         obligations = " ".join(db.obligations(key)) if key else ""
         findings.append(
-            Finding(
-                severity=Severity.ERROR,
-                rule="base-model-license",
+            rules.finding(
+                "base-model-license",
                 message=(
                     f"{card.source}: fine-tuned from {base}, whose {name} carries over to "
                     f"derived weights, but the artifact declares {declared or 'no license'}"
                 ),
-                why="Weights derived from a base model inherit its terms; a different "
-                "declared license misleads recipients about what they may do."
-                + (f" Obligations: {obligations}" if obligations else ""),
-                action=f"Declare the base model's license (`license: {hf_id}` in the model "
-                "card) and honour its obligations, or start from a base model whose license "
-                "allows the one you want.",
+                artifact=art,
                 path=card.source,
                 line=card.base_model_line,
                 license=db.keys_to_spdx(key) if key else None,
-                family=c.family if c else Family.UNKNOWN,
-                strength=c.strength if c else None,
-                artifact=art.path,
-                tier=art.tier,
+                classification=c,
+                family=Family.UNKNOWN,
+                also=f"Obligations: {obligations}" if obligations else "",
+                base_license=hf_id,
             )
         )
     return findings

@@ -193,8 +193,11 @@ class Dependency:
         return f"{self.name}@{self.version}" if self.version else self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
+    """One finding. Made through :func:`licensetier.rules.finding`, which takes the
+    rule's why and action from the catalogue."""
+
     severity: Severity
     rule: str
     message: str

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from license_expression import ExpressionError, Licensing
 
+from licensetier import rules
 from licensetier.config import Config, ExceptionSpec
 from licensetier.errors import UnknownLicenseError
 from licensetier.expressions import ExpressionTooDeep, check_nesting
@@ -153,19 +154,20 @@ def evaluate_files(
             continue  # not parsed: the scan reports it in errors[], naming the file
         spdx = result.license_spdx or result.license
         line = _line_for(result, c.deciding)
+        why, also = _reasons(policy, c, art)
         if c.not_a_license_of_use:
             findings.append(
-                Finding(
-                    Severity.INFO,
+                rules.finding(
                     "not-a-license-of-use",
-                    f"{result.path}: {spdx} is a {c.category or 'patent grant or CLA'}, "
+                    message=f"{result.path}: {spdx} is a {c.category or 'patent grant or CLA'}, "
                     "not a license of use",
-                    "Patent grants and contributor agreements do not grant the right to use "
-                    "or redistribute the code.",
-                    "Check that the file also carries a license of use.",
-                    result.path, line, spdx, c.family, c.strength, art.path, art.tier,
+                    artifact=art,
+                    path=result.path,
+                    line=line,
+                    license=spdx,
+                    classification=c,
                 )
-            )  # fmt: skip
+            )
             continue
         if art.tier is None:
             continue
@@ -173,9 +175,9 @@ def evaluate_files(
         if sev is None:
             continue
         findings.append(
-            Finding(
+            rules.finding(
+                f"component-{c.row}",
                 severity=sev,
-                rule=f"component-{c.row}",
                 message=(
                     f"{result.path}: {_deciding(policy.db, c, spdx)} is {_describe(c)}, which "
                     + (
@@ -185,21 +187,21 @@ def evaluate_files(
                     )
                     + f" the {art.tier.value} tier of {_artifact_label(art)}"
                 ),
-                why=_component_why(policy, c, art),
-                action=policy.tiers.action_component.get(c.row, ""),
+                artifact=art,
                 path=result.path,
                 line=line,
                 license=spdx,
-                family=c.family,
-                strength=c.strength,
-                artifact=art.path,
-                tier=art.tier,
+                classification=c,
+                why=why,
+                also=also,
             )
         )
     return findings
 
 
-def _component_why(policy: Policy, c: Classification, art: Artifact) -> str:
+def _reasons(policy: Policy, c: Classification, art: Artifact) -> tuple[str | None, str]:
+    """A tier override's own reason, and the obligations of a custom license, for
+    :func:`licensetier.rules.finding`."""
     override_why = next(
         (
             o.why
@@ -208,11 +210,8 @@ def _component_why(policy: Policy, c: Classification, art: Artifact) -> str:
         ),
         None,
     )
-    why = override_why or policy.tiers.why_component[c.row]
     obligations = policy.db.obligations(c.deciding) if c.family is Family.CUSTOM else ()
-    if obligations:
-        why += " Obligations: " + " ".join(obligations)
-    return why
+    return override_why, "Obligations: " + " ".join(obligations) if obligations else ""
 
 
 LOWER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO}
@@ -258,6 +257,7 @@ def evaluate_dependencies(
         if development and dev_rule == "lower":
             sev = LOWER.get(sev, sev)
         label = _dependency_label(dep)
+        why, also = _reasons(policy, c, art)
         if dep.license is None:
             message = (
                 f"{dep.manifest}: {label}: its license could not be found ({dep.reason}); "
@@ -275,20 +275,18 @@ def evaluate_dependencies(
         if development and dev_rule == "lower":
             message += " [one severity lower: a development-only dependency]"
         findings.append(
-            Finding(
+            rules.finding(
+                f"dependency-{c.row}",
                 severity=sev,
-                rule=f"dependency-{c.row}",
                 message=message,
-                why=_component_why(policy, c, art),
-                action=policy.tiers.action_component.get(c.row, ""),
+                artifact=art,
                 path=dep.manifest,
                 line=dep.line,
                 license=dep.license,
-                family=c.family,
-                strength=c.strength,
-                artifact=art.path,
-                tier=art.tier,
+                classification=c,
                 dependency=dep.purl,
+                why=why,
+                also=also,
             )
         )
     return findings
@@ -316,35 +314,31 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
     first_source = art.declared[0] if art.declared else None
     if len(distinct) > 1:
         findings.append(
-            Finding(
-                Severity.WARNING,
+            rules.finding(
                 "declared-licenses-disagree",
-                f'{_artifact_label(art)} declares different licenses: '
+                message=f"{_artifact_label(art)} declares different licenses: "
                 + "; ".join(f"{d.source}: {d.license_spdx or d.raw}" for d in art.declared),
-                "When the LICENSE file and the manifests disagree, recipients cannot tell "
-                "which terms apply.",
-                "Make every manifest field and LICENSE file state the same license.",
-                first_source.source if first_source else None,
-                first_source.line if first_source else None,
-                art.declared_license, None, None, art.path, art.tier,
+                artifact=art,
+                path=first_source.source if first_source else None,
+                line=first_source.line if first_source else None,
+                license=art.declared_license,
             )
-        )  # fmt: skip
+        )
     for d in art.declared:
         if d.license is None or d.low_confidence:
             findings.append(
-                Finding(
-                    Severity.WARNING,
+                rules.finding(
                     "declared-license-unclear",
-                    f"{d.source}: the declared license {d.raw!r} could not be identified "
+                    message=f"{d.source}: the declared license {d.raw!r} could not be "
+                    "identified "
                     + ("with confidence" if d.license else "")
                     + (f" (read as {d.license_spdx}, score {d.score:.0f})" if d.license else ""),
-                    "A license that is not a valid SPDX expression or a verbatim text cannot "
-                    "be checked by tools or understood with certainty by people.",
-                    "Use a valid SPDX expression in the manifest and a verbatim license text "
-                    "in the LICENSE file.",
-                    d.source, d.line, d.license_spdx, None, None, art.path, art.tier,
+                    artifact=art,
+                    path=d.source,
+                    line=d.line,
+                    license=d.license_spdx,
                 )
-            )  # fmt: skip
+            )
     if art.tier is None:
         return findings
     c = art.declared_classification
@@ -354,21 +348,17 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
         declared_keys = policy.db.spdx_to_keys(art.declared_license)
         if keys_of(intended) != keys_of(declared_keys):
             findings.append(
-                Finding(
-                    Severity.ERROR,
+                rules.finding(
                     "declared-license-mismatch",
-                    f"{_artifact_label(art)} is meant to be licensed {art.intended_license}, "
-                    f"but its files declare {art.declared_license}",
-                    "The license the owner decided on and the one the artifact actually "
-                    "carries differ: recipients get the terms in the files.",
-                    "Change the LICENSE file and manifest fields to the intended license, or "
-                    "correct the intended license in the configuration.",
-                    first_source.source if first_source else None,
-                    first_source.line if first_source else None,
-                    art.declared_license, c.family if c else None, c.strength if c else None,
-                    art.path, art.tier,
+                    message=f"{_artifact_label(art)} is meant to be licensed "
+                    f"{art.intended_license}, but its files declare {art.declared_license}",
+                    artifact=art,
+                    path=first_source.source if first_source else None,
+                    line=first_source.line if first_source else None,
+                    license=art.declared_license,
+                    classification=c,
                 )
-            )  # fmt: skip
+            )
     cell = policy.declared_cell(row, art.tier)
     sev = _severity(cell)
     obligations = policy.db.obligations(c.deciding) if c and c.family is Family.CUSTOM else ()
@@ -376,9 +366,6 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
         sev = Severity.INFO
     if sev is None:
         return findings
-    why = policy.tiers.why_declared[row]
-    if obligations:
-        why += " Obligations: " + " ".join(obligations)
     if row == "none":
         message = f"{_artifact_label(art)} declares no license"
         if art.intended_license:
@@ -391,19 +378,16 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
             + f" the {art.tier.value} tier ({policy.tiers.intended[art.tier]})"
         )
     findings.append(
-        Finding(
+        rules.finding(
+            f"declared-{row}",
             severity=sev,
-            rule=f"declared-{row}",
             message=message,
-            why=why,
-            action=policy.tiers.action_declared.get(row, ""),
+            artifact=art,
             path=first_source.source if first_source else (art.path if art.path != "." else None),
             line=first_source.line if first_source else None,
             license=art.declared_license,
-            family=c.family if c else None,
-            strength=c.strength if c else None,
-            artifact=art.path,
-            tier=art.tier,
+            classification=c,
+            also="Obligations: " + " ".join(obligations) if obligations else "",
         )
     )
     return findings
@@ -429,6 +413,10 @@ def _exception_matches(exc: ExceptionSpec, finding: Finding, db: LicenseDB) -> b
 def apply_exceptions(
     findings: Sequence[Finding], config: Config, db: LicenseDB, today: dt.date
 ) -> list[Finding]:
+    """The configuration's say on the findings: each rule's setting
+    (``[tool.licensetier.rules]``: a severity, or off), then the exceptions, which
+    downgrade what they match to information until they expire."""
+    findings = rules.configured(findings, config.rules)
     out: list[Finding] = []
     expired = [e for e in config.exceptions if e.expires is not None and e.expires < today]
     active = [e for e in config.exceptions if e not in expired]
@@ -452,18 +440,20 @@ def apply_exceptions(
         )
     for exc in expired:
         assert exc.expires is not None
-        out.append(
-            Finding(
-                Severity.WARNING,
-                "exception-expired",
-                f"the exception for {exc.describe()} expired on {exc.expires.isoformat()} and "
-                f"no longer applies ({exc.reason})",
-                "An expired exception stops hiding the findings it covered, so that the "
-                "decision is looked at again.",
-                "Resolve the findings it covered, or renew the exception with a new expiry date.",
-                exc.origin, exc.line, exc.license_raw, None, None, ".", None,
-            )
-        )  # fmt: skip
+        out += rules.configured(
+            [
+                rules.finding(
+                    "exception-expired",
+                    message=f"the exception for {exc.describe()} expired on "
+                    f"{exc.expires.isoformat()} and no longer applies ({exc.reason})",
+                    artifact=".",
+                    path=exc.origin,
+                    line=exc.line,
+                    license=exc.license_raw,
+                )
+            ],
+            config.rules,
+        )
     return out
 
 

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from licensetier import declared as declared_mod
-from licensetier import fs
+from licensetier import fs, rules
 from licensetier.cache import DetectionCache, blob_id
 from licensetier.config import MAX_FILE_SIZE_CEILING, Config, unread_config_files
 from licensetier.deps import discover
@@ -57,7 +57,6 @@ from licensetier.models import (
     Finding,
     ScanError,
     ScanResult,
-    Severity,
     SkippedFile,
 )
 from licensetier.paths import data_directory
@@ -674,14 +673,7 @@ class Scanner:
                 "checked against a tier. Declare artifacts in [tool.licensetier] or "
                 "licensetier.toml, or pass --kind/--tier."
             )
-            findings.append(
-                Finding(
-                    Severity.INFO, "no-tier-declared", notes[-1],
-                    "Whether a license conflicts depends on what the artifact is meant to be.",
-                    "Declare the artifact's kind or tier.",
-                    None, None, None, None, None, ".", None,
-                )
-            )  # fmt: skip
+            findings.append(rules.finding("no-tier-declared", message=notes[-1], artifact="."))
         engine_info.update(
             {
                 "scancode_toolkit": scancode_version(),

@@ -37,10 +37,6 @@ class TierData:
     component: Mapping[str, Mapping[Tier, str]]  # row -> tier -> cell
     declared: Mapping[str, Mapping[Tier, str]]
     component_overrides: tuple[ComponentOverride, ...]
-    why_component: Mapping[str, str]
-    why_declared: Mapping[str, str]
-    action_component: Mapping[str, str]
-    action_declared: Mapping[str, str]
 
     @property
     def component_rows(self) -> tuple[str, ...]:
@@ -90,10 +86,6 @@ def parse(data: dict[str, Any]) -> TierData:
         component=_matrix(data.get("component"), "component"),
         declared=_matrix(data.get("declared"), "declared"),
         component_overrides=overrides,
-        why_component=data["why"]["component"],
-        why_declared=data["why"]["declared"],
-        action_component=data["action"]["component"],
-        action_declared=data["action"]["declared"],
     )
 
 

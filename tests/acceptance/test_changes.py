@@ -217,9 +217,19 @@ def test_github_annotations_escape_workflow_command_characters() -> None:
     from licensetier.reporters.github import render
 
     finding = Finding(
-        Severity.WARNING, "component-unknown", "50% sure:\nline two", "", "",
-        "dir,with:odd/name.py", 7, None, None, None, ".", None,
-    )  # fmt: skip
+        severity=Severity.WARNING,
+        rule="component-unknown",
+        message="50% sure:\nline two",
+        why="",
+        action="",
+        path="dir,with:odd/name.py",
+        line=7,
+        license=None,
+        family=None,
+        strength=None,
+        artifact=".",
+        tier=None,
+    )
     result = ScanResult("/r", (), (), (), (finding,), ())
     assert render(result) == (
         "::warning file=dir%2Cwith%3Aodd/name.py,line=7,title=component-unknown::"

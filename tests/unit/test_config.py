@@ -121,6 +121,13 @@ def test_pyproject_without_table_is_not_configuration(tmp_path: Path, db: Licens
             "unknown row",
         ),
         ('max_file_size = "huge"\n', "max_file_size", "size"),
+        (
+            '[rules]\ncomponent-copyleft-netwrk = "off"\n',
+            "rules.component-copyleft-netwrk",
+            "did you mean component-copyleft-network?",
+        ),
+        ('[rules]\nno-tier-declared = "loud"\n', "rules.no-tier-declared", "unknown setting"),
+        ('rules = ["no-tier-declared"]\n', "rules", "table of rule ids"),
     ],
 )
 def test_errors_name_file_and_key(
@@ -140,6 +147,24 @@ def test_error_carries_the_line(tmp_path: Path, db: LicenseDB) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, None, db, load_tiers())
     assert f"{tmp_path / 'licensetier.toml'}:4:" in str(info.value)
+
+
+def test_an_unknown_rule_is_named_with_its_line(tmp_path: Path, db: LicenseDB) -> None:
+    (tmp_path / "licensetier.toml").write_text(
+        '[rules]\nbase-model-unverified = "off"\n\ncomponent-unkown = "error"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, None, db, load_tiers())
+    assert f"{tmp_path / 'licensetier.toml'}:4:" in str(info.value)
+    assert "unknown rule 'component-unkown'" in str(info.value)
+
+
+def test_rule_settings_are_read(tmp_path: Path, db: LicenseDB) -> None:
+    (tmp_path / "licensetier.toml").write_text(
+        '[rules]\nbase-model-unverified = "off"\ncomponent-copyleft-weak = "error"\n'
+    )
+    config = load_config(tmp_path, None, db, load_tiers())
+    assert config.rules == {"base-model-unverified": "off", "component-copyleft-weak": "error"}
 
 
 def test_invalid_toml(tmp_path: Path, db: LicenseDB) -> None:

@@ -193,9 +193,19 @@ def test_intended_license_mismatch_and_disagreement(db: LicenseDB) -> None:
 
 def _finding(path: str, spdx: str) -> Finding:
     return Finding(
-        Severity.ERROR, "component-copyleft-network", "m", "w", "a", path, 1, spdx,
-        Family.COPYLEFT, Strength.NETWORK, ".", Tier.TYPICALLY_OPEN,
-    )  # fmt: skip
+        severity=Severity.ERROR,
+        rule="component-copyleft-network",
+        message="m",
+        why="w",
+        action="a",
+        path=path,
+        line=1,
+        license=spdx,
+        family=Family.COPYLEFT,
+        strength=Strength.NETWORK,
+        artifact=".",
+        tier=Tier.TYPICALLY_OPEN,
+    )
 
 
 def test_exceptions_downgrade_and_expire(db: LicenseDB) -> None:

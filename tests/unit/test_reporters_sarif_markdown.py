@@ -25,6 +25,7 @@ from licensetier.detect.engine import scancode_version
 from licensetier.license_db import LicenseDB
 from licensetier.models import Finding, ScanError, ScanResult, Severity
 from licensetier.reporters import markdown, sarif
+from licensetier.rules import load_catalogue
 from licensetier.scan import Scanner
 from licensetier.tiers import load_tiers
 from tests.conftest import FIXTURES, UNREACHABLE, make_git_repo
@@ -166,9 +167,11 @@ def test_sarif_is_valid_and_mirrors_the_findings(
         assert rule["shortDescription"]["text"]
         assert rule["help"]["text"]
         assert rule["help"]["markdown"]
-        first = next(f for f in result.findings if f.rule == rule["id"])
-        assert rule["fullDescription"]["text"] == first.why
-        assert first.action in rule["help"]["text"]
+        # the descriptor is the catalogue's entry, the same text every finding of it carries
+        entry = load_catalogue()[rule["id"]]
+        assert rule["shortDescription"]["text"] == entry.summary
+        assert rule["fullDescription"]["text"] == entry.text("why")
+        assert entry.text("action") in rule["help"]["text"]
 
     assert len(run["results"]) == len(result.findings)
     for finding, res in zip(result.findings, run["results"], strict=True):

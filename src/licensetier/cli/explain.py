@@ -47,6 +47,9 @@ def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
 
 
 def _verdicts(policy: Policy, tiers: TierData, keys: str) -> list[dict[str, object]]:
+    from licensetier.rules import load_catalogue
+
+    catalogue = load_catalogue()
     out: list[dict[str, object]] = []
     for tier in Tier:
         kinds: list[str | None] = [None]
@@ -63,9 +66,9 @@ def _verdicts(policy: Policy, tiers: TierData, keys: str) -> list[dict[str, obje
                 "family": c.family.value,
                 "strength": c.strength.value if c.strength else None,
                 "as_component": component,
-                "as_component_why": tiers.why_component[c.row],
+                "as_component_why": catalogue[f"component-{c.row}"].why,
                 "as_declared_license": declared,
-                "as_declared_why": tiers.why_declared[row],
+                "as_declared_why": catalogue[f"declared-{row}"].why,
                 "obligations": list(policy.db.obligations(c.deciding)),
             }
             override = next(

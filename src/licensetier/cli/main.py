@@ -11,6 +11,7 @@ from licensetier.cli.baseline import baseline
 from licensetier.cli.deps import deps
 from licensetier.cli.explain import explain
 from licensetier.cli.notice import notice
+from licensetier.cli.rules import rules
 from licensetier.cli.scan import scan
 
 
@@ -29,6 +30,7 @@ cli.add_command(explain)
 cli.add_command(deps)
 cli.add_command(baseline)
 cli.add_command(notice)
+cli.add_command(rules)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from licensetier.models import Finding, ScanResult, Severity
 from licensetier.printable import printable
+from licensetier.rules import load_catalogue
 
 DEFAULT_MAX_ROWS = 50
 
@@ -136,6 +137,7 @@ def _finding_cells(f: Finding, *, severity: bool) -> list[str]:
 
 def _guidance(problems: list[Finding], max_rows: int | None) -> list[str]:
     """Why each error or warning matters and what to do, once per rule and reason."""
+    catalogue = load_catalogue()
     groups: dict[tuple[str, str, str], list[Finding]] = {}
     for f in problems:
         groups.setdefault((f.rule, f.why, f.action), []).append(f)
@@ -150,6 +152,7 @@ def _guidance(problems: list[Finding], max_rows: int | None) -> list[str]:
             [
                 f"**{_text(rule)}** ({level}): {', '.join(wheres)}",
                 "",
+                f"- The rule: {_text(catalogue[rule].summary)} ({_code(catalogue[rule].anchor)})",
                 f"- Why it matters: {_text(why)}",
                 f"- What to do: {_text(action)}",
                 "",

@@ -1,8 +1,9 @@
 """SARIF 2.1.0 report (``--format sarif``), for code scanning (GitHub's and others').
 
 One run; one ``reportingDescriptor`` per distinct finding rule, one ``result`` per
-finding. A pure function of the :class:`ScanResult`: no clock, no file read, the same
-result gives the same bytes.
+finding. A pure function of the :class:`ScanResult`: no clock, no file of the scan
+read, the same result gives the same bytes. Each rule's descriptor (summary, why, what
+to do) is the rule catalogue's entry (:mod:`licensetier.rules`).
 
 - ``partialFingerprints["licensetierFinding/v1"]`` is the SHA-256 of the finding's rule,
   path, license, dependency and artifact: neither its line nor its message, so that an
@@ -26,6 +27,7 @@ from licensetier.fingerprint import fingerprint
 from licensetier.models import Finding, ScanResult, Severity
 from licensetier.printable import path_uri, printable, without_surrogates
 from licensetier.reporters.json_report import summary
+from licensetier.rules import Rule, load_catalogue
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -36,60 +38,14 @@ FINGERPRINT = "licensetierFinding/v1"
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
-# the rows of the conflict matrices, as the descriptions name them
-_ROW = {
-    "permissive": "a permissive license",
-    "copyleft-weak": "a weak copyleft license",
-    "copyleft-strong": "a strong copyleft license",
-    "copyleft-network": "a network copyleft license",
-    "source-available": "a source-available license",
-    "custom": "a custom license",
-    "proprietary": "a proprietary license",
-    "unknown": "an unknown license",
-    "none": "no license",
-}
-
-# rules whose name does not follow <subject>-<row>
-_FIXED = {
-    "declared-license-mismatch": "The files declare another license than the configured one",
-    "declared-licenses-disagree": "The LICENSE file and the manifests state different licenses",
-    "declared-license-unclear": "A declared license could not be identified with confidence",
-    "base-model-license": "Derived weights declare another license than their base model's",
-    "base-model-unverified": "The license of a base model is not known offline",
-    "not-a-license-of-use": "A patent grant or a contributor agreement, not a license of use",
-    "exception-expired": "A configured exception is past its expiry date",
-    "no-tier-declared": "No tier was declared, so nothing was checked against a tier",
-}
-
-_SUBJECT = {
-    "component": "A file",
-    "dependency": "A dependency",
-    "declared": "An artifact's declared license:",
-}
-
 
 def _name(rule: str) -> str:
     """``component-copyleft-network`` -> ``ComponentCopyleftNetwork``."""
     return "".join(part[:1].upper() + part[1:] for part in rule.replace("_", "-").split("-"))
 
 
-def _short_description(rule: str) -> str:
-    if rule in _FIXED:
-        return _FIXED[rule]
-    subject, _, row = rule.partition("-")
-    if subject in _SUBJECT and row:
-        what = _ROW.get(row, f"a {row.replace('-', ' ')} license")
-        if subject == "declared":
-            return f"The artifact's own license is {what}, checked against its tier"
-        return f"{_SUBJECT[subject]} under {what}, checked against its artifact's tier"
-    return rule.replace("-", " ").capitalize()
-
-
-def _tags(rule: str, findings: list[Finding]) -> list[str]:
-    tags = ["license"]
-    subject = rule.partition("-")[0]
-    if subject in _SUBJECT:
-        tags.append(subject)
+def _tags(rule: Rule, findings: list[Finding]) -> list[str]:
+    tags = ["license", rule.subject]
     first = findings[0]
     if first.family is not None:
         tags.append(first.family.value)
@@ -98,20 +54,21 @@ def _tags(rule: str, findings: list[Finding]) -> list[str]:
     return tags
 
 
-def _rule(rule: str, findings: list[Finding]) -> dict[str, Any]:
-    first = findings[0]
-    short = _short_description(rule)
-    why = first.why or short
-    action = first.action
-    text = why + (f"\n\nWhat to do: {action}" if action else "")
-    markdown = f"**Why it matters.** {why}" + (f"\n\n**What to do.** {action}" if action else "")
-    # the rule's default level is that of its worst finding that no exception downgraded
+def _rule(rule: Rule, findings: list[Finding]) -> dict[str, Any]:
+    """The rule's reporting descriptor, its text from the catalogue."""
+    why, action = rule.text("why"), rule.text("action")
+    text = f"{why}\n\nWhat to do: {action}"
+    markdown = (
+        f"**Why it matters.** {why}\n\n**What to do.** {action}\n\n"
+        f"`licensetier rules {rule.id}` explains the rule ({rule.anchor})."
+    )
+    # a rule the tier decides: the level of its worst finding that no exception downgraded
     standing = [f for f in findings if not f.excepted] or findings
     worst = max(standing, key=lambda f: f.severity.rank).severity
     return {
-        "id": rule,
-        "name": _name(rule),
-        "shortDescription": {"text": short},
+        "id": rule.id,
+        "name": _name(rule.id),
+        "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": why},
         "help": {"text": text, "markdown": markdown},
         "defaultConfiguration": {"level": LEVEL[worst]},
@@ -187,13 +144,14 @@ def _rules(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 def to_dict(result: ScanResult) -> dict[str, Any]:
     from licensetier import __version__
 
+    catalogue = load_catalogue()
     by_rule = _rules(result.findings)
     index = {rule: i for i, rule in enumerate(by_rule)}
     driver: dict[str, Any] = {
         "name": "licensetier",
         "version": __version__,
         "semanticVersion": __version__,
-        "rules": [_rule(rule, findings) for rule, findings in by_rule.items()],
+        "rules": [_rule(catalogue[rule], findings) for rule, findings in by_rule.items()],
     }
     run: dict[str, Any] = {"tool": {"driver": driver}}
     if "scancode_toolkit" in result.engine:

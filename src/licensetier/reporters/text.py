@@ -155,6 +155,13 @@ def render(
         for f in group:
             _finding(console, f)
         console.print()
+    if any(not f.existing for f in result.findings) and not quiet:
+        hint = (
+            "`licensetier rules RULE` explains a rule; [tool.licensetier.rules] sets its "
+            "severity or turns it off."
+        )
+        console.print(f"[dim]{escape(hint)}[/]")
+        console.print()
     existing = [f for f in result.findings if f.existing and not f.excepted]
     if existing and not quiet:
         console.print(
