@@ -259,11 +259,6 @@ class Engine:
         combined = combine_expressions(expressions, relation="AND", unique=True)
         return str(combined), min(scores) if scores else 0.0
 
-    def key_to_spdx(self, expression: str) -> str:
-        from licensedcode.cache import build_spdx_license_expression, get_licensing
-
-        return str(build_spdx_license_expression(expression, licensing=get_licensing()))
-
 
 def _licenses(location: str, deadline: float, index: Any) -> dict[str, Any]:
     """The fields of ``scancode.api.get_licenses(location, deadline=deadline,
