@@ -182,3 +182,17 @@ def test_the_walk_excludes_with_gitignore_globs(tmp_path: Path) -> None:
         (tmp_path / rel).write_text("x\n", encoding="utf-8")
     result = walk(tmp_path, exclude=["src/*.py", "vendor/*"])
     assert [f.path for f in result.files] == ["README", "src/a/b/c.py"]
+
+
+def test_the_listing_glob_and_its_escape(tmp_path: Path) -> None:
+    # fs.glob is for licensetier's own patterns: one fnmatch pattern per directory level
+    from licensetier import fs
+
+    for rel in ("lib/python3.11/site-packages/x", "lib/a/b/site-packages/y", "v/n[1]-1.0/z"):
+        (tmp_path / rel).mkdir(parents=True)
+    found = fs.glob(tmp_path, "lib/python*/site-packages", tmp_path)
+    assert found == [tmp_path / "lib/python3.11/site-packages"]
+    assert fs.glob(tmp_path, "lib/*/site-packages", tmp_path) == found  # not lib/a/b/...
+    assert fs.glob(tmp_path / "v", f"{fs.glob_escape('n[1]')}-[0-9]*", tmp_path) == [
+        tmp_path / "v/n[1]-1.0"
+    ]
