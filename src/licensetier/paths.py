@@ -208,11 +208,15 @@ class Globs:
         self.valid = tuple(p for p in self.patterns if glob_error(p) is None)
         self._spec = _spec(self.valid)
         self._each = tuple((p, _spec((p,))) for p in self.valid)
+        # only a pattern for directories matches `path/` where it does not match `path`
+        self._for_dirs = any(_names_subtree(p) for p in self.valid)
 
     def excludes(self, path: str) -> bool:
         if not self.valid:
             return False
-        return bool(self._spec.match_file(path) or self._spec.match_file(path + "/"))
+        if self._spec.match_file(path):
+            return True
+        return self._for_dirs and bool(self._spec.match_file(path + "/"))
 
     def covers(self, path: str) -> bool:
         parent = path.rpartition("/")[0]
