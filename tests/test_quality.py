@@ -1,10 +1,21 @@
-"""The project's own quality gates run with the tests: ruff and mypy --strict on src/."""
+"""The project's own quality gates run with the tests: ruff and mypy --strict on src/,
+and every third-party module src/ imports declared in pyproject.toml."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from importlib.metadata import packages_distributions
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -36,3 +47,36 @@ def test_scancode_engine_imports_with_the_pinned_pluggy() -> None:
     assert done.returncode == 0, done.stderr
     major, minor = (int(x) for x in done.stdout.strip().split(".")[:2])
     assert (major, minor) < (1, 6)
+
+
+def _imported_modules(root: Path) -> dict[str, set[str]]:
+    """Top-level module -> the files of ``root`` that import it (lazy imports included)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], set()).add(path.relative_to(REPO).as_posix())
+    return found
+
+
+def test_every_third_party_import_of_src_is_declared() -> None:
+    # a module src/ imports must come from a distribution of [project].dependencies,
+    # not only from what another dependency (ScanCode) happens to pull in
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    distributions = packages_distributions()
+    undeclared = {}
+    for module, files in _imported_modules(REPO / "src" / "licensetier").items():
+        if module in sys.stdlib_module_names or module == "licensetier":
+            continue
+        # a module not installed here (tomli above Python 3.10) is named by itself
+        names = {canonicalize_name(d) for d in distributions.get(module, [module])}
+        if not names & declared:
+            undeclared[module] = sorted(files)
+    assert not undeclared, f"imported by src/ but not in [project].dependencies: {undeclared}"

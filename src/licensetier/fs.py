@@ -36,6 +36,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -290,12 +291,20 @@ def list_dir(directory: str | os.PathLike[str], base: str | os.PathLike[str]) ->
         return []
 
 
+def glob_escape(text: str) -> str:
+    """``text`` as a :func:`glob` pattern part that matches only itself (a package name
+    holding ``*``, ``?`` or ``[``)."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
 def glob(
     directory: str | os.PathLike[str], pattern: str, base: str | os.PathLike[str]
 ) -> list[Path]:
     """The paths below ``directory`` matching ``pattern`` (``/``-separated parts, each
-    an ``fnmatch`` pattern, no ``**``), sorted; links out and unlistable directories
-    are left out."""
+    an ``fnmatch`` pattern, so ``*`` never crosses a ``/``; no ``**``), sorted; links
+    out and unlistable directories are left out. For licensetier's own patterns (where
+    package managers install); the globs users write are
+    :class:`licensetier.paths.Globs`."""
     parts = [p for p in pattern.split("/") if p]
 
     def walk(at: Path, rest: list[str]) -> Iterator[Path]:

@@ -27,10 +27,15 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from licensetier.errors import LicenseDBError, UnknownLicenseError
-from licensetier.expressions import check_nesting
+from licensetier.expressions import Leaf as _Leaf
+from licensetier.expressions import Node as _Node
+from licensetier.expressions import Op as _Op
+from licensetier.expressions import With as _With
+from licensetier.expressions import leaves as _leaves
+from licensetier.expressions import parse, render
 from licensetier.models import Classification, Family, Strength
 from licensetier.paths import data_directory
 
@@ -99,29 +104,6 @@ class ExceptionRule:
     key: str
     effect: str  # one of EXCEPTION_EFFECTS
     reason: str
-
-
-# The parsed form of an expression: a leaf, a WITH pair, or an AND/OR of nodes.
-@dataclass(frozen=True)
-class _Leaf:
-    key: str  # the ScanCode key, or the identifier as written when not known
-    known: bool
-    raw: str
-
-
-@dataclass(frozen=True)
-class _With:
-    license: _Leaf
-    exception: _Leaf
-
-
-@dataclass(frozen=True)
-class _Op:
-    operator: str  # "AND" or "OR"
-    children: tuple[_Node, ...]
-
-
-_Node: TypeAlias = "_Leaf | _With | _Op"
 
 
 def _row(family: Family, strength: Strength | None) -> str:
@@ -358,7 +340,7 @@ class LicenseDB:
         if unknown:
             ids = ", ".join(repr(u) for u in dict.fromkeys(unknown))
             raise UnknownLicenseError(f"unknown SPDX license id {ids} in {spdx_expression!r}")
-        return _render(self._modernise(node), lambda leaf: leaf.key)
+        return render(self._modernise(node))
 
     def keys_to_spdx(self, key_expression: str) -> str:
         """A ScanCode key expression as SPDX; keys without an SPDX id become
@@ -369,7 +351,7 @@ class LicenseDB:
         if unknown:
             keys = ", ".join(repr(u) for u in dict.fromkeys(unknown))
             raise UnknownLicenseError(f"unknown license key {keys} in {key_expression!r}")
-        return _render(node, lambda leaf: self._licenses[leaf.key].spdx_id)
+        return render(node, lambda leaf: self._licenses[leaf.key].spdx_id)
 
     # --------------------------------------------------------------- internals
 
@@ -446,50 +428,22 @@ class LicenseDB:
         return node
 
     def _parse_uncached(self, expression: str, *, spdx: bool) -> _Node:
-        from license_expression import ExpressionError
-
-        if not isinstance(expression, str) or not expression.strip():
-            raise UnknownLicenseError("empty license expression")
-        check_nesting(expression)  # a few thousand levels would end in a RecursionError
-        licensing = self._licensing(spdx)
-        try:
-            parsed = licensing.parse(expression, validate=False)
-        except ExpressionError as exc:
-            raise UnknownLicenseError(
-                f"cannot parse license expression {expression!r}: {exc}"
-            ) from exc
-        if parsed is None:
-            raise UnknownLicenseError(f"empty license expression {expression!r}")
-        return self._convert(parsed, licensing, spdx, expression)
-
-    def _convert(self, parsed: Any, licensing: Any, spdx: bool, expression: str) -> _Node:
-        from license_expression import LicenseSymbol, LicenseWithExceptionSymbol
-
-        if isinstance(parsed, LicenseWithExceptionSymbol):
-            left = self._leaf(parsed.license_symbol.key, spdx)
-            right = self._leaf(parsed.exception_symbol.key, spdx)
+        node = parse(
+            expression,
+            resolve=self._resolve_spdx_id if spdx else self._resolve_key,
+            licensing=self._licensing(spdx),
+        )
+        for pair in _pairs(node):
+            right = pair.exception
             if right.known and not self._licenses[right.key].is_exception:
                 raise UnknownLicenseError(
                     f"{right.raw!r} is not a license exception, in {expression!r}"
                 )
-            return _With(left, right)
-        if isinstance(parsed, LicenseSymbol):
-            return self._leaf(parsed.key, spdx)
-        if isinstance(parsed, licensing.AND):
-            operator = "AND"
-        elif isinstance(parsed, licensing.OR):
-            operator = "OR"
-        else:  # pragma: no cover - the parser builds nothing else
-            raise UnknownLicenseError(f"cannot parse license expression {expression!r}")
-        children = tuple(self._convert(a, licensing, spdx, expression) for a in parsed.args)
-        return _Op(operator, children)
+        return node
 
-    def _leaf(self, raw: str, spdx: bool) -> _Leaf:
-        if spdx:
-            key = self._resolve_spdx_id(raw)
-            return _Leaf(key or raw, key is not None, raw)
+    def _resolve_key(self, raw: str) -> str | None:
         low = raw.lower()
-        return _Leaf(low if low in self._licenses else raw, low in self._licenses, raw)
+        return low if low in self._licenses else None
 
     def _evaluate(self, node: _Node, rank: RankFn) -> Classification:
         if isinstance(node, _Leaf):
@@ -556,27 +510,13 @@ class LicenseDB:
 # ---------------------------------------------------------------------- helpers
 
 
-def _leaves(node: _Node) -> Iterator[_Leaf]:
-    if isinstance(node, _Leaf):
-        yield node
-    elif isinstance(node, _With):
-        yield node.license
-        yield node.exception
-    else:
-        for child in node.children:
-            yield from _leaves(child)
-
-
-def _render(node: _Node, symbol: Callable[[_Leaf], str]) -> str:
-    if isinstance(node, _Leaf):
-        return symbol(node)
+def _pairs(node: _Node) -> Iterator[_With]:
+    """The ``WITH`` pairs of ``node``, in order."""
     if isinstance(node, _With):
-        return f"{symbol(node.license)} WITH {symbol(node.exception)}"
-    parts = []
-    for child in node.children:
-        text = _render(child, symbol)
-        parts.append(f"({text})" if isinstance(child, _Op) else text)
-    return f" {node.operator} ".join(parts)
+        yield node
+    elif isinstance(node, _Op):
+        for child in node.children:
+            yield from _pairs(child)
 
 
 def _license_info(key: str, entry: Mapping[str, Any]) -> LicenseInfo:

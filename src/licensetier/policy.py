@@ -30,8 +30,8 @@ from licensetier.models import (
     Severity,
     Tier,
 )
+from licensetier.paths import globs, owning_artifact
 from licensetier.tiers import TierData
-from licensetier.walk import is_excluded
 
 CELL_RANK = {"ok": 0, "info": 1, "warning": 2, "error": 3}
 _LICENSING = Licensing()
@@ -120,10 +120,8 @@ def _artifact_label(a: Artifact) -> str:
     return f'artifact "{a.path}" ({what}, {a.tier.value if a.tier else "no tier"})'
 
 
-def owner_of(path: str, artifacts: Sequence[Artifact]) -> Artifact:
-    """The deepest artifact whose path contains ``path``; the root artifact comes first."""
-    containing = [a for a in artifacts if a.contains(path)]
-    return max(containing, key=lambda a: 0 if a.path == "." else a.path.count("/") + 1)
+# the deepest artifact whose path contains a path
+owner_of = owning_artifact
 
 
 def _line_for(result: FileResult, deciding: str) -> int | None:
@@ -394,7 +392,7 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
 
 
 def _exception_matches(exc: ExceptionSpec, finding: Finding, db: LicenseDB) -> bool:
-    if exc.path and not (finding.path and is_excluded(finding.path, [exc.path])):
+    if exc.path and not (finding.path and globs((exc.path,)).covers(finding.path)):
         return False
     if exc.license:
         if not finding.license:

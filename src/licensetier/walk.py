@@ -1,14 +1,13 @@
 """Which files a scan reads: a git-aware listing, ignore rules, symlink and size guards.
 
 In a git work tree: the tracked files plus the untracked files that git does not
-ignore. Outside git: the file tree, less :data:`DEFAULT_IGNORED_DIRS`. Either way,
+ignore. Outside git: the file tree, less :data:`licensetier.paths.UNWALKED_DIRS`. Either way,
 symlinks are never followed out of the root, and binary or oversized files are
 skipped with a reason.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import stat
 from collections.abc import Iterable, Mapping
@@ -17,31 +16,14 @@ from pathlib import Path
 
 from licensetier import fs, vcs
 from licensetier.models import SkippedFile
+from licensetier.paths import UNWALKED_DIRS, globs, is_unwalked_dir
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes
 SIZE_CAPPED = "larger than the size cap"  # how a skipped file too large to read starts
 BINARY_SNIFF_BYTES = 8192
 
 # Directories never walked outside git (inside git, .gitignore decides).
-DEFAULT_IGNORED_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".bzr",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-        "node_modules",
-        ".idea",
-        ".vscode",
-    }
-)
+DEFAULT_IGNORED_DIRS = UNWALKED_DIRS
 
 
 @dataclass(frozen=True)
@@ -71,20 +53,10 @@ class _Candidates:
 
 
 def is_excluded(path: str, patterns: Iterable[str]) -> bool:
-    """True when a POSIX relative path matches one of the glob patterns.
-
-    ``dir/**`` matches everything below ``dir``; a pattern without a slash also
-    matches a file name in any directory.
+    """True when a POSIX relative path is excluded by the ``exclude`` globs: gitignore
+    patterns, matched as ``.gitignore`` ignores (:meth:`licensetier.paths.Globs.excludes`).
     """
-    name = path.rsplit("/", 1)[-1]
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(path, pattern):
-            return True
-        if pattern.endswith("/**") and (path + "/").startswith(pattern[:-2]):
-            return True
-        if "/" not in pattern and fnmatch.fnmatchcase(name, pattern):
-            return True
-    return False
+    return globs(tuple(patterns)).excludes(path)
 
 
 def _candidates(root: Path) -> _Candidates:
@@ -114,7 +86,7 @@ def _candidates(root: Path) -> _Candidates:
         )
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_IGNORED_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if not is_unwalked_dir(d))
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         for d in list(dirnames):
             if os.path.islink(os.path.join(dirpath, d)):
@@ -211,12 +183,12 @@ def walk(
     root = root.resolve()
     candidates = _Candidates(dict(listed), True) if listed is not None else _candidates(root)
     names, in_git = candidates.names, candidates.in_git
-    patterns = tuple(exclude)
+    excluded = globs(tuple(exclude))
     files: list[WalkedFile] = []
     skipped: list[SkippedFile] = list(candidates.skipped)
     directories: dict[str, str | None] = {}
     for rel in sorted(names):
-        if patterns and is_excluded(rel, patterns):
+        if excluded.excludes(rel):
             skipped.append(SkippedFile(rel, "excluded by configuration"))
             continue
         linked = _through_link(root, rel, directories)

@@ -84,7 +84,7 @@ def gate(index: Any, path: Path) -> bool:
     ],
 )
 def test_license_file_names(name: str) -> None:
-    assert fastpath.is_license_file_name(name)
+    assert fastpath.names_license_text(name)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_license_file_names(name: str) -> None:
     ["README.md", "main.py", "licensing.md", "notices.txt", "unlicensed.c", "LICENSES", "copy.py"],
 )
 def test_other_file_names(name: str) -> None:
-    assert not fastpath.is_license_file_name(name)
+    assert not fastpath.names_license_text(name)
 
 
 # -- the corpus cases ------------------------------------------------------------------

@@ -235,3 +235,25 @@ def test_exceptions_downgrade_and_expire(db: LicenseDB) -> None:
     assert gone.severity is Severity.WARNING
     assert "2026-01-01" in gone.message
     assert "old/**" in gone.message
+
+
+def test_exception_paths_are_gitignore_globs_over_file_paths(db: LicenseDB) -> None:
+    # `*` stays within a directory: `src/*.py` is not `src/a/b/c.py`, and `vendor/*`
+    # covers the files directly in vendor/ (`vendor/` or `vendor/**` the whole tree)
+    config = Config(
+        exceptions=(
+            ExceptionSpec("top-level scripts", "cfg.toml", path="src/*.py"),
+            ExceptionSpec("vendored files", "cfg.toml", path="vendor/*"),
+            ExceptionSpec("third-party tree", "cfg.toml", path="third_party/"),
+        )
+    )
+    paths = ["src/a.py", "src/a/b/c.py", "vendor/x.c", "vendor/lib/y.c", "third_party/z/w.c"]
+    out = apply_exceptions([_finding(p, "GPL-3.0-only") for p in paths], config, db, TODAY)
+    severity = {f.path: f.severity for f in out}
+    assert severity == {
+        "src/a.py": Severity.INFO,
+        "src/a/b/c.py": Severity.ERROR,
+        "vendor/x.c": Severity.INFO,
+        "vendor/lib/y.c": Severity.ERROR,
+        "third_party/z/w.c": Severity.INFO,
+    }

@@ -4,9 +4,9 @@ Many repositories carry the source of a dependency in a directory of their own:
 ``vendor/<name>``, ``third_party/<name>``, ``third-party/<name>`` or
 ``3rdparty/<name>``, next to the scan root or to a manifest. Such a copy has no
 metadata licensetier can read in a uniform way, so a :class:`VendoredDirLocator`
-only reports the license files it finds directly in that directory (``LICENSE*``,
-``LICENCE*``, ``COPYING*``, ``UNLICENSE``, also ``MIT-LICENSE``) for ScanCode to
-detect; a directory
+only reports the license files it finds directly in that directory
+(:func:`licensetier.paths.is_license_file_name`: ``LICENSE*``, ``LICENCE*``,
+``COPYING*``, ``UNLICENSE``, also ``MIT-LICENSE``) for ScanCode to detect; a directory
 without any of them gives no evidence.
 
 One locator is built per ecosystem (:func:`locators` builds one for each of
@@ -22,34 +22,13 @@ from pathlib import Path
 
 from licensetier import fs
 from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Route
+from licensetier.paths import VENDOR_DIRS as VENDOR_DIRS
+from licensetier.paths import is_license_file_name
 
 MANIFESTS: tuple[Route, ...] = ()  # vendored directories are not manifests
 
-VENDOR_DIRS = ("vendor", "third_party", "third-party", "3rdparty")
-# LICENSE, LICENCE.txt, COPYING.LESSER, LICENSE-MIT, UNLICENSE: a license word first ...
-LICENSE_FIRST_RE = re.compile(r"(?:LICEN[CS]E|COPYING|UNLICENSE)S?(?:[-_.]?[A-Z0-9][A-Z0-9.+_-]*)?")
-# ... or last, before an optional document extension: MIT-LICENSE, BSD_LICENSE.md.
-LICENSE_LAST_RE = re.compile(
-    r"[A-Z0-9][A-Z0-9.+_-]*[-_.](?:LICEN[CS]E|COPYING)S?(?:\.(?:TXT|MD|RST|MARKDOWN|HTML?|ADOC))?"
-)
-# Source and metadata files named like a license (license.go, no.license.nuspec).
-CODE_SUFFIX_RE = re.compile(
-    r"\.(?:go|py|rb|rs|m?js|cjs|ts|java|kt|cs|fs|vb|c|h|cc|cpp|hpp|php|sh"
-    r"|json|toml|ya?ml|xml|lock|gemspec|nuspec|pom|sum|mod|csproj|props)",
-    re.IGNORECASE,
-)
-
-
-def is_license_file(name: str) -> bool:
-    """``LICENSE``, ``LICENSE-MIT``, ``licence.txt``, ``COPYING.LESSER``, ``UNLICENSE``,
-    ``MIT-LICENSE``: the names under which a package ships its license text
-    (``NOTICE`` is not one, nor a source or metadata file such as ``license.go``)."""
-    if CODE_SUFFIX_RE.fullmatch(Path(name).suffix):
-        return False
-    upper = name.upper()
-    if upper.startswith(("THIRD", "3RD")):  # THIRD-PARTY-LICENSES: the licenses of others
-        return False
-    return bool(LICENSE_FIRST_RE.fullmatch(upper) or LICENSE_LAST_RE.fullmatch(upper))
+# the names of license files, and of vendor directories, are defined in licensetier.paths
+is_license_file = is_license_file_name
 
 
 def license_files(directory: Path, base: Path | None = None) -> tuple[Path, ...]:
@@ -62,7 +41,7 @@ def license_files(directory: Path, base: Path | None = None) -> tuple[Path, ...]
     return tuple(
         e.path
         for e in fs.list_dir(directory, base or directory)
-        if e.is_file and not e.link and is_license_file(e.name)
+        if e.is_file and not e.link and is_license_file_name(e.name)
     )
 
 

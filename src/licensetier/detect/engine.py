@@ -243,8 +243,9 @@ class Engine:
         Returns ScanCode's expression and the lowest score of the matches that
         make it up, or ``(None, 0.0)`` when nothing is found.
         """
-        from license_expression import combine_expressions
         from licensedcode.detection import detect_licenses
+
+        from licensetier.expressions import combine
 
         idx = self.index()
         expressions: list[str] = []
@@ -256,13 +257,8 @@ class Engine:
             scores.extend(float(m.score()) for m in detection.matches)
         if not expressions:
             return None, 0.0
-        combined = combine_expressions(expressions, relation="AND", unique=True)
-        return str(combined), min(scores) if scores else 0.0
-
-    def key_to_spdx(self, expression: str) -> str:
-        from licensedcode.cache import build_spdx_license_expression, get_licensing
-
-        return str(build_spdx_license_expression(expression, licensing=get_licensing()))
+        # ScanCode renders each detection's expression: joined as combine_expressions would
+        return combine(expressions, "AND") or None, min(scores) if scores else 0.0
 
 
 def _licenses(location: str, deadline: float, index: Any) -> dict[str, Any]:

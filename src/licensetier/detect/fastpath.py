@@ -70,8 +70,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from licensetier.detect.prefilter import RuleSieve
 
-# File names that hold license text by convention; each example in a comment.
-LICENSE_FILE_NAME = re.compile(
+# File names that suggest license or notice text, for the gate only: broader than the
+# license files of licensetier.paths.is_license_file_name (NOTICE, COPYRIGHT, PATENTS,
+# even license.py), since a name here only makes the gate fall back more often (step 2
+# only), which costs time and never changes a result. Each example in a comment.
+LICENSE_TEXT_NAME = re.compile(
     r"""^(
         (un)?licen[cs]e        # LICENSE, LICENCE, UNLICENSE
       | copying                # COPYING, COPYING.LESSER
@@ -107,8 +110,10 @@ _LEVELS = 3
 _EPSILON = 1e-9
 
 
-def is_license_file_name(name: str) -> bool:
-    return bool(LICENSE_FILE_NAME.match(name))
+def names_license_text(name: str) -> bool:
+    """Whether a file's name suggests license or notice text (:data:`LICENSE_TEXT_NAME`):
+    then the gate stops at step 2."""
+    return bool(LICENSE_TEXT_NAME.match(name))
 
 
 def prepare(idx: Any, rule_sieve: RuleSieve | None = None) -> None:
@@ -640,7 +645,7 @@ def needs_approximate(idx: Any, qry: Any, exact_matches: list[Any], name: str) -
     # step 1: ScanCode itself stops here when nothing high-value is left to match.
     if not whole.is_matchable(include_low=False, qspans=matched):
         return False
-    if is_license_file_name(name):
+    if names_license_text(name):
         # step 2 only: any candidate at all
         found = any(True for _ in approximate_candidates(idx, matchable_tokens(whole)))
     else:

@@ -190,10 +190,10 @@ def could_hold_license(
     lines = text_lines(data, name)
     if lines is None:
         return True
-    from licensetier.detect.fastpath import is_license_file_name
+    from licensetier.detect.fastpath import names_license_text
 
     # the gate itself falls back on any candidate in a file named as a license
-    return rule_sieve.could_match_in_runs(lines, gate and not is_license_file_name(name))
+    return rule_sieve.could_match_in_runs(lines, gate and not names_license_text(name))
 
 
 # ScanCode cuts a text file's query into runs after this many lines without a legalese
@@ -315,11 +315,11 @@ def could_hold_license_in_lines(
         return True
     if not candidates:
         return False
-    from licensetier.detect.fastpath import is_license_file_name
+    from licensetier.detect.fastpath import names_license_text
 
     return rule_sieve.could_match_in_runs(
         [[tokens] for tokens in per_line],
-        gate and not is_license_file_name(name),
+        gate and not names_license_text(name),
         line_threshold,
     )
 

@@ -42,6 +42,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from licensetier.models import Artifact, Dependency, ScanResult
+from licensetier.paths import owning_artifact
 from licensetier.printable import printable, without_surrogates
 from licensetier.reporters.spdx import (
     artifacts_of,
@@ -50,7 +51,6 @@ from licensetier.reporters.spdx import (
     convert_alone,
     created_timestamp,
     document_name,
-    owner,
     package_key,
     representative,
     tool_version,
@@ -182,7 +182,7 @@ def to_dict(
         if f.path in sha1s:
             component["hashes"] = [{"alg": "SHA-1", "content": sha1s[f.path]}]
         component["licenses"] = chosen
-        properties = [_property("artifact", owner(f.path, artifacts).path)]
+        properties = [_property("artifact", owning_artifact(f.path, artifacts).path)]
         if f.classification is not None:
             properties.append(_property("family", f.classification.row))
         component["properties"] = properties

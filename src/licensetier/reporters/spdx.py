@@ -57,8 +57,11 @@ from datetime import datetime, timezone
 from pathlib import PurePath
 from typing import Any
 
-from licensetier.expressions import ExpressionTooDeep, check_nesting
+from licensetier import expressions
+from licensetier.errors import UnknownLicenseError
+from licensetier.expressions import ExpressionTooDeep, Node, parse, spdx_list_symbol
 from licensetier.models import Artifact, Dependency, FileResult, ScanResult
+from licensetier.paths import owning_artifact
 from licensetier.printable import printable, without_surrogates
 
 SPDX_VERSION = "SPDX-2.3"
@@ -79,26 +82,6 @@ _NOT_IDSTRING = re.compile(r"[^A-Za-z0-9.-]+")
 
 
 # --- licenses ----------------------------------------------------------------------
-
-
-@functools.cache
-def _spdx_symbols() -> dict[str, tuple[str, bool]]:
-    """Lower-cased identifier or alias -> (canonical identifier, is an exception), from
-    the SPDX licensing of ``license-expression`` (the table the SPDX validators use).
-    Its ``LicenseRef-`` aliases of list identifiers (``LicenseRef-MIT-Bootstrap`` for
-    ``MIT``) are left out: a LicenseRef stays what it was written as."""
-    from license_expression import get_spdx_licensing
-
-    symbols = get_spdx_licensing().known_symbols.values()
-    table: dict[str, tuple[str, bool]] = {}
-    for symbol in symbols:
-        table[symbol.key.lower()] = (symbol.key, bool(symbol.is_exception))
-    for symbol in symbols:
-        for alias in symbol.aliases:
-            if alias.lower().startswith("licenseref-"):
-                continue
-            table.setdefault(alias.lower(), (symbol.key, bool(symbol.is_exception)))
-    return table
 
 
 def _is_list_id(ident: str) -> bool:
@@ -195,9 +178,9 @@ def _unknown_text(raw: str) -> str:
 
 def _license(raw: str, state: _State) -> str:
     """A license (not an exception) as an SPDX identifier or a LicenseRef."""
-    known = _spdx_symbols().get(raw.lower())
-    if known is not None and not known[1]:
-        ident = known[0]
+    known = spdx_list_symbol(raw)
+    if known is not None and not known.is_exception:
+        ident = known.id
         return ident if _is_list_id(ident) else state.refs.given(ident)
     if known is None and raw.startswith("LicenseRef-") and _IDSTRING.match(raw):
         return state.refs.given(raw)
@@ -205,23 +188,23 @@ def _license(raw: str, state: _State) -> str:
     if known is not None:  # an exception on its own, where a license should be
         return state.refs.made(
             raw,
-            f"The license exception {known[0]!r}, found on its own without the license it "
+            f"The license exception {known.id!r}, found on its own without the license it "
             "modifies; SPDX 2.3 allows an exception only after WITH.",
-            known[0].removeprefix("LicenseRef-"),
-            (known[0],),
+            known.id.removeprefix("LicenseRef-"),
+            (known.id,),
         )
     return state.refs.made(raw, _unknown_text(raw), raw.removeprefix("LicenseRef-"))
 
 
 def _with(license_raw: str, exception_raw: str, state: _State) -> str:
-    known = _spdx_symbols().get(exception_raw.lower())
-    if known is not None and known[1] and _is_list_id(known[0]):
-        return f"{_license(license_raw, state)} WITH {known[0]}"
+    known = spdx_list_symbol(exception_raw)
+    if known is not None and known.is_exception and _is_list_id(known.id):
+        return f"{_license(license_raw, state)} WITH {known.id}"
     # SPDX 2.3 takes only exceptions of its list after WITH: name the combination
     state.faithful = False
-    left = _spdx_symbols().get(license_raw.lower())
-    left_name = left[0] if left is not None and not left[1] else license_raw
-    right_name = known[0] if known is not None else exception_raw
+    left = spdx_list_symbol(license_raw)
+    left_name = left.id if left is not None and not left.is_exception else license_raw
+    right_name = known.id if known is not None else exception_raw
     name = f"{left_name} WITH {right_name}"
     return state.refs.made(
         name,
@@ -233,22 +216,12 @@ def _with(license_raw: str, exception_raw: str, state: _State) -> str:
     )
 
 
-def _render(node: Any, state: _State) -> str:
-    from license_expression import AND, LicenseSymbol, LicenseWithExceptionSymbol
-
-    if isinstance(node, LicenseWithExceptionSymbol):
-        return state.term(
-            _with(str(node.license_symbol.key), str(node.exception_symbol.key), state)
-        )
-    if isinstance(node, LicenseSymbol):
-        return state.term(_license(str(node.key), state))
-    operator = " AND " if isinstance(node, AND) else " OR "
-    parts = []
-    for child in node.args:
-        text = _render(child, state)
-        compound = not isinstance(child, LicenseSymbol | LicenseWithExceptionSymbol)
-        parts.append(f"({text})" if compound else text)
-    return operator.join(parts)
+def _render(node: Node, state: _State) -> str:
+    return expressions.render(
+        node,
+        lambda leaf: state.term(_license(leaf.raw, state)),
+        lambda pair: state.term(_with(pair.license.raw, pair.exception.raw, state)),
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -262,16 +235,14 @@ def convert(expression: str | None, refs: LicenseRefs | None = None) -> Converte
     ``refs``; None for no expression."""
     if expression is None or not expression.strip():
         return None
-    from license_expression import ExpressionError, Licensing
-
     state = _State(refs if refs is not None else LicenseRefs())
     stem = expression
+    parsed: Node | None
     try:
-        check_nesting(expression)
-        parsed = Licensing().parse(expression, validate=False)
+        parsed = parse(expression)
     except ExpressionTooDeep:  # named as a whole, with the text as it stands
         parsed, stem = None, "expression-too-deeply-nested"
-    except ExpressionError:
+    except UnknownLicenseError:
         parsed = None
     if parsed is None:
         state.faithful = False
@@ -328,24 +299,15 @@ def artifacts_of(result: ScanResult) -> tuple[Artifact, ...]:
     return (Artifact(".", None, None, None, origin="implicit"), *result.artifacts)
 
 
-def owner(path: str, artifacts: Iterable[Artifact]) -> Artifact:
-    """The deepest artifact that contains ``path``."""
-    best: Artifact | None = None
-    for a in artifacts:
-        if a.contains(path) and (best is None or _depth(a) > _depth(best)):
-            best = a
-    assert best is not None  # the root artifact contains every path
-    return best
-
-
-def _depth(a: Artifact) -> int:
-    return -1 if a.path == "." else a.path.count("/")
+# the deepest artifact that contains a path (the root artifact contains every path);
+# the name other modules imported
+owner = owning_artifact
 
 
 def parent_artifact(a: Artifact, artifacts: Iterable[Artifact]) -> Artifact | None:
     if a.path == ".":
         return None
-    return owner(a.path, [o for o in artifacts if o.path != a.path])
+    return owning_artifact(a.path, [o for o in artifacts if o.path != a.path])
 
 
 def unique_packages(dependencies: Iterable[Dependency]) -> dict[str, list[Dependency]]:
@@ -434,7 +396,7 @@ class _Builder:
         for n, f in enumerate(listed, start=1):
             entry, terms = self.file(f"SPDXRef-File-{n}", f)
             entries.append(entry)
-            a = owner(f.path, self.artifacts)
+            a = owning_artifact(f.path, self.artifacts)
             by_artifact.setdefault(a.path, []).append(
                 _Listed(entry["SPDXID"], f.path, self.sha1s[f.path], terms)
             )
@@ -468,7 +430,7 @@ class _Builder:
         paths = [f.path for f in self.result.files if f.path not in self.sha1s]
         paths += [s.path for s in self.result.skipped]
         for p in sorted(paths):
-            out.setdefault(owner(p, self.artifacts).path, []).append(f"./{printable(p)}")
+            out.setdefault(owning_artifact(p, self.artifacts).path, []).append(f"./{printable(p)}")
         return out
 
     def artifact(self, a: Artifact, files: list[_Listed], unlisted: list[str]) -> dict[str, Any]:
