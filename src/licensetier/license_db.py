@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,13 +30,9 @@ from typing import Any, TypeAlias
 
 from licensetier.errors import LicenseDBError, UnknownLicenseError
 from licensetier.expressions import check_nesting
+from licensetier.formats import tomllib
 from licensetier.models import Classification, Family, Strength
 from licensetier.paths import data_directory
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 RankFn = Callable[[Classification], tuple[int, ...]]
 
