@@ -357,7 +357,7 @@ def _read_toml(path: Path, base: Path) -> tuple[dict[str, Any], str]:
     try:
         return formats.load_toml(text), text
     except formats.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
 
 
 CONFIG_FILE_NAMES = ("licensetier.toml", "pyproject.toml")  # at the root, in this order

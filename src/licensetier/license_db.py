@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,13 +35,9 @@ from licensetier.expressions import Op as _Op
 from licensetier.expressions import With as _With
 from licensetier.expressions import leaves as _leaves
 from licensetier.expressions import parse, render
+from licensetier.formats import tomllib
 from licensetier.models import Classification, Family, Strength
 from licensetier.paths import data_directory
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 RankFn = Callable[[Classification], tuple[int, ...]]
 

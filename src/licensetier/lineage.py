@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from licensetier import rules
 from licensetier.declared import ModelCard, load_hf_licenses
 from licensetier.errors import LicenseDBError
+from licensetier.formats import tomllib
 from licensetier.license_db import LicenseDB
 from licensetier.models import Artifact, Family, Finding
 from licensetier.paths import data_directory
 from licensetier.policy import keys_of
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ from licensetier.policy import (
     owner_of,
     sort_findings,
 )
+from licensetier.readers import Reading, model_card
+from licensetier.readers.model_card import find_model_card
 from licensetier.tiers import TierData
 from licensetier.walk import SIZE_CAPPED, Walk, WalkedFile, walk
 
@@ -463,6 +465,7 @@ class Scanner:
         art: Artifact,
         by_path: dict[str, FileResult],
         errors: list[ScanError],
+        reading: Reading,
     ) -> Artifact:
         statements: list[DeclaredLicense] = []
         prefix = "" if art.path == "." else art.path + "/"
@@ -487,7 +490,7 @@ class Scanner:
         directory = root if art.path == "." else root / art.path
         if fs.is_dir(directory, root):
             found, problems = declared_mod.read_declared(
-                directory, art.path, self.db, self.engine.detect_text
+                directory, art.path, self.db, self.engine.detect_text, reading
             )
             statements.extend(found)
             errors.extend(problems)
@@ -502,18 +505,22 @@ class Scanner:
             declared_classification=classification,
         )
 
-    def _lineage(self, root: Path, art: Artifact) -> list[Finding]:
+    def _lineage(
+        self, root: Path, art: Artifact, reading: Reading, errors: list[ScanError]
+    ) -> list[Finding]:
         directory = root if art.path == "." else root / art.path
         if not fs.is_dir(directory, root):
             return []
-        card_path = declared_mod.find_model_card(directory, root)
+        card_path = find_model_card(directory, root)
         if card_path is None:
             return []
         source = card_path.relative_to(root).as_posix()
         try:
-            card = declared_mod.read_model_card(card_path, source, root)
-        except ManifestError:
-            return []  # already reported by the declared-license reader
+            document = reading.document(model_card, card_path, source, root)
+        except ManifestError as exc:  # read here first: reported here
+            errors.append(ScanError(exc.path, str(exc), exc.line))
+            return []
+        card = document.data if document is not None else None  # the one read of the card
         return lineage_findings(art, card, self.db) if card and card.base_model else []
 
     def _dependencies(
@@ -525,6 +532,7 @@ class Scanner:
         engine_info: dict[str, str],
         *,
         source: Path | None = None,
+        reading: Reading | None = None,
     ) -> list[Dependency]:
         """Every manifest's and lockfile's dependencies, their licenses resolved and
         classified for the artifact that holds the manifest. The manifests are read
@@ -536,7 +544,7 @@ class Scanner:
         # a lockfile above the size cap of license detection is still read
         capped = [s.path for s in walked.skipped if s.reason.startswith(SIZE_CAPPED)]
         groups, problems = discover.read_manifests(
-            source or root, [f.path for f in walked.files] + capped
+            source or root, [f.path for f in walked.files] + capped, reading
         )
         errors.extend(problems)
         found = [f for g in groups for f in discover.combine(g)]
@@ -624,7 +632,8 @@ class Scanner:
         ]
         # -- end of reference following ------------------------------------------------
         by_path = {r.path: r for r in results}
-        artifacts = [self._declared(source, a, by_path, errors) for a in artifacts]
+        reading = Reading()  # each manifest and model card read and parsed once
+        artifacts = [self._declared(source, a, by_path, errors, reading) for a in artifacts]
         # the licenses a lockfile names are its dependencies', checked as dependencies
         # (and a baseline's are findings'): such a file keeps what ScanCode detected in
         # it, but it is not a component
@@ -649,13 +658,13 @@ class Scanner:
         findings: list[Finding] = []
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
-            findings.extend(self._lineage(source, art))
+            findings.extend(self._lineage(source, art, reading, errors))
         findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))
         engine_info: dict[str, str] = {}
         dependencies: list[Dependency] = []
         if self.deps is not None:
             dependencies = self._dependencies(
-                root, walked, artifacts, errors, engine_info, source=source
+                root, walked, artifacts, errors, engine_info, source=source, reading=reading
             )
             findings.extend(evaluate_dependencies(self.policy, dependencies, artifacts))
         findings = apply_exceptions(findings, self.config, self.db, self.today)
@@ -695,7 +704,7 @@ class Scanner:
             files=tuple(classified),
             skipped=tuple(skipped),
             findings=tuple(sort_findings(findings)),
-            errors=_once_per_place(errors),
+            errors=tuple(errors),
             notes=tuple(notes),
             engine=engine_info,
             dependencies=tuple(dependencies),
@@ -775,12 +784,3 @@ def _only(
 
     kept = [d for d in dependencies if str(PurePosixPath(d.manifest).parent) in touched]
     return [r for r in files if r.path in paths], [f for f in findings if concerned(f)], kept
-
-
-def _once_per_place(errors: list[ScanError]) -> tuple[ScanError, ...]:
-    """A malformed manifest is read for its declared license and for its dependencies:
-    one problem, reported once (the first reader's message)."""
-    seen: dict[tuple[str, int | None], ScanError] = {}
-    for e in errors:
-        seen.setdefault((e.path, e.line), e)
-    return tuple(seen.values())

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from licensetier.errors import LicenseDBError
+from licensetier.formats import tomllib
 from licensetier.models import Tier
 from licensetier.paths import data_directory
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CELL_VALUES = frozenset({"error", "warning", "info", "ok"})
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import Run
 
 from .registry_server import RegistryServer
@@ -293,3 +295,80 @@ def test_an_unreachable_registry_degrades_to_unknown_with_the_reason(
     assert mystery["license_source"] == "unresolved"
     assert "connection refused" in mystery["reason"]
     assert "Traceback" not in run.stderr
+
+
+# -- each manifest is read and parsed once per scan (issue 12) --------------------------
+
+SCAN_OFFLINE = ("scan", "--format", "json", "--offline", "--jobs", "1")
+
+
+def _problems(report: dict[str, Any], path: str) -> list[tuple[int | None, str]]:
+    return [(e["line"], e["message"]) for e in report["errors"] if e["path"] == path]
+
+
+def test_a_malformed_manifest_is_one_problem(tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    """Read for its declared license and for its dependencies, a pyproject.toml that
+    does not parse is parsed once: one problem, in the one wording of the formats."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nlicense = "MIT\n', encoding="utf-8"
+    )
+    run = run_cli(*SCAN_OFFLINE, tmp_path)
+    assert run.exit_code in (0, 1), run.stderr
+    (problem,) = _problems(run.json(), "pyproject.toml")
+    assert problem[0] == 3
+    assert problem[1].startswith("not valid TOML: ")
+
+
+def test_two_problems_at_one_place_are_both_reported(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """A package.json whose license and dependencies are both wrong, on one line: two
+    problems at one place, both kept (the scan once kept the first of each place)."""
+    (tmp_path / "package.json").write_text('{"license": 3, "dependencies": 3}\n', encoding="utf-8")
+    run = run_cli(*SCAN_OFFLINE, tmp_path)
+    assert run.exit_code in (0, 1), run.stderr
+    assert _problems(run.json(), "package.json") == [
+        (
+            1,
+            'license: expected a string (an SPDX expression) or an object with a "type", '
+            "got an integer (3)",
+        ),
+        (1, '"dependencies" is a number, not an object of names and version ranges'),
+    ]
+
+
+def test_a_scan_reads_the_manifest_and_the_model_card_once(
+    tmp_path: Path, run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyproject.toml is read for its declared license and its dependencies, the model
+    card for its declared license and its lineage: each is read (through the guarded
+    fs) once."""
+    from licensetier import fs
+
+    (tmp_path / "licensetier.toml").write_text("", encoding="utf-8")  # not pyproject
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nlicense = "MIT"\ndependencies = ["requests>=2"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "README.md").write_text(
+        "---\nlicense: apache-2.0\nbase_model: meta-llama/Llama-3.1-8B\n---\n# Model\n",
+        encoding="utf-8",
+    )
+    reads: list[str] = []
+    for name in ("read_text", "read_head"):
+        original = getattr(fs, name)
+
+        def counted(path: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            reads.append(Path(path).name)
+            return _original(path, *args, **kwargs)
+
+        monkeypatch.setattr(fs, name, counted)
+    run = run_cli(*SCAN_OFFLINE, tmp_path)
+    assert run.exit_code in (0, 1), run.stderr
+    report = run.json()
+    assert {(d["name"], d["manifest"]) for d in report["dependencies"]} == {
+        ("requests", "pyproject.toml")
+    }
+    assert any(f["rule"].startswith("base-model") for f in report["findings"]), report["findings"]
+    assert reads.count("pyproject.toml") == 1
+    assert reads.count("README.md") == 1

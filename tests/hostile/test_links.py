@@ -247,7 +247,10 @@ def test_a_configuration_file_that_links_out_is_not_applied(
     assert opened.under(outside) == []
     assert run.exit_code == 0, run.stderr
     report = run.json()
-    assert errors(report) == {name: f"not read as configuration: {OUT}"}
+    expected = [(name, f"not read as configuration: {OUT}")]
+    if name == "pyproject.toml" and not staged:  # a manifest too: not read as one either
+        expected.append((name, "a symbolic link to a file outside the scan root: not read"))
+    assert [(e["path"], e["message"]) for e in report["errors"]] == expected
     assert [f["path"] for f in report["files"]] == ["main.py"]
 
 
@@ -375,7 +378,7 @@ def test_a_deeply_nested_configuration_file_is_a_configuration_error(
     (root / "licensetier.toml").write_text(deep_array("exclude"), encoding="utf-8")
     run = run_cli(*SCAN, "--no-deps", root)
     assert run.exit_code == 2
-    assert "licensetier.toml: invalid TOML: nested too deeply to be read" in run.stderr
+    assert "licensetier.toml: not valid TOML: nested too deeply to be read" in run.stderr
     assert "(at line 1, column " in run.stderr
 
 

@@ -169,7 +169,7 @@ def test_rule_settings_are_read(tmp_path: Path, db: LicenseDB) -> None:
 
 def test_invalid_toml(tmp_path: Path, db: LicenseDB) -> None:
     (tmp_path / "licensetier.toml").write_text("[[artifacts]\n")
-    with pytest.raises(ConfigError, match="invalid TOML"):
+    with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(tmp_path, None, db, load_tiers())
 
 

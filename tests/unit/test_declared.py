@@ -579,7 +579,7 @@ def test_bad_toml_is_an_error_and_the_rest_is_read(tmp_path: Path, read: Read) -
     write(tmp_path, "package.json", '{"license": "MIT"}')
     declared, errors = read()
     assert [(e.path, e.line) for e in errors] == [("pyproject.toml", 3)]
-    assert errors[0].message.startswith("invalid TOML")
+    assert errors[0].message.startswith("not valid TOML: ")
     assert [(d.source, d.license) for d in declared] == [("package.json", "mit")]
 
 
@@ -588,7 +588,7 @@ def test_bad_json_is_an_error_and_the_rest_is_read(tmp_path: Path, read: Read) -
     write(tmp_path, "sub/Cargo.toml", '[package]\nname = "x"\nlicense = "MIT"\n')
     declared, errors = read("sub")
     assert [(e.path, e.line) for e in errors] == [("sub/package.json", 3)]
-    assert errors[0].message.startswith("invalid JSON")
+    assert errors[0].message.startswith("not valid JSON: ")
     assert [(d.source, d.license) for d in declared] == [("sub/Cargo.toml", "mit")]
 
 
@@ -598,7 +598,7 @@ def test_bad_yaml_front_matter_is_an_error(tmp_path: Path, read: Read) -> None:
     declared, errors = read()
     assert len(errors) == 1
     assert errors[0].path == "README.md"
-    assert errors[0].message.startswith("invalid YAML front matter")
+    assert errors[0].message.startswith("not valid YAML: ")
     assert errors[0].line is not None
     assert 3 <= errors[0].line <= 5
     assert [d.source for d in declared] == ["composer.json"]

@@ -4,11 +4,14 @@ what an installed or vendored copy of a dependency says about its license.
 One module per ecosystem (``python``, ``npm``, ``cargo``, ``golang``, ``maven``,
 ``ruby``, ``php``, ``nuget``) provides:
 
-* ``MANIFESTS``: a tuple of :class:`Route` (which file name goes to which parser);
-  each parser takes ``(path, source)`` and returns the :class:`Declared` entries of
-  that file, or raises :class:`~licensetier.errors.ManifestError` naming ``source``
-  and, where known, the line. Parsers read files as data: nothing from the scanned
-  repository is imported, run or installed.
+* ``MANIFESTS``: its rows of the one routing table
+  (:data:`licensetier.readers.routes.ROUTES`) as :class:`Route` values; each route's
+  parser takes ``(path, source)`` and returns the :class:`Declared` entries of that
+  file, or raises :class:`~licensetier.errors.ManifestError` naming ``source`` and,
+  where known, the line. Parsers read files as data: nothing from the scanned
+  repository is imported, run or installed. A manifest that also declares the
+  artifact's own license (pyproject.toml, package.json, composer.json, Cargo.toml) is
+  read by its module in :mod:`licensetier.readers`, the module the route names.
 * ``locators(env)``: the :class:`Locator` objects that find installed or vendored
   copies of this ecosystem's packages (:class:`Environment` says where to look).
 
@@ -18,17 +21,22 @@ combines them.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 from packageurl import PackageURL
 
-MAX_MANIFEST_BYTES = 20 * 1024 * 1024  # a lockfile of a large monorepo is a few MB
+from licensetier.formats import MAX_MANIFEST_BYTES, base_of, read_text
+from licensetier.formats.lines import first_line
+
+__all__ = ["MAX_MANIFEST_BYTES", "base_of", "first_line", "read_text"]
 
 
 class Ecosystem(str, Enum):
@@ -94,12 +102,26 @@ Parser = Callable[[Path, str], list[Declared]]
 
 @dataclass(frozen=True)
 class Route:
-    """Files whose name matches ``pattern`` (the whole name) go to ``parser``."""
+    """Files whose name matches ``pattern`` (the whole name) go to ``target``: a reader
+    module of :mod:`licensetier.readers` (its ``read_dependencies``), or
+    ``module:function``. The module is imported on first use."""
 
     pattern: re.Pattern[str]
-    parser: Parser
+    target: str
     role: Role
     ecosystem: Ecosystem
+
+    @property
+    def parser(self) -> Parser:
+        module, _, name = self.target.partition(":")
+        found: Parser = getattr(importlib.import_module(module), name or "read_dependencies")
+        return found
+
+    @property
+    def reader(self) -> ModuleType | None:
+        """The reader module, when the file is read by one (it is read once per scan,
+        through a :class:`~licensetier.readers.Reading`)."""
+        return None if ":" in self.target else importlib.import_module(self.target)
 
 
 @dataclass(frozen=True)
@@ -183,6 +205,20 @@ def normalize_pypi(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def join_or(items: Iterable[str]) -> str | None:
+    """Several licenses offered as a choice, as one ``A OR B`` expression (an item
+    that is itself an expression is parenthesized); None when there are none."""
+    found = [i.strip() for i in items if i and i.strip()]
+    found = list(dict.fromkeys(found))
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return " OR ".join(
+        f"({i})" if " " in i and not (i.startswith("(") and i.endswith(")")) else i for i in found
+    )
+
+
 def package_key(ecosystem: Ecosystem, name: str) -> str:
     """The name under which a package is the same package in its ecosystem."""
     if ecosystem is Ecosystem.PYPI:
@@ -201,42 +237,3 @@ def purl(ecosystem: Ecosystem, name: str, version: str | None, namespace: str | 
     elif ecosystem is Ecosystem.PYPI:
         name = normalize_pypi(name)
     return PackageURL(ecosystem.value, namespace, name, version).to_string()
-
-
-def first_line(text: str, needle: str, start: int = 0) -> int | None:
-    """The 1-based number of the first line at or after ``start`` holding ``needle``."""
-    at = text.find(needle, start)
-    return None if at < 0 else text.count("\n", 0, at) + 1
-
-
-def base_of(path: Path, source: str) -> Path:
-    """The directory ``path`` must stay in when a caller does not say: the scan root
-    when ``source`` is ``path`` relative to it (as a manifest's source is), else the
-    file's own directory."""
-    parts = PurePosixPath(source).parts
-    if (
-        parts
-        and not PurePosixPath(source).is_absolute()
-        and ".." not in parts
-        and len(path.parts) > len(parts)
-        and tuple(path.parts[-len(parts) :]) == parts
-    ):
-        return Path(*path.parts[: -len(parts)])
-    return path.parent
-
-
-def read_text(
-    path: Path, source: str, limit: int = MAX_MANIFEST_BYTES, *, base: Path | None = None
-) -> str:
-    """A manifest's text, or a :class:`ManifestError` naming ``source`` (and the line
-    of the first byte that is not UTF-8); a file above ``limit`` bytes is not read, nor
-    one that is not a regular file inside ``base`` (default: :func:`base_of`)."""
-    from licensetier import fs
-    from licensetier.errors import ManifestError
-
-    try:
-        return fs.read_text(path, base if base is not None else base_of(path, source), limit)
-    except fs.Undecodable as exc:
-        raise ManifestError("not UTF-8 text", path=source, line=exc.line) from None
-    except OSError as exc:
-        raise ManifestError(fs.reason(exc), path=source) from None

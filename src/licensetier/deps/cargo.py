@@ -1,16 +1,17 @@
 """Rust crates: ``Cargo.toml``, ``Cargo.lock``, the Cargo registry and ``vendor/``.
 
-``Cargo.toml`` (TOML) states a package's direct dependencies in
-``[dependencies]``, ``[dev-dependencies]`` and ``[build-dependencies]``, also per
-target (``[target.'cfg(unix)'.dependencies]``). An entry is a requirement string
-(``serde = "1.0"``) or a table (``{ version = "1", optional = true, package =
-"real-name", path = "..", git = "..", workspace = true }``). Only registry crates
-are dependencies here: an entry with a ``path`` is local code (a workspace member or
-a crate inside the repository, scanned with it) and a ``git`` entry without a
-version cannot be looked up, so both are skipped. ``workspace = true`` takes the
-entry from ``[workspace.dependencies]`` of the workspace root: the same file, else
-the nearest ``Cargo.toml`` with a ``[workspace]`` table above it inside the scan
-root; when none is found the version is unknown (None).
+``Cargo.toml`` (TOML, read by :mod:`licensetier.readers.cargo_toml`) states a
+package's direct dependencies in ``[dependencies]``, ``[dev-dependencies]`` and
+``[build-dependencies]``, also per target (``[target.'cfg(unix)'.dependencies]``).
+An entry is a requirement string (``serde = "1.0"``) or a table (``{ version = "1",
+optional = true, package = "real-name", path = "..", git = "..", workspace = true
+}``). Only registry crates are dependencies here: an entry with a ``path`` is local
+code (a workspace member or a crate inside the repository, scanned with it) and a
+``git`` entry without a version cannot be looked up, so both are skipped.
+``workspace = true`` takes the entry from ``[workspace.dependencies]`` of the
+workspace root: the same file, else the nearest ``Cargo.toml`` with a ``[workspace]``
+table above it inside the scan root; when none is found the version is unknown
+(None).
 
 ``Cargo.lock`` (TOML, versions 1 to 4) lists every ``[[package]]`` of the build with
 its exact ``version``, its ``source`` (absent for the workspace's own crates) and its
@@ -26,7 +27,7 @@ Installed crates are read from ``$CARGO_HOME/registry/src/<index>/<name>-<versio
 from __future__ import annotations
 
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from licensetier import formats, fs
@@ -37,11 +38,7 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
-    Scope,
-    base_of,
-    first_line,
     package_key,
     read_text,
 )
@@ -52,156 +49,14 @@ from licensetier.deps.vendored import (
     search_roots,
 )
 from licensetier.errors import ManifestError
+from licensetier.readers.routes import routes_for
 
-DEPENDENCY_TABLES: tuple[tuple[str, Scope], ...] = (
-    ("dependencies", Scope.RUNTIME),
-    ("dev-dependencies", Scope.DEVELOPMENT),
-    ("dev_dependencies", Scope.DEVELOPMENT),  # the old spelling Cargo still accepts
-    ("build-dependencies", Scope.DEVELOPMENT),
-    ("build_dependencies", Scope.DEVELOPMENT),
-)
-EXACT_RE = re.compile(r"=\s*(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)")
 SEMVER_RE = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?")
 LOCK_DEPENDENCY_RE = re.compile(r"(\S+)(?: (\S+))?(?: \((.+)\))?")
 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
-    data: dict[str, Any] = formats.load_manifest_toml(text, source)
-    return data
-
-
-def _key_pattern(key: str) -> str:
-    quoted = re.escape(key)
-    return rf"(?:{quoted}|\"{quoted}\"|'{quoted}')"
-
-
-def _entry_line(text: str, table: tuple[str, ...], key: str) -> int | None:
-    """The line of ``key`` in ``[table]`` (or of a ``[table.key]`` header)."""
-    segments = r"\s*\.\s*".join(_key_pattern(part) for part in table)
-    header = re.search(rf"^[ \t]*\[\s*{segments}\s*\]", text, re.MULTILINE)
-    if header:
-        following = re.search(r"^[ \t]*\[", text[header.end() :], re.MULTILINE)
-        end = header.end() + following.start() if following else len(text)
-        entry = re.compile(rf"^[ \t]*{_key_pattern(key)}\s*[=.]", re.MULTILINE)
-        found = entry.search(text, header.end(), end)
-        if found:
-            return text.count("\n", 0, found.start()) + 1
-    dotted = re.search(
-        rf"^[ \t]*\[\s*{segments}\s*\.\s*{_key_pattern(key)}\s*\]", text, re.MULTILINE
-    )
-    return text.count("\n", 0, dotted.start()) + 1 if dotted else None
-
-
-def _workspace_dependencies(path: Path, source: str, data: dict[str, Any]) -> dict[str, Any]:
-    """``[workspace.dependencies]`` of this file, else of the nearest workspace root
-    above it that is still inside the scan root (``source`` tells how deep it is)."""
-    workspace = data.get("workspace")
-    if isinstance(workspace, dict):
-        found = workspace.get("dependencies")
-        return found if isinstance(found, dict) else {}
-    depth = len(PurePosixPath(source).parts) - 1
-    base = base_of(path, source)
-    directory = path.parent
-    for _ in range(depth):
-        directory = directory.parent
-        candidate = directory / "Cargo.toml"
-        if not fs.is_file(candidate, base):
-            continue
-        try:
-            parent = formats.load_toml(fs.read_text(candidate, base, MAX_MANIFEST_BYTES))
-        except (OSError, formats.TOMLDecodeError):
-            return {}
-        workspace = parent.get("workspace")
-        if isinstance(workspace, dict):
-            found = workspace.get("dependencies")
-            return found if isinstance(found, dict) else {}
-    return {}
-
-
-def _requirement(version: str | None) -> tuple[str | None, bool]:
-    """``(version, exact)``: ``"=1.2.3"`` is the only exact requirement."""
-    if version is None:
-        return None, False
-    match = EXACT_RE.fullmatch(version.strip())
-    if match:
-        return match.group(1), True
-    return version, False
-
-
-def parse_cargo_toml(path: Path, source: str) -> list[Declared]:
-    """The registry dependencies a ``Cargo.toml`` declares (see the module docstring)."""
-    text = read_text(path, source)
-    data = _load_toml(text, source)
-    if not isinstance(data.get("package"), dict):
-        return []  # a virtual workspace manifest declares no dependencies by itself
-    tables: list[tuple[tuple[str, ...], Any, Scope]] = []
-    for table, scope in DEPENDENCY_TABLES:
-        if table in data:
-            tables.append(((table,), data[table], scope))
-    targets = data.get("target", {})
-    if isinstance(targets, dict):
-        for cfg, target in targets.items():
-            if not isinstance(target, dict):
-                continue
-            for table, scope in DEPENDENCY_TABLES:
-                if table in target:
-                    tables.append((("target", cfg, table), target[table], scope))
-    workspace_deps: dict[str, Any] | None = None
-    found: list[Declared] = []
-    for table_path, entries, scope in tables:
-        shown = ".".join(table_path)
-        if not isinstance(entries, dict):
-            raise ManifestError(
-                f"[{shown}] is not a table", path=source, line=first_line(text, table_path[-1])
-            )
-        for key, raw in entries.items():
-            line = _entry_line(text, table_path, key)
-            entry = raw
-            if isinstance(entry, dict) and entry.get("workspace") is True:
-                if workspace_deps is None:
-                    workspace_deps = _workspace_dependencies(path, source, data)
-                inherited = workspace_deps.get(key)
-                if isinstance(inherited, str):
-                    entry = {**entry, "version": inherited}
-                elif isinstance(inherited, dict):
-                    entry = {**inherited, **entry}
-            if isinstance(entry, str):
-                entry = {"version": entry}
-            if not isinstance(entry, dict):
-                raise ManifestError(
-                    f"[{shown}] {key}: expected a version string or a table", path=source, line=line
-                )
-            if "path" in entry:
-                continue  # local code, scanned with the repository
-            version = entry.get("version")
-            if version is not None and not isinstance(version, str):
-                raise ManifestError(
-                    f"[{shown}] {key}: version is not a string", path=source, line=line
-                )
-            if version is None and "git" in entry:
-                continue  # a git dependency without a version: not a registry crate
-            name = entry.get("package", key)
-            if not isinstance(name, str) or not name:
-                raise ManifestError(
-                    f"[{shown}] {key}: package is not a string", path=source, line=line
-                )
-            requirement, exact = _requirement(version)
-            entry_scope = scope
-            if scope is Scope.RUNTIME and entry.get("optional") is True:
-                entry_scope = Scope.OPTIONAL
-            found.append(
-                Declared(
-                    ecosystem=Ecosystem.CARGO,
-                    name=name,
-                    version=requirement,
-                    manifest=source,
-                    exact=exact,
-                    direct=True,
-                    scope=entry_scope,
-                    line=line,
-                )
-            )
-    return found
+    return formats.parse_toml(text, source)
 
 
 def _lock_dependency(raw: object, where: str, source: str, line: int | None) -> tuple[str, str]:
@@ -271,10 +126,7 @@ def parse_cargo_lock(path: Path, source: str) -> list[Declared]:
     ]
 
 
-MANIFESTS: tuple[Route, ...] = (
-    Route(re.compile(r"Cargo\.toml"), parse_cargo_toml, Role.MANIFEST, Ecosystem.CARGO),
-    Route(re.compile(r"Cargo\.lock"), parse_cargo_lock, Role.LOCKFILE, Ecosystem.CARGO),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(Ecosystem.CARGO)  # Cargo.toml: readers.cargo_toml
 
 
 def split_name_version(directory_name: str) -> tuple[str, str] | None:

@@ -1,8 +1,8 @@
 """Which files are manifests and lockfiles, and the dependency graph they describe.
 
-The routing table is data: each ecosystem module's ``MANIFESTS`` says which file
-name goes to which parser. :func:`read_manifests` parses every routed file of a
-scan (a malformed one becomes a :class:`~licensetier.models.ScanError` and the
+The routing table is data, the one table of :mod:`licensetier.readers.routes` (each
+ecosystem module's ``MANIFESTS`` holds its rows). :func:`read_manifests` parses every
+routed file of a scan (a malformed one becomes a :class:`~licensetier.models.ScanError` and the
 others are still read); :func:`combine` turns the entries of one directory and one
 ecosystem into dependencies: exact versions from the lockfile, direct and scope from
 the manifest, and for each transitive dependency the chain that pulls it in.
@@ -10,9 +10,6 @@ the manifest, and for each transitive dependency the chain that pulls it in.
 
 from __future__ import annotations
 
-import functools
-import importlib
-import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -21,22 +18,9 @@ from pathlib import Path, PurePosixPath
 from licensetier.deps.base import Declared, Ecosystem, Role, Route, Scope
 from licensetier.errors import ManifestError
 from licensetier.models import ScanError
+from licensetier.readers import Reading
+from licensetier.readers.routes import dependency_route
 
-# Which file names each ecosystem module reads: the union of its ``MANIFESTS``
-# patterns, kept here as data so that a scan imports only the modules whose files it
-# has (tests/unit/deps/test_discover.py checks that each equals its module's routes).
-FILE_NAMES: dict[str, str] = {
-    "python": r"pyproject\.toml|(?:[^/]*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)"
-    r"|poetry\.lock|uv\.lock|Pipfile\.lock|pylock(?:\.[A-Za-z0-9_-]+)?\.toml",
-    "npm": r"package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml",
-    "php": r"composer\.json|composer\.lock",
-    "cargo": r"Cargo\.toml|Cargo\.lock",
-    "golang": r"go\.mod|go\.sum",
-    "maven": r"pom\.xml",
-    "ruby": r"Gemfile\.lock|gems\.locked",
-    "nuget": r"packages\.lock\.json|.+\.(?:csproj|fsproj|vbproj)|packages\.config",
-}
-ECOSYSTEM_MODULES = tuple(FILE_NAMES)
 MODULE_OF: dict[Ecosystem, str] = {
     Ecosystem.PYPI: "python",
     Ecosystem.NPM: "npm",
@@ -71,34 +55,18 @@ INSTALLED_DIRS = frozenset(
 SCOPE_ORDER = {Scope.RUNTIME: 0, Scope.OPTIONAL: 1, Scope.DEVELOPMENT: 2}
 
 
-@functools.cache
-def routes(module: str) -> tuple[Route, ...]:
-    """One ecosystem module's routes (the module is imported on first use)."""
-    found: tuple[Route, ...] = importlib.import_module(f"licensetier.deps.{module}").MANIFESTS
-    return found
-
-
-@functools.cache
-def _file_names() -> list[tuple[str, re.Pattern[str]]]:
-    return [(module, re.compile(names)) for module, names in FILE_NAMES.items()]
-
-
 def routed(paths: Iterable[str]) -> list[tuple[str, Route]]:
     """The manifests and lockfiles among ``paths`` (POSIX, relative to the root),
     outside directories of installed packages, each with its route."""
     out: list[tuple[str, Route]] = []
-    anything = re.compile("|".join(f"(?:{names})" for names in FILE_NAMES.values()))
     for path in paths:
         parts = path.split("/")
-        name = parts[-1]
-        if not anything.fullmatch(name):
+        route = dependency_route(parts[-1])
+        if route is None:
             continue
         if any(p in INSTALLED_DIRS for p in parts[:-1]):
             continue
-        module = next(m for m, names in _file_names() if names.fullmatch(name))
-        route = next((r for r in routes(module) if r.pattern.fullmatch(name)), None)
-        if route is not None:
-            out.append((path, route))
+        out.append((path, route))
     return out
 
 
@@ -111,14 +79,28 @@ class Group:
     entries: tuple[tuple[Role, Declared], ...]
 
 
-def read_manifests(root: Path, paths: Iterable[str]) -> tuple[list[Group], list[ScanError]]:
-    """Parse every manifest and lockfile among ``paths``; group the entries."""
+def read_manifests(
+    root: Path, paths: Iterable[str], reading: Reading | None = None
+) -> tuple[list[Group], list[ScanError]]:
+    """Parse every manifest and lockfile among ``paths``; group the entries.
+
+    ``reading``: the scan's reads, through which a manifest that declares the
+    artifact's license too is read and parsed once (a malformed one is reported by
+    whichever reader read it first)."""
+    reading = reading if reading is not None else Reading()
     groups: dict[tuple[str, Ecosystem], list[tuple[Role, Declared]]] = {}
     errors: list[ScanError] = []
     for path, route in routed(paths):
         directory = str(PurePosixPath(path).parent)
         try:
-            entries = route.parser(root / path, path)
+            reader = route.reader
+            if reader is None:
+                entries = route.parser(root / path, path)
+            else:
+                document = reading.document(reader, root / path, path, root)
+                if document is None:
+                    continue  # it did not parse: reported where it was first read
+                entries = reader.dependencies(document, reading)
         except ManifestError as exc:
             errors.append(ScanError(exc.path, str(exc), exc.line))
             continue

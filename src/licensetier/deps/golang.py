@@ -39,7 +39,6 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
     read_text,
 )
@@ -50,6 +49,7 @@ from licensetier.deps.vendored import (
     search_roots,
 )
 from licensetier.errors import ManifestError
+from licensetier.readers.routes import routes_for
 
 KNOWN_DIRECTIVES = frozenset(
     {
@@ -218,10 +218,7 @@ def parse_go_sum(path: Path, source: str) -> list[Declared]:
     ]
 
 
-MANIFESTS: tuple[Route, ...] = (
-    Route(re.compile(r"go\.mod"), parse_go_mod, Role.MANIFEST, Ecosystem.GOLANG),
-    Route(re.compile(r"go\.sum"), parse_go_sum, Role.LOCKFILE, Ecosystem.GOLANG),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(Ecosystem.GOLANG)
 
 
 def escape(text: str) -> str:

@@ -36,18 +36,19 @@ from pathlib import Path
 
 from licensetier import fs
 from licensetier.deps.base import (
-    MAX_MANIFEST_BYTES,
     Declared,
     Ecosystem,
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
     Scope,
     read_text,
 )
+from licensetier.deps.vendored import read_xml_quietly as read_xml_file
 from licensetier.errors import ManifestError
+from licensetier.formats import child_text, parse_xml
+from licensetier.readers.routes import routes_for
 
 MAX_PARENT_LEVELS = 10
 MAX_EXPANDED = 4096  # characters of an interpolated value
@@ -56,71 +57,6 @@ PLAIN_VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]*")
 SINGLE_VERSION_RANGE_RE = re.compile(r"\[\s*([0-9A-Za-z][0-9A-Za-z._+-]*)\s*\]")
 COORDINATE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 # Parts of a POM whose <dependency> elements are not the project's dependencies.
-EXCLUDED_SECTIONS_RE = re.compile(
-    r"<!--.*?-->"
-    r"|<(?:\w+:)?(dependencyManagement|build|profiles|parent|reporting|exclusions)\b[^>]*>.*?"
-    r"</(?:\w+:)?\1\s*>",
-    re.DOTALL,
-)
-
-
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _strip_namespaces(root: ET.Element) -> ET.Element:
-    for element in root.iter():
-        element.tag = _local(element.tag)
-    return root
-
-
-def parse_xml(text: str, source: str) -> ET.Element:
-    """The root element of an XML document, with namespaces removed from the tags;
-    a :class:`ManifestError` when it is not well-formed or declares a DOCTYPE."""
-    for marker in ("<!DOCTYPE", "<!ENTITY"):
-        at = text.upper().find(marker)
-        if at >= 0:
-            raise ManifestError(
-                f"{marker[2:]} declarations are not read (XML entities are refused)",
-                path=source,
-                line=text.count("\n", 0, at) + 1,
-            )
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        reason = re.sub(r":\s*line \d+, column \d+$", "", str(exc))
-        raise ManifestError(
-            f"not well-formed XML: {reason}", path=source, line=exc.position[0]
-        ) from None
-    return _strip_namespaces(root)
-
-
-def read_xml_file(path: Path, base: Path | None = None) -> ET.Element | None:
-    """An installed XML file's root (namespaces removed), or None when it is missing,
-    too large, not well-formed, declares a DOCTYPE or is not a regular file inside
-    ``base`` (default: its own directory)."""
-    try:
-        data = fs.read_bytes(path, base or path.parent, MAX_MANIFEST_BYTES)
-    except OSError:
-        return None
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        return None
-    try:
-        return _strip_namespaces(ET.fromstring(data))
-    except (ET.ParseError, ValueError, LookupError):
-        return None
-
-
-def child_text(element: ET.Element | None, *path: str) -> str | None:
-    """The stripped text of the element at ``path`` under ``element``; None when it is
-    missing or empty."""
-    for name in path:
-        if element is None:
-            return None
-        element = element.find(name)
-    if element is None or element.text is None:
-        return None
-    return element.text.strip() or None
 
 
 def _properties(root: ET.Element) -> dict[str, str]:
@@ -174,21 +110,10 @@ def _version(value: str | None) -> tuple[str | None, bool]:
     return value, exact
 
 
-def _artifact_lines(text: str) -> list[tuple[int, str]]:
-    """``(offset, artifactId text)`` of each ``<artifactId>`` outside the sections whose
-    dependencies are not the project's (and outside comments)."""
-    excluded = [(m.start(), m.end()) for m in EXCLUDED_SECTIONS_RE.finditer(text)]
-    found = []
-    for match in re.finditer(r"<(?:\w+:)?artifactId\s*>\s*([^<]*?)\s*<", text):
-        if not any(start <= match.start() < end for start, end in excluded):
-            found.append((match.start(), match.group(1)))
-    return found
-
-
 def parse_pom(path: Path, source: str) -> list[Declared]:
     """The direct dependencies a ``pom.xml`` declares (see the module docstring)."""
     text = read_text(path, source)
-    root = parse_xml(text, source)
+    root, lines = parse_xml(text, source)
     if root.tag != "project":
         raise ManifestError(f"the root element is <{root.tag}>, not <project>", path=source)
     properties = _properties(root)
@@ -197,17 +122,11 @@ def parse_pom(path: Path, source: str) -> list[Declared]:
         group = _interpolate(child_text(element, "groupId"), properties)
         artifact = _interpolate(child_text(element, "artifactId"), properties)
         managed.setdefault((group, artifact), element)
-    candidates = _artifact_lines(text)
-    used: set[int] = set()
     found: list[Declared] = []
     for number, element in enumerate(root.findall("dependencies/dependency"), start=1):
         raw_artifact = child_text(element, "artifactId")
-        line = None
-        for offset, written in candidates:
-            if written == raw_artifact and offset not in used:
-                used.add(offset)
-                line = text.count("\n", 0, offset) + 1
-                break
+        written = element.find("artifactId")
+        line = lines.get(id(written if written is not None else element))
         if raw_artifact is None:
             raise ManifestError(f"<dependency> {number} has no <artifactId>", path=source)
         artifact = _interpolate(raw_artifact, properties) or raw_artifact
@@ -248,9 +167,7 @@ def parse_pom(path: Path, source: str) -> list[Declared]:
     return found
 
 
-MANIFESTS: tuple[Route, ...] = (
-    Route(re.compile(r"pom\.xml"), parse_pom, Role.MANIFEST, Ecosystem.MAVEN),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(Ecosystem.MAVEN)
 
 
 def pom_path(repository: Path, group: str, artifact: str, version: str) -> Path | None:

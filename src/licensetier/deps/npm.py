@@ -26,8 +26,9 @@ Files read (as data: no npm, yarn or pnpm is run, no script of the project):
 :class:`NodeModulesLocator` reads the ``package.json`` of installed copies under
 ``node_modules`` (nested, scoped and pnpm's ``.pnpm`` store included).
 
-The JSON helpers here (:func:`load_json`, :func:`json_key_lines`, :func:`join_or`)
-are shared with :mod:`licensetier.deps.php`.
+``package.json`` itself is read by :mod:`licensetier.readers.package_json` (it also
+declares the artifact's license); JSON, YAML and their lines come from
+:mod:`licensetier.formats`.
 """
 
 from __future__ import annotations
@@ -47,17 +48,19 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
     Scope,
+    join_or,
     package_key,
     read_text,
 )
-from licensetier.deps.vendored import license_files, readme_files
+from licensetier.deps.vendored import license_files, read_json_quietly, readme_files
 from licensetier.errors import ManifestError
+from licensetier.formats import kind_of
+from licensetier.formats.lines import json_key_lines, yaml_key_lines
+from licensetier.readers.routes import routes_for
 
 NPM = Ecosystem.NPM
-MAX_INSTALLED_JSON_BYTES = 5 * 1024 * 1024  # an installed package.json, a few KB usually
 
 SCOPE_RANK = {Scope.RUNTIME: 0, Scope.OPTIONAL: 1, Scope.DEVELOPMENT: 2}
 RANK_SCOPE = (Scope.RUNTIME, Scope.OPTIONAL, Scope.DEVELOPMENT)
@@ -96,155 +99,9 @@ EXACT_SEMVER = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+
 # --- shared helpers --------------------------------------------------------------
 
 
-def kind_of(value: object) -> str:
-    """``an object``, ``an array``, ``a string``...: what a JSON or YAML value is."""
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return "null" if value is None else type(value).__name__
-
-
-def load_json(text: str, source: str) -> Any:
-    """The JSON value of ``text``, or a :class:`ManifestError` with the line."""
-    try:
-        return formats.load_json(text)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(f"not valid JSON: {exc.msg}", path=source, line=exc.lineno) from None
-    except RecursionError:
-        raise ManifestError("not valid JSON: nested too deeply", path=source) from None
-
-
-def load_json_object(text: str, source: str) -> dict[str, Any]:
-    """Like :func:`load_json`, for files whose top level must be an object."""
-    data = load_json(text, source)
-    if not isinstance(data, dict):
-        raise ManifestError(f"expected a JSON object, found {kind_of(data)}", path=source, line=1)
-    return data
-
-
 def load_yaml(text: str, source: str) -> Any:
-    """The YAML value of ``text`` (safe loader: plain data only), or a
-    :class:`ManifestError` with the line of the problem."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)  # a safe loader: plain data only
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = int(mark.line) + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ManifestError(f"not valid YAML: {problem}", path=source, line=line) from None
-    except RecursionError:
-        raise ManifestError("not valid YAML: nested too deeply", path=source) from None
-
-
-_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\],]')
-
-
-class _Frame:
-    __slots__ = ("at", "expect_key", "is_object")
-
-    def __init__(self, is_object: bool) -> None:
-        self.is_object = is_object
-        self.at: str | int = 0  # the current key, or the current array index
-        self.expect_key = is_object
-
-
-def json_key_lines(text: str, max_depth: int | None = 2) -> dict[tuple[str | int, ...], int]:
-    """The 1-based line of each object key of a JSON text, by its path.
-
-    A path is the keys (and array indexes) from the top: ``("dependencies", "react")``,
-    ``("packages", 3, "name")``. Only keys at most ``max_depth`` deep are kept (None:
-    all). ``text`` is expected to be valid JSON (parse it first); on a duplicated key
-    the first one's line is kept.
-    """
-    lines: dict[tuple[str | int, ...], int] = {}
-    stack: list[_Frame] = []
-    line, last = 1, 0
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        first = token[0]
-        if first == '"':
-            if not stack:
-                continue
-            top = stack[-1]
-            if not (top.is_object and top.expect_key):
-                continue
-            top.expect_key = False
-            if max_depth is not None and len(stack) > max_depth:
-                continue  # too deep to be kept: its key is not needed either
-            key: Any = token[1:-1]
-            if "\\" in key:
-                try:
-                    key = json.loads(token)
-                except ValueError:
-                    key = token[1:-1]
-            top.at = key
-            start = match.start()
-            line += text.count("\n", last, start)
-            last = start
-            lines.setdefault(tuple(frame.at for frame in stack), line)
-        elif first == "{":
-            stack.append(_Frame(True))
-        elif first == "[":
-            stack.append(_Frame(False))
-        elif first in "}]":
-            if stack:
-                stack.pop()
-        elif stack:  # ","
-            top = stack[-1]
-            if top.is_object:
-                top.expect_key = True
-            elif isinstance(top.at, int):
-                top.at += 1
-    return lines
-
-
-_YAML_KEY = re.compile(
-    r"""^( *)(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?)):(?:\s|$)"""
-)
-
-
-def yaml_key_lines(text: str) -> dict[tuple[int, str], int]:
-    """The 1-based line of each block-mapping key of a YAML text, by indentation and
-    key (``(2, "/a@1.2.3")``); the first one wins. Cheap and approximate: enough for
-    the flat maps of lockfiles."""
-    lines: dict[tuple[int, str], int] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        match = _YAML_KEY.match(raw)
-        if match is None:
-            continue
-        indent = len(match.group(1))
-        if match.group(2) is not None:
-            key = match.group(2).replace('\\"', '"').replace("\\\\", "\\")
-        elif match.group(3) is not None:
-            key = match.group(3).replace("''", "'")
-        else:
-            key = match.group(4)
-        lines.setdefault((indent, key), number)
-    return lines
-
-
-def join_or(items: Iterable[str]) -> str | None:
-    """Several licenses offered as a choice, as one ``A OR B`` expression (an item
-    that is itself an expression is parenthesized); None when there are none."""
-    found = [i.strip() for i in items if i and i.strip()]
-    found = list(dict.fromkeys(found))
-    if not found:
-        return None
-    if len(found) == 1:
-        return found[0]
-    return " OR ".join(
-        f"({i})" if " " in i and not (i.startswith("(") and i.endswith(")")) else i for i in found
-    )
+    """The YAML value of ``text`` (:func:`licensetier.formats.parse_yaml`)."""
+    return formats.parse_yaml(text, source)[0]
 
 
 def npm_license(value: object) -> str | None:
@@ -350,60 +207,6 @@ def _string(value: object) -> str | None:
     return None
 
 
-# --- package.json ----------------------------------------------------------------
-
-
-def parse_package_json(path: Path, source: str) -> list[Declared]:
-    """The dependencies a ``package.json`` declares (see the module docstring)."""
-    text = read_text(path, source)
-    data = load_json_object(text, source)
-    lines = json_key_lines(text, max_depth=2)
-    peer_meta = data.get("peerDependenciesMeta")
-    if not isinstance(peer_meta, Mapping):
-        peer_meta = {}
-    out: list[Declared] = []
-    for section, scope in MANIFEST_SECTIONS:
-        table = data.get(section)
-        if table is None:
-            continue
-        if not isinstance(table, dict):
-            raise ManifestError(
-                f'"{section}" is {kind_of(table)}, not an object of names and version ranges',
-                path=source,
-                line=lines.get((section,)),
-            )
-        for key, spec in table.items():
-            line = lines.get((section, key))
-            if not isinstance(spec, str):
-                raise ManifestError(
-                    f'"{section}": the range of "{key}" is {kind_of(spec)}, not a string',
-                    path=source,
-                    line=line,
-                )
-            found = registry_spec(key, spec)
-            if found is None or not found[0]:
-                continue
-            name, requirement = found
-            entry_scope = scope
-            if section == "peerDependencies":
-                meta = peer_meta.get(key)
-                if isinstance(meta, Mapping) and meta.get("optional") is True:
-                    entry_scope = Scope.OPTIONAL
-            out.append(
-                Declared(
-                    NPM,
-                    name,
-                    requirement or None,
-                    source,
-                    exact=bool(EXACT_SEMVER.fullmatch(requirement)),
-                    direct=True,
-                    scope=entry_scope,
-                    line=line,
-                )
-            )
-    return out
-
-
 # --- package-lock.json / npm-shrinkwrap.json --------------------------------------
 
 
@@ -411,7 +214,7 @@ def parse_package_lock(path: Path, source: str) -> list[Declared]:
     """The packages a ``package-lock.json`` or ``npm-shrinkwrap.json`` locks
     (lockfileVersion 1, 2 or 3; see the module docstring)."""
     text = read_text(path, source)
-    data = load_json_object(text, source)
+    data = formats.parse_json_object(text, source)
     version = data.get("lockfileVersion", 1)
     if isinstance(version, bool) or not isinstance(version, int):
         raise ManifestError(
@@ -980,32 +783,10 @@ def _reach(
     return best
 
 
-MANIFESTS: tuple[Route, ...] = (
-    Route(re.compile(r"package\.json"), parse_package_json, Role.MANIFEST, NPM),
-    Route(
-        re.compile(r"package-lock\.json|npm-shrinkwrap\.json"),
-        parse_package_lock,
-        Role.LOCKFILE,
-        NPM,
-    ),
-    Route(re.compile(r"yarn\.lock"), parse_yarn_lock, Role.LOCKFILE, NPM),
-    Route(re.compile(r"pnpm-lock\.yaml"), parse_pnpm_lock, Role.LOCKFILE, NPM),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(NPM)  # package.json: readers.package_json
 
 
 # --- installed copies: node_modules -------------------------------------------------
-
-
-def read_json_quietly(
-    path: Path, max_bytes: int = MAX_INSTALLED_JSON_BYTES, base: Path | None = None
-) -> Any:
-    """The JSON value of an installed metadata file, or None when it is missing,
-    too large, not UTF-8, not valid JSON, or not a regular file inside ``base``
-    (default: its own directory) (locators skip such packages)."""
-    try:
-        return formats.load_json(fs.read_text(path, base or path.parent, max_bytes))
-    except (OSError, ValueError):
-        return None
 
 
 def _inside(path: Path, root: Path) -> Path | None:

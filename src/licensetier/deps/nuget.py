@@ -33,28 +33,28 @@ the package, and the deprecated ``<licenseUrl>`` is returned as the license stri
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
 
-from licensetier import formats, fs
+from licensetier import fs
 from licensetier.deps.base import (
     Declared,
     Ecosystem,
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
     Scope,
     base_of,
     package_key,
     read_text,
 )
-from licensetier.deps.maven import child_text, parse_xml, read_xml_file
-from licensetier.deps.vendored import is_real_dir, license_files, safe_child
+from licensetier.deps.vendored import is_real_dir, license_files, read_xml_quietly, safe_child
 from licensetier.errors import ManifestError
+from licensetier.formats import child_text, parse_json_object, parse_xml
+from licensetier.formats.lines import json_key_lines
+from licensetier.readers.routes import routes_for
 
 PLAIN_VERSION_RE = re.compile(r"\d+(?:\.\d+){0,3}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 SINGLE_VERSION_RANGE_RE = re.compile(r"\[\s*([^,\[\]()\s]+)\s*\]")
@@ -74,22 +74,11 @@ def _version(value: str | None) -> tuple[str | None, bool]:
     return value, PLAIN_VERSION_RE.fullmatch(value) is not None
 
 
-def _json_line(text: str, package_id: str) -> int | None:
-    match = re.search(rf'"{re.escape(package_id)}"\s*:\s*\{{', text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
 def parse_packages_lock(path: Path, source: str) -> list[Declared]:
     """The packages a ``packages.lock.json`` locks, once each across frameworks."""
     text = read_text(path, source)
-    try:
-        data = formats.load_json(text)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(f"not valid JSON: {exc.msg}", path=source, line=exc.lineno) from None
-    except RecursionError:
-        raise ManifestError("not valid JSON: nested too deeply", path=source) from None
-    if not isinstance(data, dict):
-        raise ManifestError("the top level is not a JSON object", path=source, line=1)
+    data = parse_json_object(text, source)
+    lines = json_key_lines(text, max_depth=3)
     frameworks = data.get("dependencies", {})
     if not isinstance(frameworks, dict):
         raise ManifestError('"dependencies" is not an object', path=source)
@@ -99,10 +88,10 @@ def parse_packages_lock(path: Path, source: str) -> list[Declared]:
             raise ManifestError(
                 f'"dependencies"."{framework}" is not an object',
                 path=source,
-                line=_json_line(text, framework),
+                line=lines.get(("dependencies", framework)),
             )
         for package_id, info in packages.items():
-            line = _json_line(text, package_id)
+            line = lines.get(("dependencies", framework, package_id))
             if not isinstance(info, dict):
                 raise ManifestError(
                     f"{framework}: {package_id} is not an object", path=source, line=line
@@ -171,7 +160,7 @@ def _central_versions(path: Path, source: str) -> dict[str, str]:
     if not fs.is_file(props, base_of(path, source)):
         return {}
     props_source = str(PurePosixPath(source).parent / "Directory.Packages.props")
-    root = parse_xml(read_text(props, props_source), props_source)
+    root, _ = parse_xml(read_text(props, props_source), props_source)
     properties = _msbuild_properties(root)
     versions: dict[str, str] = {}
     for element in root.iter("PackageVersion"):
@@ -185,29 +174,17 @@ def _central_versions(path: Path, source: str) -> dict[str, str]:
 def parse_project_file(path: Path, source: str) -> list[Declared]:
     """The ``<PackageReference>`` items of an MSBuild project file."""
     text = read_text(path, source)
-    root = parse_xml(text, source)
+    root, lines = parse_xml(text, source)
     if root.tag != "Project":
         raise ManifestError(f"the root element is <{root.tag}>, not <Project>", path=source)
     properties = _msbuild_properties(root)
-    offsets = [
-        (m.start(), m.group(1).strip())
-        for m in re.finditer(
-            r"<(?:\w+:)?PackageReference\b[^>]*?\bInclude\s*=\s*[\"']([^\"']*)[\"']", text
-        )
-    ]
-    used: set[int] = set()
     central: dict[str, str] | None = None
     found: list[Declared] = []
     for element in root.iter("PackageReference"):
         package_id = (element.get("Include") or "").strip()
         if not package_id:
             continue  # an Update or Remove item changes a reference made elsewhere
-        line = None
-        for offset, written in offsets:
-            if written == package_id and offset not in used:
-                used.add(offset)
-                line = text.count("\n", 0, offset) + 1
-                break
+        line = lines.get(id(element))
         package_id = _expand(package_id, properties) or package_id
         raw = _attribute_or_child(element, "VersionOverride") or _attribute_or_child(
             element, "Version"
@@ -236,14 +213,13 @@ def parse_project_file(path: Path, source: str) -> list[Declared]:
 def parse_packages_config(path: Path, source: str) -> list[Declared]:
     """The packages of a ``packages.config`` (every package, exact versions)."""
     text = read_text(path, source)
-    root = parse_xml(text, source)
+    root, lines = parse_xml(text, source)
     if root.tag != "packages":
         raise ManifestError(f"the root element is <{root.tag}>, not <packages>", path=source)
     found: list[Declared] = []
     for number, element in enumerate(root.findall("package"), start=1):
         package_id = (element.get("id") or "").strip()
-        line_match = re.search(rf"\bid\s*=\s*[\"']{re.escape(package_id)}[\"']", text)
-        line = text.count("\n", 0, line_match.start()) + 1 if line_match else None
+        line = lines.get(id(element))
         if not package_id:
             raise ManifestError(f"<package> {number} has no id", path=source, line=line)
         version = (element.get("version") or "").strip()
@@ -265,16 +241,7 @@ def parse_packages_config(path: Path, source: str) -> list[Declared]:
     return found
 
 
-MANIFESTS: tuple[Route, ...] = (
-    Route(re.compile(r"packages\.lock\.json"), parse_packages_lock, Role.LOCKFILE, Ecosystem.NUGET),
-    Route(
-        re.compile(r".+\.(?:csproj|fsproj|vbproj)"),
-        parse_project_file,
-        Role.MANIFEST,
-        Ecosystem.NUGET,
-    ),
-    Route(re.compile(r"packages\.config"), parse_packages_config, Role.LOCKFILE, Ecosystem.NUGET),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(Ecosystem.NUGET)
 
 
 def normalize_version(version: str) -> str:
@@ -308,7 +275,7 @@ class NuGetPackagesLocator:
             if not others:
                 return None
             nuspec = others[0]
-        root = read_xml_file(nuspec, base)
+        root = read_xml_quietly(nuspec, base)
         metadata = root.find("metadata") if root is not None else None
         if metadata is None:
             return None

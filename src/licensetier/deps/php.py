@@ -34,21 +34,23 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
     Scope,
+    join_or,
     package_key,
     read_text,
 )
-from licensetier.deps.npm import (
-    join_or,
-    json_key_lines,
-    kind_of,
-    load_json_object,
+from licensetier.deps.vendored import (
+    is_real_dir,
+    license_files,
     read_json_quietly,
+    safe_child,
+    search_roots,
 )
-from licensetier.deps.vendored import is_real_dir, license_files, safe_child, search_roots
 from licensetier.errors import ManifestError
+from licensetier.formats import kind_of, parse_json_object
+from licensetier.formats.lines import json_key_lines
+from licensetier.readers.routes import routes_for
 
 COMPOSER = Ecosystem.COMPOSER
 
@@ -81,7 +83,7 @@ def composer_license(value: object) -> str | None:
     return None
 
 
-def _table(value: object, what: str, source: str, line: int | None) -> Mapping[str, Any]:
+def constraints(value: object, what: str, source: str, line: int | None) -> Mapping[str, Any]:
     """A name-to-constraint object; composer writes an empty one as ``[]``."""
     if value is None or value == []:
         return {}
@@ -92,41 +94,6 @@ def _table(value: object, what: str, source: str, line: int | None) -> Mapping[s
             line=line,
         )
     return value
-
-
-def parse_composer_json(path: Path, source: str) -> list[Declared]:
-    """The packages a ``composer.json`` requires (see the module docstring)."""
-    text = read_text(path, source)
-    data = load_json_object(text, source)
-    lines = json_key_lines(text, max_depth=2)
-    out: list[Declared] = []
-    for section, scope in (("require", Scope.RUNTIME), ("require-dev", Scope.DEVELOPMENT)):
-        table = _table(data.get(section), f'"{section}"', source, lines.get((section,)))
-        for name, constraint in table.items():
-            line = lines.get((section, name))
-            if is_platform(name):
-                continue
-            if not isinstance(constraint, str):
-                raise ManifestError(
-                    f'"{section}": the constraint of "{name}" is {kind_of(constraint)}, '
-                    "not a string",
-                    path=source,
-                    line=line,
-                )
-            constraint = constraint.strip()
-            out.append(
-                Declared(
-                    COMPOSER,
-                    name,
-                    constraint or None,
-                    source,
-                    exact=bool(EXACT_VERSION.fullmatch(constraint)),
-                    direct=True,
-                    scope=scope,
-                    line=line,
-                )
-            )
-    return out
 
 
 def _requires(entry: Mapping[str, Any]) -> tuple[str, ...]:
@@ -150,7 +117,7 @@ def _is_path_package(entry: Mapping[str, Any]) -> bool:
 def parse_composer_lock(path: Path, source: str) -> list[Declared]:
     """The packages a ``composer.lock`` locks (see the module docstring)."""
     text = read_text(path, source)
-    data = load_json_object(text, source)
+    data = parse_json_object(text, source)
     lines = json_key_lines(text, max_depth=3)
     out: list[Declared] = []
     seen: set[tuple[str, str]] = set()
@@ -207,10 +174,7 @@ def parse_composer_lock(path: Path, source: str) -> list[Declared]:
     return out
 
 
-MANIFESTS: tuple[Route, ...] = (
-    Route(re.compile(r"composer\.json"), parse_composer_json, Role.MANIFEST, COMPOSER),
-    Route(re.compile(r"composer\.lock"), parse_composer_lock, Role.LOCKFILE, COMPOSER),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(COMPOSER)  # composer.json: readers.composer_json
 
 
 # --- vendored copies: vendor/ --------------------------------------------------------

@@ -39,8 +39,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
@@ -58,7 +57,6 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
     Scope,
     first_line,
@@ -69,11 +67,7 @@ from licensetier.deps.base import (
 from licensetier.deps.vendored import license_files
 from licensetier.errors import LicenseDBError, ManifestError
 from licensetier.paths import data_directory
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from licensetier.readers.routes import routes_for
 
 PYPI = Ecosystem.PYPI
 CLASSIFIERS_FILE = "python_classifiers.toml"
@@ -83,39 +77,11 @@ MAX_METADATA_BYTES = 4 * 1024 * 1024  # headers sit at the top; the rest is the 
 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
-    data: dict[str, Any] = formats.load_manifest_toml(text, source)
-    return data
+    return formats.parse_toml(text, source)
 
 
 def _line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
-
-
-def _quoted_key(key: str) -> str:
-    k = re.escape(key)
-    return rf"""(?:{k}|"{k}"|'{k}')"""
-
-
-def _table_offset(text: str, *parts: str) -> int | None:
-    """Offset of the ``[a.b.c]`` header of a table, if written as a header."""
-    dotted = r"[ \t]*\.[ \t]*".join(_quoted_key(p) for p in parts)
-    match = re.search(rf"(?m)^[ \t]*\[[ \t]*{dotted}[ \t]*\]", text)
-    return match.start() if match else None
-
-
-def _key_offset(text: str, key: str, start: int) -> int | None:
-    """Offset of the first line at or after ``start`` that assigns ``key = ...``."""
-    match = re.compile(rf"(?m)^[ \t]*{_quoted_key(key)}[ \t]*=").search(text, start)
-    return match.start() if match else None
-
-
-def _string_line(text: str, value: str, start: int) -> int | None:
-    """Line of ``"value"`` or ``'value'`` at or after ``start``."""
-    for quote in ('"', "'"):
-        line = first_line(text, f"{quote}{value}{quote}", start)
-        if line is not None:
-            return line
-    return None
 
 
 def _array_table_lines(text: str, name: str, count: int) -> list[int | None]:
@@ -134,7 +100,7 @@ def _entries(data: Mapping[str, Any], key: str, source: str, what: str) -> list[
     return value
 
 
-def _dedupe(entries: Iterable[Declared]) -> list[Declared]:
+def dedupe(entries: Iterable[Declared]) -> list[Declared]:
     seen: dict[tuple[str, str | None, Scope], None] = {}
     out = []
     for d in entries:
@@ -154,7 +120,7 @@ def _names(items: Iterable[str]) -> tuple[str, ...]:
 _NAME_AND_EXTRAS = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*")
 
 
-def _parse_requirement(text: str, source: str, line: int | None, where: str) -> Requirement:
+def parse_requirement(text: str, source: str, line: int | None, where: str) -> Requirement:
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
@@ -182,7 +148,7 @@ def _exact_of(req: Requirement) -> str | None:
     return None
 
 
-def _from_requirement(
+def from_requirement(
     req: Requirement, text: str, manifest: str, scope: Scope, line: int | None
 ) -> Declared | None:
     """The dependency a requirement names; None for a local path (``name @ file:...``):
@@ -196,234 +162,6 @@ def _from_requirement(
         return Declared(PYPI, req.name, exact, manifest, True, True, scope, line)
     version = _specifier_as_written(text) or (str(req.specifier) or None)
     return Declared(PYPI, req.name, version, manifest, False, True, scope, line)
-
-
-# -- pyproject.toml ----------------------------------------------------------------------
-
-
-def _string_list(value: Any, source: str, where: str, line: int | None) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ManifestError(f"{where} is not an array of strings", path=source, line=line)
-    return value
-
-
-def _requirements(
-    text: str,
-    values: Sequence[str],
-    source: str,
-    scope: Scope,
-    start: int,
-    where: str,
-    own: str | None,
-) -> list[Declared]:
-    out = []
-    for value in values:
-        line = _string_line(text, value, start)
-        req = _parse_requirement(value, source, line, where)
-        if line is None:
-            line = first_line(text, req.name, start)
-        if own is not None and normalize_pypi(req.name) == own:
-            continue  # the project naming itself, e.g. "pkg[test]" in an extra
-        found = _from_requirement(req, value, source, scope, line)
-        if found is not None:
-            out.append(found)
-    return out
-
-
-def _expand_group(
-    groups: Mapping[str, Any],
-    name: str,
-    source: str,
-    line_of: Mapping[str, int | None],
-    trail: tuple[str, ...] = (),
-) -> list[str]:
-    """The requirement strings of a PEP 735 dependency group, includes expanded."""
-    by_norm = {normalize_pypi(k): k for k in groups}
-    key = by_norm.get(normalize_pypi(name))
-    if key is None:
-        raise ManifestError(
-            f"[dependency-groups]: group {trail[-1]!r} includes {name!r}, which is not defined",
-            path=source,
-            line=line_of.get(trail[-1]) if trail else None,
-        )
-    if normalize_pypi(key) in (normalize_pypi(t) for t in trail):
-        raise ManifestError(
-            f"[dependency-groups]: group {key!r} includes itself ({' -> '.join((*trail, key))})",
-            path=source,
-            line=line_of.get(key),
-        )
-    items = groups[key]
-    if not isinstance(items, list):
-        raise ManifestError(
-            f"[dependency-groups].{key} is not an array", path=source, line=line_of.get(key)
-        )
-    out: list[str] = []
-    for item in items:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("include-group"), str):
-            out.extend(_expand_group(groups, item["include-group"], source, line_of, (*trail, key)))
-        else:
-            raise ManifestError(
-                f"[dependency-groups].{key} has an entry that is neither a requirement string "
-                "nor {include-group = ...}",
-                path=source,
-                line=line_of.get(key),
-            )
-    return out
-
-
-def _poetry_constraint(value: Any) -> tuple[str | None, bool, bool]:
-    """(version, exact, optional) of a Poetry dependency value."""
-    if isinstance(value, str):
-        return (*_poetry_version(value), False)
-    if isinstance(value, dict):
-        optional = value.get("optional") is True
-        version = value.get("version")
-        if isinstance(version, str) and not any(k in value for k in ("git", "path", "url")):
-            return (*_poetry_version(version), optional)
-        return None, False, optional
-    if isinstance(value, list):  # several constraints, one per python version or platform
-        versions = [v for v in (_poetry_constraint(x)[0] for x in value) if v]
-        optional = all(_poetry_constraint(x)[2] for x in value) if value else False
-        return (" || ".join(dict.fromkeys(versions)) or None), False, optional
-    return None, False, False
-
-
-def _poetry_version(text: str) -> tuple[str | None, bool]:
-    """Poetry reads a bare ``1.2.3`` (and ``==1.2.3``) as exactly that version."""
-    text = text.strip()
-    match = re.fullmatch(r"(?:===?\s*)?(\d[0-9A-Za-z.+!-]*)", text)
-    if match and "*" not in text:
-        return match.group(1), True
-    return (text or None), False
-
-
-def _poetry_table(
-    text: str,
-    table: Any,
-    source: str,
-    scope: Scope,
-    parts: tuple[str, ...],
-    own: str | None,
-    skip: set[str],
-) -> list[Declared]:
-    where = "[" + ".".join(parts) + "]"
-    if not isinstance(table, dict):
-        raise ManifestError(f"{where} is not a table", path=source)
-    start = _table_offset(text, *parts) or 0
-    out = []
-    for name, value in table.items():
-        norm = normalize_pypi(name)
-        if norm == "python" or norm == own or norm in skip:
-            continue
-        version, exact, optional = _poetry_constraint(value)
-        offset = _key_offset(text, name, start)
-        line = None if offset is None else _line_at(text, offset)
-        entry_scope = Scope.OPTIONAL if optional and scope is Scope.RUNTIME else scope
-        out.append(Declared(PYPI, name, version, source, exact, True, entry_scope, line))
-    return out
-
-
-def parse_pyproject(path: Path, source: str) -> list[Declared]:
-    """``pyproject.toml``: the PEP 621, PEP 735, Poetry and uv dependency tables."""
-    text = read_text(path, source)
-    data = _load_toml(text, source)
-    project = data.get("project", {})
-    tool = data.get("tool", {})
-    if not isinstance(project, dict):
-        raise ManifestError("[project] is not a table", path=source)
-    if not isinstance(tool, dict):
-        raise ManifestError("[tool] is not a table", path=source)
-    poetry = tool.get("poetry", {})
-    uv = tool.get("uv", {})
-    poetry = poetry if isinstance(poetry, dict) else {}
-    uv = uv if isinstance(uv, dict) else {}
-    own_name = project.get("name") or poetry.get("name")
-    own = normalize_pypi(own_name) if isinstance(own_name, str) else None
-
-    out: list[Declared] = []
-    project_at = _table_offset(text, "project") or 0
-    if "dependencies" in project:
-        start = _key_offset(text, "dependencies", project_at) or project_at
-        values = _string_list(
-            project["dependencies"], source, "[project].dependencies", _line_at(text, start)
-        )
-        out += _requirements(
-            text, values, source, Scope.RUNTIME, start, "[project].dependencies", own
-        )
-    extras = project.get("optional-dependencies", {})
-    if not isinstance(extras, dict):
-        raise ManifestError("[project.optional-dependencies] is not a table", path=source)
-    extras_at = _table_offset(text, "project", "optional-dependencies") or project_at
-    for extra, values in extras.items():
-        where = f"[project.optional-dependencies].{extra}"
-        start = _key_offset(text, extra, extras_at) or extras_at
-        values = _string_list(values, source, where, _line_at(text, start))
-        scope = extra_scope(extra)
-        out += _requirements(text, values, source, scope, start, where, own)
-
-    groups = data.get("dependency-groups", {})
-    if not isinstance(groups, dict):
-        raise ManifestError("[dependency-groups] is not a table", path=source)
-    groups_at = _table_offset(text, "dependency-groups") or 0
-    group_starts = {g: _key_offset(text, g, groups_at) or groups_at for g in groups}
-    group_lines = {g: _line_at(text, at) for g, at in group_starts.items()}
-    for group in groups:
-        values = _expand_group(groups, group, source, group_lines)
-        where = f"[dependency-groups].{group}"
-        out += _requirements(
-            text, values, source, Scope.DEVELOPMENT, group_starts[group], where, own
-        )
-
-    uv_dev = uv.get("dev-dependencies")
-    if uv_dev is not None:
-        uv_at = _table_offset(text, "tool", "uv") or 0
-        start = _key_offset(text, "dev-dependencies", uv_at) or uv_at
-        where = "[tool.uv].dev-dependencies"
-        values = _string_list(uv_dev, source, where, _line_at(text, start))
-        out += _requirements(text, values, source, Scope.DEVELOPMENT, start, where, own)
-
-    # Poetry 2 may keep [project].dependencies and use [tool.poetry.dependencies] only
-    # to add sources or markers to them: those names are already declared.
-    stated = {d.key for d in out if d.scope is not Scope.DEVELOPMENT}
-    if "dependencies" in poetry:
-        out += _poetry_table(
-            text,
-            poetry["dependencies"],
-            source,
-            Scope.RUNTIME,
-            ("tool", "poetry", "dependencies"),
-            own,
-            stated,
-        )
-    if "dev-dependencies" in poetry:
-        out += _poetry_table(
-            text,
-            poetry["dev-dependencies"],
-            source,
-            Scope.DEVELOPMENT,
-            ("tool", "poetry", "dev-dependencies"),
-            own,
-            set(),
-        )
-    poetry_groups = poetry.get("group", {})
-    if not isinstance(poetry_groups, dict):
-        raise ManifestError("[tool.poetry.group] is not a table", path=source)
-    for group, body in poetry_groups.items():
-        if not isinstance(body, dict) or "dependencies" not in body:
-            continue
-        scope = Scope.RUNTIME if group == "main" else Scope.DEVELOPMENT
-        out += _poetry_table(
-            text,
-            body["dependencies"],
-            source,
-            scope,
-            ("tool", "poetry", "group", group, "dependencies"),
-            own,
-            stated if scope is Scope.RUNTIME else set(),
-        )
-    return _dedupe(out)
 
 
 # -- requirements.txt --------------------------------------------------------------------
@@ -533,8 +271,8 @@ def parse_requirements(path: Path, source: str) -> list[Declared]:
             if egg:
                 out.append(Declared(PYPI, egg.group(1), None, source, False, True, scope, number))
             continue
-        req = _parse_requirement(spec, source, number, f"line {number}")
-        found = _from_requirement(req, spec, source, scope, number)
+        req = parse_requirement(spec, source, number, f"line {number}")
+        found = from_requirement(req, spec, source, scope, number)
         if found is not None:
             out.append(found)
     return out
@@ -726,14 +464,7 @@ def parse_pipfile_lock(path: Path, source: str) -> list[Declared]:
     development ones, each ``{"name": {"version": "==1.2.3", ...}}``. A path entry
     ``"."`` is the project itself; VCS and path entries have no version."""
     text = read_text(path, source)
-    try:
-        data = formats.load_json(text)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(f"not valid JSON: {exc.msg}", path=source, line=exc.lineno) from None
-    except RecursionError:
-        raise ManifestError("not valid JSON: nested too deeply", path=source) from None
-    if not isinstance(data, dict):
-        raise ManifestError("not a JSON object", path=source, line=1)
+    data = formats.parse_json_object(text, source)
     out = []
     for section, scope in (("default", Scope.RUNTIME), ("develop", Scope.DEVELOPMENT)):
         entries = data.get(section, {})
@@ -811,26 +542,7 @@ def parse_pylock(path: Path, source: str) -> list[Declared]:
 
 # -- routing -----------------------------------------------------------------------------
 
-MANIFESTS: tuple[Route, ...] = (
-    # pyproject.toml
-    Route(re.compile(r"pyproject\.toml"), parse_pyproject, Role.MANIFEST, PYPI),
-    # requirements.txt, requirements-dev.txt, requirements_test.txt, dev-requirements.txt,
-    # requirements.in, requirements-docs.in
-    Route(
-        re.compile(r"(?:[^/]*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)"),
-        parse_requirements,
-        Role.MANIFEST,
-        PYPI,
-    ),
-    # poetry.lock
-    Route(re.compile(r"poetry\.lock"), parse_poetry_lock, Role.LOCKFILE, PYPI),
-    # uv.lock
-    Route(re.compile(r"uv\.lock"), parse_uv_lock, Role.LOCKFILE, PYPI),
-    # Pipfile.lock
-    Route(re.compile(r"Pipfile\.lock"), parse_pipfile_lock, Role.LOCKFILE, PYPI),
-    # pylock.toml, pylock.dev.toml
-    Route(re.compile(r"pylock(?:\.[A-Za-z0-9_-]+)?\.toml"), parse_pylock, Role.LOCKFILE, PYPI),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(PYPI)  # pyproject.toml is read by readers.pyproject
 
 
 # -- license classifiers -----------------------------------------------------------------
@@ -859,8 +571,8 @@ def load_classifiers(path: Path | None = None) -> ClassifierTable:
     """The classifier table of ``license_db/python_classifiers.toml`` (or ``path``)."""
     file = path if path is not None else data_directory() / CLASSIFIERS_FILE
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = formats.load_toml(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, formats.TOMLDecodeError) as exc:
         raise LicenseDBError(f"{file}: cannot read the classifier table: {exc}") from None
     tables: list[dict[str, str]] = []
     for name in ("classifiers", "ambiguous"):

@@ -39,13 +39,13 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
-    Role,
     Route,
     package_key,
     read_text,
 )
 from licensetier.deps.vendored import is_real_dir, license_files, search_roots
 from licensetier.errors import ManifestError
+from licensetier.readers.routes import routes_for
 
 SOURCE_SECTIONS = frozenset({"GEM", "GIT", "PATH", "PLUGIN SOURCE"})
 SPEC_RE = re.compile(r"    (?! )(\S+) \(([^-)\s]+)(?:-([^)\s]+))?\)")
@@ -147,11 +147,7 @@ def parse_gemfile_lock(path: Path, source: str) -> list[Declared]:
     ]
 
 
-MANIFESTS: tuple[Route, ...] = (
-    Route(
-        re.compile(r"Gemfile\.lock|gems\.locked"), parse_gemfile_lock, Role.LOCKFILE, Ecosystem.GEM
-    ),
-)
+MANIFESTS: tuple[Route, ...] = routes_for(Ecosystem.GEM)
 
 
 def _strings(code: str) -> list[str]:

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from licensetier import fs
+from licensetier import formats, fs
 from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Route
+from licensetier.errors import ManifestError
 from licensetier.paths import VENDOR_DIRS as VENDOR_DIRS
 from licensetier.paths import is_license_file_name
 
@@ -29,6 +31,9 @@ MANIFESTS: tuple[Route, ...] = ()  # vendored directories are not manifests
 
 # the names of license files, and of vendor directories, are defined in licensetier.paths
 is_license_file = is_license_file_name
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 
 def license_files(directory: Path, base: Path | None = None) -> tuple[Path, ...]:
@@ -64,6 +69,32 @@ def search_roots(env: Environment) -> tuple[Path, ...]:
     for directory in (env.root, *env.manifest_dirs):
         seen.setdefault(directory, None)
     return tuple(seen)
+
+
+MAX_INSTALLED_JSON_BYTES = 5 * 1024 * 1024  # an installed package.json, a few KB usually
+
+
+def read_json_quietly(
+    path: Path, max_bytes: int = MAX_INSTALLED_JSON_BYTES, base: Path | None = None
+) -> Any:
+    """The JSON value of an installed metadata file, or None when it is missing,
+    too large, not UTF-8, not valid JSON, or not a regular file inside ``base``
+    (default: its own directory) (locators skip such packages)."""
+    try:
+        return formats.load_json(fs.read_text(path, base or path.parent, max_bytes))
+    except (OSError, ValueError):
+        return None
+
+
+def read_xml_quietly(path: Path, base: Path | None = None) -> ET.Element | None:
+    """An installed XML file's root (namespaces removed), or None when it is missing,
+    too large, not well-formed, declares a DOCTYPE or is not a regular file inside
+    ``base`` (default: its own directory)."""
+    try:
+        data = fs.read_bytes(path, base or path.parent, formats.MAX_MANIFEST_BYTES)
+        return formats.parse_xml(data, str(path))[0]
+    except (OSError, ManifestError):
+        return None
 
 
 def is_real_dir(path: Path, base: Path | None = None) -> bool:

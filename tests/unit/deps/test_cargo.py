@@ -13,10 +13,10 @@ from licensetier.deps.cargo import (
     CargoVendorLocator,
     locators,
     parse_cargo_lock,
-    parse_cargo_toml,
     split_name_version,
 )
 from licensetier.errors import ManifestError
+from licensetier.readers.cargo_toml import read_dependencies as parse_cargo_toml
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "deps" / "cargo"
 REGISTRY = DATA / "cargo_home" / "registry" / "src" / "index.example.invalid-6f17d22bba15001f"

@@ -9,18 +9,21 @@ import pytest
 
 from licensetier.deps import discover
 from licensetier.deps.base import Declared, Ecosystem, Role, Scope
-from licensetier.deps.discover import FILE_NAMES, Group, combine, read_manifests, routed
+from licensetier.deps.discover import Group, combine, read_manifests, routed
+from licensetier.readers.routes import ROUTES
 
 NPM = Ecosystem.NPM
 
 
-@pytest.mark.parametrize("module", list(FILE_NAMES))
-def test_file_names_are_the_union_of_each_modules_routes(module: str) -> None:
+@pytest.mark.parametrize("module", sorted(set(discover.MODULE_OF.values())))
+def test_each_modules_routes_are_its_rows_of_the_one_table(module: str) -> None:
     routes = importlib.import_module(f"licensetier.deps.{module}").MANIFESTS
-    assert FILE_NAMES[module] == "|".join(r.pattern.pattern for r in routes)
-    assert {r.ecosystem for r in routes} == {
-        e for e, m in discover.MODULE_OF.items() if m == module
-    }
+    ecosystems = {e for e, m in discover.MODULE_OF.items() if m == module}
+    rows = [r for r in ROUTES if r.ecosystem in ecosystems]
+    assert [r.pattern.pattern for r in routes] == [r.pattern for r in rows]
+    assert {r.ecosystem for r in routes} == ecosystems
+    for route in routes:  # every reader the table names exists
+        assert callable(route.parser)
 
 
 def test_routing_skips_installed_and_vendored_copies() -> None:

@@ -70,7 +70,7 @@ def test_malformed_pom_gives_parser_line(tmp_path: Path) -> None:
     )
     with pytest.raises(ManifestError) as caught:
         parse_pom(pom, "svc/pom.xml")
-    assert str(caught.value) == "not well-formed XML: mismatched tag"
+    assert str(caught.value) == "not valid XML: mismatched tag"
     assert (caught.value.path, caught.value.line) == ("svc/pom.xml", 4)
 
 

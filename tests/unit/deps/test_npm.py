@@ -13,6 +13,7 @@ import pytest
 from licensetier.deps import npm
 from licensetier.deps.base import Declared, Ecosystem, Environment, Evidence, Role, Scope
 from licensetier.errors import ManifestError
+from licensetier.readers import package_json
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "deps" / "npm"
 
@@ -55,7 +56,7 @@ def error_of(tmp_path: Path, name: str, text: str) -> ManifestError:
 @pytest.mark.parametrize(
     ("name", "parser", "role"),
     [
-        ("package.json", npm.parse_package_json, Role.MANIFEST),
+        ("package.json", package_json.read_dependencies, Role.MANIFEST),
         ("package-lock.json", npm.parse_package_lock, Role.LOCKFILE),
         ("npm-shrinkwrap.json", npm.parse_package_lock, Role.LOCKFILE),
         ("yarn.lock", npm.parse_yarn_lock, Role.LOCKFILE),
@@ -100,7 +101,7 @@ def test_package_json() -> None:
 def test_package_json_without_dependencies(tmp_path: Path) -> None:
     path = tmp_path / "package.json"
     path.write_text('{"name": "tiny", "version": "1.0.0"}\n', encoding="utf-8")
-    assert npm.parse_package_json(path, "package.json") == []
+    assert package_json.read_dependencies(path, "package.json") == []
 
 
 def test_package_json_line_is_the_key_of_its_section(tmp_path: Path) -> None:
@@ -117,7 +118,9 @@ def test_package_json_line_is_the_key_of_its_section(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    found = {(d.name, d.scope): d.line for d in npm.parse_package_json(path, "package.json")}
+    found = {
+        (d.name, d.scope): d.line for d in package_json.read_dependencies(path, "package.json")
+    }
     assert found == {("a", D): 11, ("b", R): 14, ("a", R): 15}
 
 

@@ -144,7 +144,7 @@ def test_malformed_project_file(tmp_path: Path) -> None:
     )
     with pytest.raises(ManifestError) as caught:
         parse_project_file(project, "App/App.csproj")
-    assert str(caught.value) == "not well-formed XML: mismatched tag"
+    assert str(caught.value) == "not valid XML: mismatched tag"
     assert (caught.value.path, caught.value.line) == ("App/App.csproj", 4)
 
 

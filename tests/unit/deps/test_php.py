@@ -10,6 +10,7 @@ import pytest
 from licensetier.deps import php
 from licensetier.deps.base import Declared, Ecosystem, Environment, Evidence, Role, Scope
 from licensetier.errors import ManifestError
+from licensetier.readers import composer_json
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "deps" / "php"
 
@@ -42,7 +43,7 @@ def error_of(tmp_path: Path, name: str, text: str) -> ManifestError:
 @pytest.mark.parametrize(
     ("name", "parser", "role"),
     [
-        ("composer.json", php.parse_composer_json, Role.MANIFEST),
+        ("composer.json", composer_json.read_dependencies, Role.MANIFEST),
         ("composer.lock", php.parse_composer_lock, Role.LOCKFILE),
     ],
 )
@@ -60,7 +61,9 @@ def test_routes(name: str, parser: object, role: Role) -> None:
 def test_composer_json() -> None:
     # php, ext-*, lib-*, composer-runtime-api and composer-plugin-api are platform
     # requirements, not packages.
-    entries = php.parse_composer_json(DATA / "project" / "composer.json", "shop/composer.json")
+    entries = composer_json.read_dependencies(
+        DATA / "project" / "composer.json", "shop/composer.json"
+    )
     assert all(d.manifest == "shop/composer.json" for d in entries)
     assert rows(entries) == [
         ("Psr/Log", "~3.0", False, True, R, 16, (), None),
@@ -94,14 +97,14 @@ def test_composer_json() -> None:
 def test_composer_exact_versions(tmp_path: Path, constraint: str, exact: bool) -> None:
     path = tmp_path / "composer.json"
     path.write_text(json.dumps({"require": {"a/b": constraint}}), encoding="utf-8")
-    (found,) = php.parse_composer_json(path, "composer.json")
+    (found,) = composer_json.read_dependencies(path, "composer.json")
     assert (found.version, found.exact) == (constraint, exact)
 
 
 def test_composer_json_empty_require_written_as_array(tmp_path: Path) -> None:
     path = tmp_path / "composer.json"
     path.write_text('{"name": "a/b", "require": [], "require-dev": {}}', encoding="utf-8")
-    assert php.parse_composer_json(path, "composer.json") == []
+    assert composer_json.read_dependencies(path, "composer.json") == []
 
 
 def test_composer_json_invalid_json(tmp_path: Path) -> None:

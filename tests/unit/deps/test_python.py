@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,14 @@ from licensetier.deps.python import (
     parse_pipfile_lock,
     parse_poetry_lock,
     parse_pylock,
-    parse_pyproject,
     parse_requirements,
     parse_uv_lock,
     requirements_scope,
 )
 from licensetier.errors import ManifestError
+from licensetier.formats import tomllib
 from licensetier.paths import data_directory
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from licensetier.readers.pyproject import read_dependencies as parse_pyproject
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "deps" / "python"
 

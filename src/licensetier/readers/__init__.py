@@ -1,0 +1,121 @@
+"""The reader layer: one module per kind of file, knowing everything licensetier reads
+from that file.
+
+=====================  ===============================================================
+``pyproject``          pyproject.toml: the declared license (PEP 639/621, Poetry) and
+                       the dependencies (PEP 621, PEP 735, Poetry, uv)
+``setup_cfg``          setup.cfg: the declared license (``setup.py`` is never run)
+``package_json``       package.json: the declared license and the dependencies
+``composer_json``      composer.json: the declared license and the dependencies
+``cargo_toml``         Cargo.toml: the declared license and the dependencies, and the
+                       one search for the workspace root both inherit from
+``model_card``         README.md: a Hugging Face model card's front matter, read once
+                       for the declared license and the lineage (``base_model``)
+=====================  ===============================================================
+
+Which file goes to which reader is the one routing table,
+:data:`licensetier.readers.routes.ROUTES`. Lockfiles and the other dependency
+manifests, which declare no license of the artifact, are read by their ecosystem's
+module in :mod:`licensetier.deps` (resolution stays there too); every file is parsed
+in one place, through the format layer :mod:`licensetier.formats`.
+
+A reader module provides ``load(path, source, base) -> Document`` (read through
+:mod:`licensetier.fs`, parsed once; a :class:`~licensetier.errors.ManifestError`
+when it cannot be), and what it reads from the document: ``declared(document,
+context)`` for the artifact's own license, ``dependencies(document, reading)`` and
+``read_dependencies(path, source)`` for the dependencies.
+
+:class:`Reading` is one scan's reads: a file that both the declared-license reader
+and the dependency reader want (and the lineage, for a model card) is read and parsed
+once, and a file that does not parse is one problem, raised to the first reader that
+reads it as its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from licensetier.errors import ManifestError
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file as read and parsed: ``data`` is the parser's value (a TOML table, a JSON
+    object, a :class:`~licensetier.readers.model_card.ModelCard`...), ``lines`` the
+    lines of keys the reader indexed when it parsed (by path)."""
+
+    path: Path
+    source: str  # POSIX path relative to the scan root, as messages name it
+    text: str
+    data: Any
+    base: Path  # the directory reads next to it must stay in (the scan root)
+    lines: Mapping[Any, int] = field(default_factory=dict)
+
+
+class Reading:
+    """One scan's reads: each file read and parsed once.
+
+    :meth:`document` answers from what was read before. A file that does not parse
+    raises its :class:`~licensetier.errors.ManifestError` to the first reader that
+    reads it as its own (``own=True``), which reports it; later readers get None.
+    A reader that only consults a file for another (the workspace root of a Cargo
+    manifest: ``own=False``) gets the error each time without taking its report.
+    """
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[str, str], Document | ManifestError] = {}
+        self._reported: set[tuple[str, str]] = set()
+        self.parsed: list[str] = []  # the sources parsed, in order (one entry per parse)
+
+    def document(
+        self, reader: ModuleType, path: Path, source: str, base: Path, *, own: bool = True
+    ) -> Document | None:
+        """``reader.load(path, source, base)``, once (``reader``: a reader module)."""
+        key = (reader.__name__, os.path.abspath(path))
+        outcome = self._read.get(key)
+        if outcome is None:
+            self.parsed.append(source)
+            try:
+                document: Document = reader.load(path, source, base)
+                outcome = document
+            except ManifestError as exc:
+                outcome = exc
+            except (RecursionError, MemoryError) as exc:  # a pathological file
+                outcome = ManifestError(f"could not be parsed: {type(exc).__name__}", path=source)
+            self._read[key] = outcome
+        if isinstance(outcome, ManifestError):
+            if own:
+                if key in self._reported:
+                    return None
+                self._reported.add(key)
+            raise outcome
+        return outcome
+
+
+def toml_table(ctx: Any, doc: Document, dotted_key: str) -> dict[str, Any] | None:
+    """The table at ``dotted_key`` (``tool.poetry``) of a TOML document, None when it
+    is absent; a value that is not a table is a problem of the declaring context
+    ``ctx`` (a :class:`~licensetier.declared.ManifestContext`), at the key's line, and
+    None."""
+    from licensetier.formats import describe
+    from licensetier.formats.lines import toml_line
+
+    value: Any = doc.data
+    for part in dotted_key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        ctx.error(
+            f"[{dotted_key}]: expected a table, got {describe(value)}",
+            toml_line(doc.text, dotted_key),
+        )
+        return None
+    return value
