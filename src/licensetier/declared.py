@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from licensetier import formats, fs
 from licensetier.errors import LicenseDBError, LicensetierError, ManifestError, UnknownLicenseError
-from licensetier.expressions import ExpressionTooDeep, check_nesting
+from licensetier.expressions import ExpressionTooDeep, check_nesting, combine, keys_in
 from licensetier.models import DeclaredLicense, ScanError
 from licensetier.paths import data_directory
 from licensetier.readers import Reading
@@ -95,12 +95,6 @@ class Normalized:
 
 NOT_UNDERSTOOD = Normalized(None, None, 0.0, True)
 
-_OPERATOR = re.compile(r"^(?:AND|OR|WITH)$", re.IGNORECASE)
-
-
-def _keys_in(expression: str) -> list[str]:
-    return [t for t in re.split(r"[\s()]+", expression) if t and not _OPERATOR.match(t)]
-
 
 def _spdx_of(keys: str, db: LicenseDB) -> str | None:
     try:
@@ -120,14 +114,14 @@ def _spdx_candidates(text: str) -> Iterable[str]:
     if "/" in text and "://" not in text:
         parts = [p.strip() for p in text.split("/")]
         if len(parts) > 1 and all(p and not re.search(r"\s", p) for p in parts):
-            yield " OR ".join(parts)
+            yield combine(parts, "OR", unique=False) or text
 
 
 def from_detection(expression: str | None, score: float, db: LicenseDB) -> Normalized:
     """Turn ScanCode's answer on a string or a file into a :class:`Normalized`."""
     if not expression:
         return NOT_UNDERSTOOD
-    partial = any(k in VAGUE_KEYS for k in _keys_in(expression))
+    partial = any(k in VAGUE_KEYS for k in keys_in(expression))
     score = float(score)
     return Normalized(
         expression, _spdx_of(expression, db), score, partial or score < LOW_CONFIDENCE_SCORE
@@ -178,10 +172,12 @@ def _joined_list(text: str, db: LicenseDB, detect_text: DetectText | None) -> No
     parts = [normalize(p, db, detect_text) for p in raw_parts]
     if not any(p.license for p in parts):
         return None
-    keys = f" {operators.pop()} ".join(
-        UNKNOWN_KEY if p.license is None else f"({p.license})" if " " in p.license else p.license
-        for p in parts
+    keys = combine(
+        (UNKNOWN_KEY if p.license is None else p.license for p in parts),
+        operators.pop(),
+        unique=False,
     )
+    assert keys is not None  # there are two parts at least
     low = any(p.low_confidence or p.license is None for p in parts)
     return Normalized(keys, _spdx_of(keys, db), min(p.score for p in parts), low)
 
@@ -229,12 +225,7 @@ def normalize(raw: str, db: LicenseDB, detect_text: DetectText | None) -> Normal
 
 def all_of(expressions: Iterable[str]) -> str | None:
     """The distinct expressions joined with AND (each parenthesised when compound)."""
-    distinct = list(dict.fromkeys(expressions))
-    if not distinct:
-        return None
-    if len(distinct) == 1:
-        return distinct[0]
-    return " AND ".join(f"({e})" if " " in e else e for e in distinct)
+    return combine(expressions, "AND")
 
 
 def _proprietary(db: LicenseDB) -> Normalized:
@@ -290,7 +281,7 @@ class ManifestContext:
         if not understood:
             return NOT_UNDERSTOOD
         keys = list(dict.fromkeys(p.license for p in understood if p.license))
-        expression = " OR ".join(f"({k})" if " " in k else k for k in keys)
+        expression = combine(keys, "OR") or ""
         return Normalized(
             expression,
             _spdx_of(expression, self.db),

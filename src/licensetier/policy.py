@@ -9,16 +9,13 @@ expire.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-
-from license_expression import ExpressionError, Licensing
 
 from licensetier import rules
 from licensetier.config import Config, ExceptionSpec
 from licensetier.errors import UnknownLicenseError
-from licensetier.expressions import ExpressionTooDeep, check_nesting
+from licensetier.expressions import ExpressionTooDeep, keys_in
 from licensetier.license_db import LicenseDB, RankFn
 from licensetier.models import (
     Artifact,
@@ -34,19 +31,9 @@ from licensetier.paths import globs, owning_artifact
 from licensetier.tiers import TierData
 
 CELL_RANK = {"ok": 0, "info": 1, "warning": 2, "error": 3}
-_LICENSING = Licensing()
 
 
-@functools.lru_cache(maxsize=4096)
-def keys_of(expression: str | None) -> frozenset[str]:
-    """The license keys (and exception keys) in a ScanCode expression."""
-    if not expression:
-        return frozenset()
-    try:
-        check_nesting(expression)
-        return frozenset(k.lower() for k in _LICENSING.license_keys(expression))
-    except (ExpressionError, ExpressionTooDeep):
-        return frozenset()
+keys_of = keys_in  # the license keys (and exception keys) in a ScanCode expression
 
 
 @dataclass(frozen=True)

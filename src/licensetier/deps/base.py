@@ -33,6 +33,7 @@ from typing import Protocol
 
 from packageurl import PackageURL
 
+from licensetier.expressions import combine
 from licensetier.formats import MAX_MANIFEST_BYTES, base_of, read_text
 from licensetier.formats.lines import first_line
 
@@ -208,15 +209,7 @@ def normalize_pypi(name: str) -> str:
 def join_or(items: Iterable[str]) -> str | None:
     """Several licenses offered as a choice, as one ``A OR B`` expression (an item
     that is itself an expression is parenthesized); None when there are none."""
-    found = [i.strip() for i in items if i and i.strip()]
-    found = list(dict.fromkeys(found))
-    if not found:
-        return None
-    if len(found) == 1:
-        return found[0]
-    return " OR ".join(
-        f"({i})" if " " in i and not (i.startswith("(") and i.endswith(")")) else i for i in found
-    )
+    return combine((i.strip() for i in items if i), "OR")
 
 
 def package_key(ecosystem: Ecosystem, name: str) -> str:

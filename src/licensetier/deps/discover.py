@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from licensetier.deps.base import Declared, Ecosystem, Role, Route, Scope
 from licensetier.errors import ManifestError
 from licensetier.models import ScanError
+from licensetier.paths import in_installed_dir
 from licensetier.readers import Reading
 from licensetier.readers.routes import dependency_route
 
@@ -34,24 +35,6 @@ MODULE_OF: dict[Ecosystem, str] = {
 
 # Directories that hold installed or vendored copies of packages: the manifests in
 # them describe those packages, not the repository's own dependencies.
-INSTALLED_DIRS = frozenset(
-    {
-        "node_modules",
-        "bower_components",
-        "vendor",
-        "third_party",
-        "third-party",
-        "3rdparty",
-        ".venv",
-        "venv",
-        "site-packages",
-        "dist-packages",
-        ".tox",
-        ".nox",
-        "__pypackages__",
-    }
-)
-
 SCOPE_ORDER = {Scope.RUNTIME: 0, Scope.OPTIONAL: 1, Scope.DEVELOPMENT: 2}
 
 
@@ -64,7 +47,7 @@ def routed(paths: Iterable[str]) -> list[tuple[str, Route]]:
         route = dependency_route(parts[-1])
         if route is None:
             continue
-        if any(p in INSTALLED_DIRS for p in parts[:-1]):
+        if in_installed_dir(path):
             continue
         out.append((path, route))
     return out

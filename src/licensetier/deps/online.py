@@ -78,6 +78,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from licensetier.cache import DetectionCache
 from licensetier.deps.base import Ecosystem, normalize_pypi, package_key
+from licensetier.expressions import combine
 
 #: The deps.dev API (an insights service about open source packages, not a registry).
 DEPS_DEV_API = "https://api.deps.dev/v3"
@@ -388,14 +389,9 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-_COMPOUND = re.compile(r" (?:AND|OR|WITH) ")
-
-
 def _join(items: Sequence[str], operator: str) -> str:
     """Several license strings as one; compound SPDX expressions are parenthesized."""
-    if len(items) == 1:
-        return items[0]
-    return f" {operator} ".join(f"({i})" if _COMPOUND.search(i) else i for i in items)
+    return combine(items, operator, unique=False) or ""
 
 
 # PEP 440, loosely: enough to tell that two spellings name the same exact version.
