@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from licensetier import vcs
+from licensetier.compare import against_base
 from licensetier.config import CONFIG_FILE_NAMES
 from licensetier.declared import MANIFEST_PARSERS
 from licensetier.deps import discover
@@ -83,6 +84,20 @@ def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
     entries = vcs.tree_entries(repo, root, commit)
     with tempfile.TemporaryDirectory(prefix="licensetier-base-") as tmp:
         listed, skipped = vcs.write_blobs(repo, entries, Path(tmp))
-        result = _with_skipped(scanner.scan(root, view=Path(tmp), listed=dict(listed)), skipped)
+        scanned = scanner.scan(root, view=Path(tmp), listed=dict(listed), compared=True)
+        result = _with_skipped(scanned, skipped)
     label = ref if commit.startswith(ref) else f"{ref} ({commit[:12]})"
     return result, label
+
+
+def scan_repository(
+    scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
+) -> ScanResult:
+    """The work tree (or with ``staged`` git's index), compared with ``diff_base``'s
+    commit when one is given: what ``licensetier scan`` reports. Raises
+    :class:`~licensetier.vcs.GitError` when git cannot give the view asked for."""
+    result = staged_scan(scanner, root) if staged else scanner.scan(root)
+    if diff_base is not None:
+        base, label = base_scan(scanner, root, diff_base)
+        result = against_base(scanner.policy, result, base, label)
+    return result
