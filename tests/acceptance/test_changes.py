@@ -324,3 +324,15 @@ def test_staged_sbom_checksums_are_those_of_the_staged_content(
     bom = json.loads(run.stdout)
     (component,) = [c for c in bom["components"] if c.get("name") == "src/a.py"]
     assert component["hashes"] == [{"alg": "SHA-1", "content": want}]
+
+    # the same through --also; and a scan of the work tree gives the work tree's
+    also = tmp_path / "also.spdx.json"
+    run_cli("scan", repo, "--staged", "--offline", "--format", "json", "--also", f"spdx={also}")
+    document = json.loads(also.read_text(encoding="utf-8"))
+    (entry,) = [f for f in document["files"] if f["fileName"] == "./src/a.py"]
+    assert entry["checksums"][0]["checksumValue"] == want
+    work_tree = hashlib.sha1((repo / "src" / "a.py").read_bytes()).hexdigest()
+    run = run_cli("scan", repo, "--diff-base", "HEAD", "--offline", "--format", "spdx")
+    document = json.loads(run.stdout)
+    (entry,) = [f for f in document["files"] if f["fileName"] == "./src/a.py"]
+    assert entry["checksums"][0]["checksumValue"] == work_tree

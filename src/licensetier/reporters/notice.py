@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from licensetier.models import Notice, ScanResult
+from licensetier.models import Notice, ScanResult, Section
 
 NO_LOCAL_FILES = "no license or notice file found locally"
 
@@ -54,27 +54,31 @@ def render_text(notice: Notice) -> str:
             continue
         out += ["", "", heading]
         for section in sections:
-            out += ["", RULE, section.title, RULE]
-            if section.purl:
-                out.append(f"Package URL: {section.purl}")
-            out.append(f"License: {section.license}")
-            if section.file_licenses:
-                out.append("Files with a license:")
-                out += [f"  {path}: {license_}" for path, license_ in section.file_licenses]
-            if section.copyrights:
-                out.append("Copyright:")
-                out += [f"  {line}" for line in section.copyrights]
-            if section.files:
-                out.append("License and notice files:")
-                out += [f"  {path}" for path in section.files]
-            elif section.kind == "dependency":
-                out.append(f"Files: {NO_LOCAL_FILES}")
-            out += [f"Note: {note}" for note in section.notes]
-            for text in section.notices:
-                if text.text is None:
-                    continue
-                out += ["", f"NOTICE file {text.path}:", THIN, text.text.rstrip("\n"), THIN]
+            out += _section_text(section)
     return "\n".join(out) + "\n"
+
+
+def _section_text(section: Section) -> list[str]:
+    out = ["", RULE, section.title, RULE]
+    if section.purl:
+        out.append(f"Package URL: {section.purl}")
+    out.append(f"License: {section.license}")
+    if section.file_licenses:
+        out.append("Files with a license:")
+        out += [f"  {path}: {license_}" for path, license_ in section.file_licenses]
+    if section.copyrights:
+        out.append("Copyright:")
+        out += [f"  {line}" for line in section.copyrights]
+    if section.files:
+        out.append("License and notice files:")
+        out += [f"  {path}" for path in section.files]
+    elif section.kind == "dependency":
+        out.append(f"Files: {NO_LOCAL_FILES}")
+    out += [f"Note: {note}" for note in section.notes]
+    for text in section.notices:
+        if text.text is not None:
+            out += ["", f"NOTICE file {text.path}:", THIN, text.text.rstrip("\n"), THIN]
+    return out
 
 
 MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|])")
@@ -107,23 +111,28 @@ def render_markdown(notice: Notice) -> str:
             continue
         out += ["", f"## {heading}"]
         for section in sections:
-            out += ["", f"### {_md(section.title)}", ""]
-            if section.purl:
-                out.append(f"- Package URL: {_code(section.purl)}")
-            out.append(f"- License: {_md(section.license)}")
-            for path, license_ in section.file_licenses:
-                out.append(f"- File {_code(path)}: {_md(license_)}")
-            if section.files:
-                out.append("- License and notice files: " + ", ".join(map(_code, section.files)))
-            elif section.kind == "dependency":
-                out.append(f"- Files: {NO_LOCAL_FILES}")
-            out += [f"- Note: {_md(note)}" for note in section.notes]
-            if section.copyrights:
-                out += ["", "Copyright:", "", *_fenced("\n".join(section.copyrights))]
-            for text in section.notices:
-                if text.text is not None:
-                    out += ["", f"NOTICE file {_code(text.path)}:", "", *_fenced(text.text)]
+            out += _section_markdown(section)
     return "\n".join(out) + "\n"
+
+
+def _section_markdown(section: Section) -> list[str]:
+    out = ["", f"### {_md(section.title)}", ""]
+    if section.purl:
+        out.append(f"- Package URL: {_code(section.purl)}")
+    out.append(f"- License: {_md(section.license)}")
+    for path, license_ in section.file_licenses:
+        out.append(f"- File {_code(path)}: {_md(license_)}")
+    if section.files:
+        out.append("- License and notice files: " + ", ".join(map(_code, section.files)))
+    elif section.kind == "dependency":
+        out.append(f"- Files: {NO_LOCAL_FILES}")
+    out += [f"- Note: {_md(note)}" for note in section.notes]
+    if section.copyrights:
+        out += ["", "Copyright:", "", *_fenced("\n".join(section.copyrights))]
+    for text in section.notices:
+        if text.text is not None:
+            out += ["", f"NOTICE file {_code(text.path)}:", "", *_fenced(text.text)]
+    return out
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown}
