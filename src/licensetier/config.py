@@ -20,6 +20,7 @@ from licensetier import formats, fs
 from licensetier.errors import ConfigError, UnknownLicenseError
 from licensetier.license_db import LicenseDB
 from licensetier.models import Tier
+from licensetier.paths import glob_error
 from licensetier.tiers import TierData
 from licensetier.walk import DEFAULT_MAX_FILE_SIZE
 
@@ -143,6 +144,8 @@ class _Reader:
         exclude = data.get("exclude", [])
         if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
             raise self.fail(f"{prefix}exclude", "must be a list of path globs")
+        for i, pattern in enumerate(exclude):
+            self.glob(pattern, f"{prefix}exclude[{i}]")
         return Config(
             source=str(self.path),
             artifacts=artifacts,
@@ -225,6 +228,8 @@ class _Reader:
         for k in targets:
             if not isinstance(item[k], str) or not item[k].strip():
                 raise self.fail(f"{key}.{k}", "must be a non-empty string")
+        if "path" in item:
+            self.glob(item["path"], f"{key}.path")
         lic_raw = item.get("license")
         lic = self.license(lic_raw, f"{key}.license") if lic_raw is not None else None
         expires = item.get("expires")
@@ -284,6 +289,12 @@ class _Reader:
                     out.setdefault(row, {})[tier] = severity
             result.append(out)
         return result[0], result[1]
+
+    def glob(self, pattern: str, key: str) -> None:
+        """A path glob (gitignore syntax, docs/configuration.md) that can be read."""
+        problem = glob_error(pattern)
+        if problem is not None:
+            raise self.fail(key, f"{problem} ({pattern!r}; the syntax of .gitignore)")
 
     def rules(self, data: Any, key: str) -> dict[str, str]:
         """``[rules]``: a rule of the catalogue -> error, warning, info or off."""

@@ -223,7 +223,54 @@ class ScanError:
 
 
 @dataclass(frozen=True)
+class NoticeText:
+    """A NOTICE file reproduced in full (``text`` is None when it could not be read)."""
+
+    path: str  # as shown: relative to the scan root, ``~/...`` or absolute
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One third-party component of a notice: a dependency or a vendored directory."""
+
+    kind: str  # "dependency" or "vendored"
+    title: str  # "tiny-http 2.1.0 (npm)", or the vendored directory
+    purl: str | None
+    license: str  # an SPDX expression, or "license unknown: <reason>"
+    copyrights: tuple[str, ...]  # as ScanCode finds them, deduplicated, in reading order
+    files: tuple[str, ...]  # the license and NOTICE files read
+    notices: tuple[NoticeText, ...] = ()  # reproduced in full
+    file_licenses: tuple[tuple[str, str], ...] = ()  # repository files with a license
+    notes: tuple[str, ...] = ()  # what could not be read, and why
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The third-party notices of a repository (:func:`licensetier.notice.collect`)."""
+
+    project: str
+    sections: tuple[Section, ...]
+    include_dev: bool
+    dev_left_out: int = 0
+
+    @property
+    def dependencies(self) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.kind == "dependency")
+
+    @property
+    def vendored(self) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.kind == "vendored")
+
+
+@dataclass(frozen=True)
 class ScanResult:
+    """What a scan found: everything every command and format renders.
+
+    ``checksums`` (path -> SHA-1 of the content scanned) and ``notice`` are gathered
+    only when asked for (:class:`licensetier.scan.Extras`), and are not in the JSON
+    report."""
+
     root: str
     artifacts: tuple[Artifact, ...]
     files: tuple[FileResult, ...]
@@ -235,6 +282,20 @@ class ScanResult:
     dependencies: tuple[Dependency, ...] = ()
     schema_version: str = SCHEMA_VERSION
     not_scanned: int = 0  # files left undetected when the time budget ran out
+    checksums: dict[str, str] = field(default_factory=dict)  # path -> SHA-1, for SBOMs
+    notice: Notice | None = None  # for ``licensetier notice``
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
+
+    def worst(self) -> int:
+        """The :attr:`Severity.rank` that decides whether the scan fails: of its worst
+        finding that did not exist before (at --diff-base or in the baseline); a file
+        that could not be read counts as a warning, an incomplete scan (out of its time
+        budget) as an error."""
+        worst = max((f.severity.rank for f in self.findings if not f.existing), default=0)
+        if self.errors:
+            worst = max(worst, Severity.WARNING.rank)
+        if self.not_scanned:  # an incomplete scan must not pass as a clean one
+            worst = max(worst, Severity.ERROR.rank)
+        return worst

@@ -3,7 +3,9 @@
 From a finished :class:`~licensetier.models.ScanResult` (its dependencies and its
 files), :func:`collect` builds a :class:`Notice`: one :class:`Section` per third-party
 component, in a fixed order (dependencies by ecosystem, name and version, then the
-vendored directories by path), and :func:`render` writes it as plain text or Markdown.
+vendored directories by path). A scan gathers it when asked
+(:class:`licensetier.scan.Extras`) and carries it as ``ScanResult.notice``;
+:mod:`licensetier.reporters.notice` writes it as plain text or Markdown.
 
 Unlike a reporter this reads files: the license and NOTICE files of each dependency's
 installed or vendored copy (found with the same locators as the resolution of its
@@ -23,56 +25,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from licensetier import fs
+from licensetier import fs, paths
 from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Scope
 from licensetier.deps.resolve import Options, environment, locators_for
-from licensetier.deps.vendored import VENDOR_DIRS, is_real_dir, license_files, safe_child
-from licensetier.models import Dependency, FileResult, ScanResult
+from licensetier.deps.vendored import is_real_dir, license_files, safe_child
+from licensetier.expressions import combine
+from licensetier.models import Dependency, FileResult, Notice, NoticeText, ScanResult, Section
 
 MAX_READ_BYTES = 1024 * 1024  # per file: the rest of a larger file is not read
 COPYRIGHT_SECONDS = 60.0  # ScanCode's copyright deadline, per file
 NOTICE_NAME_RE = re.compile(r"notice(?:\.(?:txt|md))?", re.IGNORECASE)
 APACHE_RE = re.compile(r"(?<![\w.+-])Apache-2\.0(?![\w.+-])")
-NO_LOCAL_FILES = "no license or notice file found locally"
-
-
-@dataclass(frozen=True)
-class NoticeText:
-    """A NOTICE file reproduced in full (``text`` is None when it could not be read)."""
-
-    path: str  # as shown: relative to the scan root, ``~/...`` or absolute
-    text: str | None
-
-
-@dataclass(frozen=True)
-class Section:
-    """One third-party component: a dependency or a vendored directory."""
-
-    kind: str  # "dependency" or "vendored"
-    title: str  # "tiny-http 2.1.0 (npm)", or the vendored directory
-    purl: str | None
-    license: str  # an SPDX expression, or "license unknown: <reason>"
-    copyrights: tuple[str, ...]  # as ScanCode finds them, deduplicated, in reading order
-    files: tuple[str, ...]  # the license and NOTICE files read
-    notices: tuple[NoticeText, ...] = ()  # reproduced in full
-    file_licenses: tuple[tuple[str, str], ...] = ()  # repository files with a license
-    notes: tuple[str, ...] = ()  # what could not be read, and why
-
-
-@dataclass(frozen=True)
-class Notice:
-    project: str
-    sections: tuple[Section, ...]
-    include_dev: bool
-    dev_left_out: int = 0
-
-    @property
-    def dependencies(self) -> tuple[Section, ...]:
-        return tuple(s for s in self.sections if s.kind == "dependency")
-
-    @property
-    def vendored(self) -> tuple[Section, ...]:
-        return tuple(s for s in self.sections if s.kind == "vendored")
 
 
 # -- reading files ---------------------------------------------------------------------
@@ -310,7 +273,7 @@ def vendored_dir(path: str) -> str | None:
     if "node_modules" in parts[:-1]:
         return None
     for i, part in enumerate(parts[:-1]):
-        if part in VENDOR_DIRS:
+        if part in paths.VENDOR_DIRS:
             return "/".join(parts[: i + 2] if i + 2 < len(parts) else parts[: i + 1])
     return None
 
@@ -391,14 +354,6 @@ def _read_component(
     return tuple(copyrights), tuple(files), tuple(texts), tuple(notes)
 
 
-def _owner(path: str, owners: Sequence[str]) -> str | None:
-    """The deepest of ``owners`` (directories, relative to the root) holding ``path``."""
-    for owner in owners:
-        if path.startswith(owner + "/"):
-            return owner
-    return None
-
-
 def collect(
     result: ScanResult,
     root: Path,
@@ -414,88 +369,19 @@ def collect(
     components = _components(result.dependencies)
     finder = PackageFinder(root, [d for d, _ in components], options)
     located = {id(d): finder.locate(d) for d, _ in components}
-
-    # repository files inside a dependency's copy belong to that dependency's section
-    dep_dirs: dict[str, Dependency] = {}
-    for dep, _ in components:
-        directory = located[id(dep)].directory
-        if directory is None or directory == root:
-            continue
-        relative = shower(directory)
-        if relative != directory.as_posix() and not relative.startswith("~/"):
-            dep_dirs.setdefault(relative, dep)
-    owners = sorted(dep_dirs, key=lambda d: (-len(d), d))
-    files_of: dict[int, list[FileResult]] = {}
-    vendored: dict[str, list[FileResult]] = {}  # every walked file of each directory
-    for file in sorted(result.files, key=lambda f: f.path):
-        owner = _owner(file.path, owners)
-        if owner is not None:
-            if file.license:
-                files_of.setdefault(id(dep_dirs[owner]), []).append(file)
-            continue
-        group = vendored_group(root, file.path)
-        if group is not None:
-            vendored.setdefault(group, []).append(file)
-
+    files_of, vendored = _files_by_component(result.files, root, shower, components, located)
     sections: list[Section] = []
     left_out = 0
     for dep, dev_only in components:
         if dev_only and not include_dev:
             left_out += 1
             continue
-        place = located[id(dep)]
-        copyrights, files, notices, notes = _read_component(
-            reader, place.licenses, place.notices, is_apache(dep.license)
-        )
         own_files = files_of.get(id(dep), [])
-        copyrights = _merge(copyrights, own_files, root, reader)
-        notes = (*notes, *_notes_of(own_files, root, reader))
-        license_text = _license_line(dep.license, dep.reason)
-        if dep.license and dep.low_confidence and dep.reason:
-            license_text = f"{dep.license} ({dep.reason})"
-        sections.append(
-            Section(
-                kind="dependency",
-                title=_dependency_title(dep),
-                purl=dep.purl,
-                license=license_text,
-                copyrights=copyrights,
-                files=files,
-                notices=notices,
-                file_licenses=tuple((f.path, _file_license(f)) for f in own_files),
-                notes=tuple(dict.fromkeys(notes)),
-            )
-        )
+        sections.append(_dependency_section(dep, located[id(dep)], own_files, root, reader))
     for group in sorted(vendored):
-        members = [f for f in vendored[group] if f.license]
-        directory = root / group
-        own = license_files(directory) if is_real_dir(directory) else ()
-        notice_paths = notice_files(directory) if is_real_dir(directory) else ()
-        if not (members or own or notice_paths):
-            continue  # nothing in it says a license or asks for attribution
-        from_files = _merge((), members, root, reader)
-        member_paths = {root / f.path for f in members}
-        texts = [p for p in own if p not in member_paths]
-        copyrights, files, notices, notes = _read_component(reader, texts, notice_paths, True)
-        licenses = tuple(dict.fromkeys(_file_license(f) for f in members))
-        license_text = (
-            _joined(licenses)
-            if licenses
-            else "license unknown: ScanCode finds no license in the directory's files"
-        )
-        sections.append(
-            Section(
-                kind="vendored",
-                title=group,
-                purl=None,
-                license=license_text,
-                copyrights=tuple(dict.fromkeys((*from_files, *copyrights))),
-                files=tuple(reader.shown(p) for p in (*own, *notice_paths)),
-                notices=notices,
-                file_licenses=tuple((f.path, _file_license(f)) for f in members),
-                notes=tuple(dict.fromkeys((*_notes_of(members, root, reader), *notes))),
-            )
-        )
+        section = _vendored_section(group, vendored[group], root, reader)
+        if section is not None:
+            sections.append(section)
     return Notice(
         project=project or root.name,
         sections=tuple(sections),
@@ -504,11 +390,96 @@ def collect(
     )
 
 
-def _joined(licenses: Sequence[str]) -> str:
-    """The licenses of one directory's files: each, parenthesised where compound."""
-    if len(licenses) == 1:
-        return licenses[0]
-    return " AND ".join(f"({e})" if " " in e else e for e in licenses)
+def _files_by_component(
+    files: Iterable[FileResult],
+    root: Path,
+    shower: _Shower,
+    components: Sequence[tuple[Dependency, bool]],
+    located: dict[int, _Located],
+) -> tuple[dict[int, list[FileResult]], dict[str, list[FileResult]]]:
+    """The repository files with a license inside each dependency's copy (by the
+    dependency's id: they belong to its section), and every file of each vendored
+    directory."""
+    dep_dirs: dict[str, Dependency] = {}
+    for dep, _ in components:
+        directory = located[id(dep)].directory
+        if directory is None or directory == root:
+            continue
+        relative = shower(directory)
+        if relative != directory.as_posix() and not relative.startswith("~/"):
+            dep_dirs.setdefault(relative, dep)
+    files_of: dict[int, list[FileResult]] = {}
+    vendored: dict[str, list[FileResult]] = {}
+    for file in sorted(files, key=lambda f: f.path):
+        owner = paths.owner(file.path, dep_dirs)
+        if owner is not None:
+            if file.license:
+                files_of.setdefault(id(dep_dirs[owner]), []).append(file)
+            continue
+        group = vendored_group(root, file.path)
+        if group is not None:
+            vendored.setdefault(group, []).append(file)
+    return files_of, vendored
+
+
+def _dependency_section(
+    dep: Dependency,
+    place: _Located,
+    own_files: Sequence[FileResult],
+    root: Path,
+    reader: FileReader,
+) -> Section:
+    copyrights, files, notices, notes = _read_component(
+        reader, place.licenses, place.notices, is_apache(dep.license)
+    )
+    copyrights = _merge(copyrights, own_files, root, reader)
+    notes = (*notes, *_notes_of(own_files, root, reader))
+    license_text = _license_line(dep.license, dep.reason)
+    if dep.license and dep.low_confidence and dep.reason:
+        license_text = f"{dep.license} ({dep.reason})"
+    return Section(
+        kind="dependency",
+        title=_dependency_title(dep),
+        purl=dep.purl,
+        license=license_text,
+        copyrights=copyrights,
+        files=files,
+        notices=notices,
+        file_licenses=tuple((f.path, _file_license(f)) for f in own_files),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _vendored_section(
+    group: str, walked: Sequence[FileResult], root: Path, reader: FileReader
+) -> Section | None:
+    """The section of a vendored directory; None when nothing in it says a license or
+    asks for attribution."""
+    members = [f for f in walked if f.license]
+    directory = root / group
+    own = license_files(directory) if is_real_dir(directory) else ()
+    notice_paths = notice_files(directory) if is_real_dir(directory) else ()
+    if not (members or own or notice_paths):
+        return None
+    from_files = _merge((), members, root, reader)
+    member_paths = {root / f.path for f in members}
+    texts = [p for p in own if p not in member_paths]
+    copyrights, _files, notices, notes = _read_component(reader, texts, notice_paths, True)
+    licenses = tuple(dict.fromkeys(_file_license(f) for f in members))
+    license_text = combine(licenses, "AND", unique=False) or (
+        "license unknown: ScanCode finds no license in the directory's files"
+    )
+    return Section(
+        kind="vendored",
+        title=group,
+        purl=None,
+        license=license_text,
+        copyrights=tuple(dict.fromkeys((*from_files, *copyrights))),
+        files=tuple(reader.shown(p) for p in (*own, *notice_paths)),
+        notices=notices,
+        file_licenses=tuple((f.path, _file_license(f)) for f in members),
+        notes=tuple(dict.fromkeys((*_notes_of(members, root, reader), *notes))),
+    )
 
 
 def _file_license(file: FileResult) -> str:
@@ -534,130 +505,6 @@ def _notes_of(files: Sequence[FileResult], root: Path, reader: FileReader) -> tu
     return tuple(notes)
 
 
-# -- rendering -------------------------------------------------------------------------
-
-RULE = "=" * 72
-THIN = "-" * 72
-
-
-def _summary(notice: Notice) -> list[str]:
-    deps, vendored = len(notice.dependencies), len(notice.vendored)
-    lines = [
-        f"{deps} {'dependency' if deps == 1 else 'dependencies'}, "
-        f"{vendored} vendored {'directory' if vendored == 1 else 'directories'}."
-    ]
-    if notice.include_dev:
-        lines.append("Development-only dependencies are included (--include-dev).")
-    else:
-        lines.append(
-            "Development-only dependencies are left out (they are not shipped)"
-            + (f": {notice.dev_left_out} left out." if notice.dev_left_out else ".")
-        )
-    return lines
-
-
-INTRO = (
-    "Generated by licensetier from the repository's dependencies and vendored files: "
-    "each third-party component with its license, the copyright statements ScanCode "
-    "finds in its license and NOTICE files, and the NOTICE files Apache-2.0 requires to "
-    "be passed on (section 4(d))."
-)
-
-
-def _wrap(text: str, width: int = 80) -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
-
-
-def render_text(notice: Notice) -> str:
-    out = [f"THIRD-PARTY NOTICES for {notice.project}", "", *_wrap(INTRO), ""]
-    out += _summary(notice)
-    parts = (("DEPENDENCIES", notice.dependencies), ("VENDORED FILES", notice.vendored))
-    for heading, sections in parts:
-        if not sections:
-            continue
-        out += ["", "", heading]
-        for section in sections:
-            out += ["", RULE, section.title, RULE]
-            if section.purl:
-                out.append(f"Package URL: {section.purl}")
-            out.append(f"License: {section.license}")
-            if section.file_licenses:
-                out.append("Files with a license:")
-                out += [f"  {path}: {license_}" for path, license_ in section.file_licenses]
-            if section.copyrights:
-                out.append("Copyright:")
-                out += [f"  {line}" for line in section.copyrights]
-            if section.files:
-                out.append("License and notice files:")
-                out += [f"  {path}" for path in section.files]
-            elif section.kind == "dependency":
-                out.append(f"Files: {NO_LOCAL_FILES}")
-            out += [f"Note: {note}" for note in section.notes]
-            for text in section.notices:
-                if text.text is None:
-                    continue
-                out += ["", f"NOTICE file {text.path}:", THIN, text.text.rstrip("\n"), THIN]
-    return "\n".join(out) + "\n"
-
-
-MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|])")
-
-
-def _md(text: str) -> str:
-    return MARKDOWN_SPECIAL_RE.sub(r"\\\1", text)
-
-
-def _code(text: str) -> str:
-    """Inline code that holds any text (a longer run of backticks than inside it)."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _fenced(text: str) -> list[str]:
-    longest = max((len(m) for m in re.findall(r"^`{3,}", text, re.MULTILINE)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [f"{fence}text", text.rstrip("\n"), fence]
-
-
-def render_markdown(notice: Notice) -> str:
-    out = [f"# Third-party notices for {_md(notice.project)}", "", *_wrap(_md(INTRO)), ""]
-    out += _summary(notice)
-    parts = (("Dependencies", notice.dependencies), ("Vendored files", notice.vendored))
-    for heading, sections in parts:
-        if not sections:
-            continue
-        out += ["", f"## {heading}"]
-        for section in sections:
-            out += ["", f"### {_md(section.title)}", ""]
-            if section.purl:
-                out.append(f"- Package URL: {_code(section.purl)}")
-            out.append(f"- License: {_md(section.license)}")
-            for path, license_ in section.file_licenses:
-                out.append(f"- File {_code(path)}: {_md(license_)}")
-            if section.files:
-                out.append("- License and notice files: " + ", ".join(map(_code, section.files)))
-            elif section.kind == "dependency":
-                out.append(f"- Files: {NO_LOCAL_FILES}")
-            out += [f"- Note: {_md(note)}" for note in section.notes]
-            if section.copyrights:
-                out += ["", "Copyright:", "", *_fenced("\n".join(section.copyrights))]
-            for text in section.notices:
-                if text.text is not None:
-                    out += ["", f"NOTICE file {_code(text.path)}:", "", *_fenced(text.text)]
-    return "\n".join(out) + "\n"
-
-
-RENDERERS = {"text": render_text, "markdown": render_markdown}
-
-
-def render(notice: Notice, fmt: str = "text") -> str:
-    return RENDERERS[fmt](notice)
-
-
 __all__ = [
     "MAX_READ_BYTES",
     "FileReader",
@@ -669,7 +516,6 @@ __all__ = [
     "is_apache",
     "notice_files",
     "package_dir",
-    "render",
     "vendored_dir",
     "vendored_group",
 ]

@@ -15,11 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from licensetier import vcs
+from licensetier.compare import against_base
 from licensetier.config import CONFIG_FILE_NAMES
 from licensetier.declared import MANIFEST_PARSERS
 from licensetier.deps import discover
 from licensetier.models import ScanResult, SkippedFile
-from licensetier.scan import DECLARING_FILE_NAME, Scanner
+from licensetier.paths import is_license_file_name
+from licensetier.scan import Scanner
 
 
 def _repository(root: Path, flag: str) -> vcs.Repository:
@@ -63,7 +65,7 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     for path in index:
         name = path.rpartition("/")[2]
         parent = _parent(path)
-        declaring = DECLARING_FILE_NAME.match(name) or name in MANIFEST_PARSERS
+        declaring = is_license_file_name(name) or name in MANIFEST_PARSERS
         if (parent in artifact_dirs and declaring) or (parent == "." and name in CONFIG_FILE_NAMES):
             needed.add(path)
     needed.update(p for p, _ in discover.routed(index) if _parent(p) in touched)
@@ -83,6 +85,20 @@ def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
     entries = vcs.tree_entries(repo, root, commit)
     with tempfile.TemporaryDirectory(prefix="licensetier-base-") as tmp:
         listed, skipped = vcs.write_blobs(repo, entries, Path(tmp))
-        result = _with_skipped(scanner.scan(root, view=Path(tmp), listed=dict(listed)), skipped)
+        scanned = scanner.scan(root, view=Path(tmp), listed=dict(listed), compared=True)
+        result = _with_skipped(scanned, skipped)
     label = ref if commit.startswith(ref) else f"{ref} ({commit[:12]})"
     return result, label
+
+
+def scan_repository(
+    scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
+) -> ScanResult:
+    """The work tree (or with ``staged`` git's index), compared with ``diff_base``'s
+    commit when one is given: what ``licensetier scan`` reports. Raises
+    :class:`~licensetier.vcs.GitError` when git cannot give the view asked for."""
+    result = staged_scan(scanner, root) if staged else scanner.scan(root)
+    if diff_base is not None:
+        base, label = base_scan(scanner, root, diff_base)
+        result = against_base(scanner.policy, result, base, label)
+    return result

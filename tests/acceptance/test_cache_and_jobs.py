@@ -282,7 +282,7 @@ def test_a_worker_past_the_hard_deadline_is_killed_and_replaced(tmp_path: Path) 
 def test_the_first_pass_in_workers_gives_the_serial_result(tmp_path: Path) -> None:
     """From PARALLEL_FIRST_PASS files to read, the first pass runs in forked workers;
     the verdicts, and so the report, must not depend on it."""
-    from licensetier.scan import PARALLEL_FIRST_PASS
+    from licensetier.detect.files import PARALLEL_FIRST_PASS
 
     root = tmp_path / "wide"
     root.mkdir()

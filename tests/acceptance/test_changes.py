@@ -293,7 +293,9 @@ def test_staged_scan_reuses_the_reference_step_of_a_full_scan(
     (repo / "src" / "m1.py").write_text("X = 'changed'\n", encoding="utf-8")
     git(repo, "add", "src/m1.py")
     ran: list[object] = []
-    monkeypatch.setattr("licensetier.scan.follow_references", lambda *a: ran.append(a) or {})
+    monkeypatch.setattr(
+        "licensetier.detect.reference_cache.follow_references", lambda *a: ran.append(a) or {}
+    )
     staged = run_cli("scan", repo, "--staged", "--offline", "--format", "json").json()
     assert ran == []  # the README's outcome came from the cache
     assert "index_load_seconds" not in staged["tool"]
@@ -303,3 +305,44 @@ def test_staged_scan_reuses_the_reference_step_of_a_full_scan(
     git(repo, "add", "LICENSE")
     run_cli("scan", repo, "--staged", "--offline", "--format", "json")
     assert len(ran) == 1
+
+
+def test_staged_sbom_checksums_are_those_of_the_staged_content(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """An SBOM of --staged describes the index's content: each file's SHA-1 is that of
+    the staged blob, not of the work tree's copy changed since."""
+    import hashlib
+
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "README.md").write_text("A project.\n", encoding="utf-8")
+    git(repo, "init", "-q")
+    commit(repo, "start")
+    staged = b"# SPDX-License-Identifier: MIT\nA = 1\n"
+    (repo / "src" / "a.py").write_bytes(staged)
+    git(repo, "add", "src/a.py")
+    (repo / "src" / "a.py").write_bytes(b"# SPDX-License-Identifier: MIT\nB = 2\n")
+    want = hashlib.sha1(staged).hexdigest()
+
+    run = run_cli("scan", repo, "--staged", "--offline", "--format", "spdx")
+    document = json.loads(run.stdout)
+    (entry,) = [f for f in document["files"] if f["fileName"] == "./src/a.py"]
+    assert entry["checksums"] == [{"algorithm": "SHA1", "checksumValue": want}]
+
+    run = run_cli("scan", repo, "--staged", "--offline", "--format", "cyclonedx")
+    bom = json.loads(run.stdout)
+    (component,) = [c for c in bom["components"] if c.get("name") == "src/a.py"]
+    assert component["hashes"] == [{"alg": "SHA-1", "content": want}]
+
+    # the same through --also; and a scan of the work tree gives the work tree's
+    also = tmp_path / "also.spdx.json"
+    run_cli("scan", repo, "--staged", "--offline", "--format", "json", "--also", f"spdx={also}")
+    document = json.loads(also.read_text(encoding="utf-8"))
+    (entry,) = [f for f in document["files"] if f["fileName"] == "./src/a.py"]
+    assert entry["checksums"][0]["checksumValue"] == want
+    work_tree = hashlib.sha1((repo / "src" / "a.py").read_bytes()).hexdigest()
+    run = run_cli("scan", repo, "--diff-base", "HEAD", "--offline", "--format", "spdx")
+    document = json.loads(run.stdout)
+    (entry,) = [f for f in document["files"] if f["fileName"] == "./src/a.py"]
+    assert entry["checksums"][0]["checksumValue"] == work_tree

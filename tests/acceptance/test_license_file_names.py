@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import Run, make_git_repo
 
 MIT_TEXT = """MIT License
@@ -35,11 +33,6 @@ SOFTWARE.
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until scan.py's DECLARING_FILE_NAME (and views.py) use "
-    "licensetier.paths.is_license_file_name: remove this mark when they do",
-)
 def test_a_source_file_named_license_declares_nothing_and_mit_license_does(
     tmp_path: Path, run_cli: Callable[..., Run]
 ) -> None:

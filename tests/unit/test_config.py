@@ -128,6 +128,12 @@ def test_pyproject_without_table_is_not_configuration(tmp_path: Path, db: Licens
         ),
         ('[rules]\nno-tier-declared = "loud"\n', "rules.no-tier-declared", "unknown setting"),
         ('rules = ["no-tier-declared"]\n', "rules", "table of rule ids"),
+        ('exclude = ["build/**", "x/[z-a]"]\n', "exclude[1]", "bad character range"),
+        (
+            '[[exceptions]]\npath = "src\\\\"\nreason = "r"\n',
+            "exceptions[0].path",
+            "invalid path glob",
+        ),
     ],
 )
 def test_errors_name_file_and_key(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
-from licensetier.cli.common import EXIT_OK, translate_errors
+from licensetier.cli.common import EXIT_OK, translate_errors, write_report
 from licensetier.deps.resolve import Options
+from licensetier.reporters.deps import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,7 +109,7 @@ def options_from(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(FORMATS),
     default="table",
     show_default=True,
     help="Output format.",
@@ -131,42 +131,19 @@ def deps(
     no_cache: bool,
 ) -> None:
     """List the dependencies of PATH with their licenses, and where each answer came from."""
-    from licensetier.cli.scan import prepared_scanner
-    from licensetier.reporters.json_report import dependency
+    import shutil
 
+    from licensetier.cli.scan import prepared_scanner
+    from licensetier.reporters.deps import render
+
+    root = path.resolve()
     options = options_from(
         offline, index_url, npm_registry, deps_dev_url, python_envs, lookup_timeout
     )
-    with prepared_scanner(
-        path.resolve(), config_path, options, cache_dir=cache_dir, no_cache=no_cache
-    ) as scanner:
-        found, errors, engine = scanner.scan_dependencies(path.resolve())
-    if fmt == "json":
-        report = {
-            "root": str(path.resolve()),
-            "tool": {"name": "licensetier", **engine},
-            "dependencies": [dependency(d) for d in found],
-            "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in errors],
-        }
-        click.echo(json.dumps(report, indent=2))
-        sys.exit(EXIT_OK)
-    from rich.console import Console
-
-    from licensetier.reporters.text import dependency_table
-
-    tty = sys.stdout.isatty()
-    # on a terminal rich fits the table to its width; in a file or a pipe nothing is cut
-    console = Console(highlight=False, soft_wrap=not tty, width=None if tty else 10_000)
-    if found:
-        console.print(dependency_table(found))
-    unresolved = [d for d in found if d.license_source == "unresolved"]
-    console.print(
-        f"{len(found)} dependencies, {sum(1 for d in found if d.direct)} direct; "
-        f"{len(unresolved)} unresolved"
-    )
-    for d in unresolved:
-        console.print(f"  {d.label} ({d.manifest}): {d.reason}", markup=False)
-    for e in errors:
-        where = f"{e.path}:{e.line}" if e.line else e.path
-        console.print(f"problem: {where}: {e.message}", markup=False, style="red")
+    with prepared_scanner(root, config_path, options, cache_dir=cache_dir, no_cache=no_cache) as s:
+        result = s.scan_dependencies(root)
+    # on a terminal the table is fitted to its width; in a file or a pipe nothing is cut
+    tty = fmt == "table" and sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if tty else 10_000
+    write_report(render(result, fmt=fmt, color=tty, width=width))
     sys.exit(EXIT_OK)

@@ -9,8 +9,7 @@ import click
 
 from licensetier.cli.common import EXIT_OK, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from, setup_options
-from licensetier.notice import RENDERERS, collect, render
-from licensetier.printable import printable
+from licensetier.reporters.notice import FORMATS
 
 
 @click.command()
@@ -18,7 +17,7 @@ from licensetier.printable import printable
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(RENDERERS)),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
     help="Plain text NOTICE or Markdown.",
@@ -56,27 +55,23 @@ def notice(
     dependency and vendored directory with its license, its copyright statements and,
     for Apache-2.0 components, its NOTICE files."""
     from licensetier.cli.scan import prepared_scanner
+    from licensetier.reporters.notice import render
+    from licensetier.reporters.status import notice_written, problems
+    from licensetier.scan import Extras
 
     root = path.resolve()
     options = options_from(
         offline, index_url, npm_registry, deps_dev_url, python_envs, lookup_timeout
     )
+    extras = Extras(notice=True, include_dev=include_dev)
     with prepared_scanner(
-        root, config_path, options, cache_dir=cache_dir, no_cache=no_cache
+        root, config_path, options, cache_dir=cache_dir, no_cache=no_cache, extras=extras
     ) as scanner:
         result = scanner.scan(root)
-    found = collect(result, root, options, include_dev=include_dev)
-    text = render(found, fmt)
-    for error in result.errors:
-        where = f"{error.path}:{error.line}" if error.line else error.path
-        click.echo(f"licensetier: warning: {printable(f'{where}: {error.message}')}", err=True)
+    text = render(result, fmt=fmt)
+    for line in problems(result):
+        click.echo(line, err=True)
+    write_report(text, output)
     if output is not None:
-        write_report(text, output)
-        click.echo(
-            f"licensetier: wrote the notice of {len(found.dependencies)} dependencies and "
-            f"{len(found.vendored)} vendored directories to {output}",
-            err=True,
-        )
-    else:
-        write_report(text)
+        click.echo(notice_written(result, output), err=True)
     sys.exit(EXIT_OK)

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import click
 
-from licensetier import fs
 from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
 from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from
-from licensetier.compare import against_base, load_baseline, mark_existing
+from licensetier.compare import load_baseline, mark_existing
 from licensetier.config import Config, load_config, parse_size, with_root_overrides
 from licensetier.deps.resolve import Options
 from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
@@ -23,24 +22,18 @@ from licensetier.detect.pool import DEFAULT_WORKER_MEMORY, available_cores
 from licensetier.license_db import LicenseDB
 from licensetier.models import ScanResult, Severity, Tier
 from licensetier.reporters import REPORTER_BY_NAME, render
-from licensetier.scan import Progress, Scanner
+from licensetier.reporters.status import report_written
+from licensetier.scan import Extras, Progress, Scanner
 from licensetier.tiers import TierData, load_tiers
 from licensetier.vcs import GitError
 
 FAIL_ON = {"error": Severity.ERROR.rank, "warning": Severity.WARNING.rank, "never": 99}
+SBOM_FORMATS = ("spdx", "cyclonedx")
 
 
 def exit_code(result: ScanResult, fail_on: str) -> int:
-    """Findings that existed at --diff-base or are in the baseline do not count; a file
-    that could not be read counts as a warning, a scan that ran out of its time budget
-    as an error."""
-    threshold = FAIL_ON[fail_on]
-    worst = max((f.severity.rank for f in result.findings if not f.existing), default=0)
-    if result.errors:  # a file that could not be read counts as a warning
-        worst = max(worst, Severity.WARNING.rank)
-    if result.not_scanned:  # an incomplete scan must not pass as a clean one
-        worst = max(worst, Severity.ERROR.rank)
-    return EXIT_FINDINGS if worst >= threshold else EXIT_OK
+    """1 when the scan's worst (:meth:`ScanResult.worst`) reaches --fail-on."""
+    return EXIT_FINDINGS if result.worst() >= FAIL_ON[fail_on] else EXIT_OK
 
 
 def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progress | None]:
@@ -75,47 +68,26 @@ def _also(value: str) -> tuple[str, Path]:
     return fmt, Path(target)
 
 
-SBOM_FORMATS = ("spdx", "cyclonedx")
-
-
-def _sbom_options(fmt: str, result: ScanResult) -> dict[str, object]:
-    """What the SBOM formats take beside the result: the time of the scan, and the
-    SHA-1 of each file that SPDX requires (read from the work tree now, and only for
-    these formats, so that a scan answered from the cache reads no file)."""
+def _written_at(fmt: str) -> dict[str, object]:
+    """The SBOM formats' time of writing (their checksums come with the result)."""
     if fmt not in SBOM_FORMATS:
         return {}
     import datetime as dt
-    import hashlib
 
-    checksums: dict[str, str] = {}
-    root = Path(result.root)
-    for f in result.files:
-        digest = hashlib.sha1()
-        try:
-            with fs.open_binary(root / f.path, root) as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-        except OSError:
-            continue  # gone since the scan (or now a link out): left out of the document
-        checksums[f.path] = digest.hexdigest()
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    return {"created": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "file_checksums": checksums}
+    return {"created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def run_scan(
     scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
 ) -> ScanResult:
-    """The work tree (or with --staged the index), compared with --diff-base's commit."""
-    from licensetier.views import base_scan, staged_scan
+    """:func:`licensetier.views.scan_repository`, git's complaints as usage errors."""
+    from licensetier.views import scan_repository
 
     try:
-        result = staged_scan(scanner, root) if staged else scanner.scan(root)
-        if diff_base is not None:
-            base, label = base_scan(scanner, root, diff_base)
-            result = against_base(scanner.policy, result, base, label)
+        return scan_repository(scanner, root, staged=staged, diff_base=diff_base)
     except GitError as exc:
         raise click.UsageError(str(exc)) from None
-    return result
 
 
 @contextmanager
@@ -131,6 +103,7 @@ def prepared_scanner(
     jobs: int | None = None,
     progress: Progress | None = None,
     max_memory: int = DEFAULT_WORKER_MEMORY,
+    extras: Extras | None = None,
 ) -> Iterator[Scanner]:
     """A scanner with the configuration of ``root`` and its cache; the cache is
     closed when the block ends."""
@@ -157,6 +130,7 @@ def prepared_scanner(
             jobs=jobs or available_cores(),
             deps=deps,
             max_memory=max_memory,
+            extras=extras or Extras(),
         )
     finally:
         if cache is not None:
@@ -334,6 +308,8 @@ def scan(
         deps = options_from(
             offline, index_url, npm_registry, deps_dev_url, python_envs, lookup_timeout
         )
+    formats = {fmt, *(f for f, _ in extra_outputs)}
+    extras = Extras(checksums=any(f in SBOM_FORMATS for f in formats))
     show_progress = not quiet and sys.stderr.isatty()
     bar, progress = _progress_bar(show_progress)
     with (
@@ -349,6 +325,7 @@ def scan(
             jobs=jobs,
             progress=progress,
             max_memory=worker_memory,
+            extras=extras,
         ) as scanner,
     ):
         result = run_scan(scanner, root, staged=staged, diff_base=diff_base)
@@ -359,34 +336,14 @@ def scan(
             f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
         )
     for fmt_also, target in extra_outputs:
-        write_report(render(fmt_also, result, width=100, **_sbom_options(fmt_also, result)), target)
+        write_report(render(fmt_also, result, width=100, **_written_at(fmt_also)), target)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100
     report = render(
-        fmt,
-        result,
-        verbose=verbose,
-        quiet=quiet,
-        color=color,
-        width=width,
-        **_sbom_options(fmt, result),
+        fmt, result, verbose=verbose, quiet=quiet, color=color, width=width, **_written_at(fmt)
     )
-    if output is not None:
-        write_report(report, output)
-        if fmt != "text" or not quiet:
-            click.echo(
-                f"licensetier: wrote {fmt} report to {output} ({result.count(Severity.ERROR)} "
-                f"errors, {result.count(Severity.WARNING)} warnings"
-                + (f", {len(result.errors)} scan problems" if result.errors else "")
-                + (
-                    f"; INCOMPLETE: {result.not_scanned} files not scanned within the time budget"
-                    if result.not_scanned
-                    else ""
-                )
-                + ")",
-                err=True,
-            )
-    else:
-        write_report(report)
+    write_report(report, output)
+    if output is not None and (fmt != "text" or not quiet):
+        click.echo(report_written(result, fmt, output), err=True)
     sys.exit(exit_code(result, fail_on))

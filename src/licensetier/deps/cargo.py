@@ -253,7 +253,7 @@ class CargoVendorLocator:
             candidates = [vendor / f"{name}-{version}"] if version else []
             candidates.append(vendor / name)
             if version is None:
-                found_dirs = fs.glob(vendor, f"{glob_escape(name)}-[0-9]*", base)
+                found_dirs = fs.glob(vendor, f"{fs.glob_escape(name)}-[0-9]*", base)
                 candidates += sorted(found_dirs, reverse=True)
             for directory in candidates:
                 if is_real_dir(directory, base):
@@ -261,10 +261,6 @@ class CargoVendorLocator:
                     if found is not None:
                         return found
         return None
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def locators(env: Environment) -> list[Locator]:

@@ -265,7 +265,7 @@ class GoModCacheLocator:
         if parent is None or not last:
             return None
         base = self.env.base(cache)
-        candidates = sorted(fs.glob(parent, f"{_glob_escape(last)}@*", base), reverse=True)
+        candidates = sorted(fs.glob(parent, f"{fs.glob_escape(last)}@*", base), reverse=True)
         for directory in candidates:
             if is_real_dir(directory, base):
                 found = _module_evidence(
@@ -274,10 +274,6 @@ class GoModCacheLocator:
                 if found is not None:
                     return found
         return None
-
-
-def _glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def _unescape(text: str) -> str:

@@ -22,6 +22,15 @@ as :attr:`Outcome.unscanned`.
 
 Where ``fork`` does not exist (Windows), detection runs in the scanning process, and
 neither the memory bound nor the kill at the deadline applies.
+
+:func:`map_forked` runs the first pass (:mod:`licensetier.detect.files`) on many files
+in forked workers too. Its workers are a second set, forked at another moment and for
+another reason, which is why one pool cannot serve both: the first pass runs *before*
+ScanCode's index is loaded (it decides whether the index is needed at all, and most
+scans of a warm cache never load it), while detection workers must be forked *after*
+it is loaded, to share its pages. Its work is plain reading of bounded files (no
+per-file deadline to enforce, no memory a file can blow up), so a standard
+``multiprocessing`` pool with the run's deadline serves it.
 """
 
 from __future__ import annotations
@@ -68,6 +77,49 @@ def available_cores() -> int:
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+# the function the workers of map_forked run (inherited through fork, never pickled)
+_FORKED: Callable[[Any], Any] | None = None
+
+
+def map_forked(
+    function: Callable[[Any], Any],
+    items: Sequence[Any],
+    jobs: int,
+    *,
+    deadline: float | None = None,
+    chunk: int = 64,
+) -> Iterator[Any]:
+    """``function(item)`` of every item, computed in ``jobs`` forked workers and yielded
+    in the order the chunks finish. ``function`` reaches the workers through ``fork``
+    (a closure will do); items and answers are pickled. At ``deadline`` (a
+    ``time.monotonic()`` value) the workers are stopped and nothing more is yielded:
+    the caller tells what is missing from what came back."""
+    global _FORKED
+    _FORKED = function
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            # chunks of files, each one task: the pool's own chunking hands back a plain
+            # generator, which cannot wait with a timeout
+            chunks = [items[at : at + chunk] for at in range(0, len(items), chunk)]
+            done = pool.imap_unordered(_run_chunk, chunks)
+            while True:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    yield from done.next(left)
+                except StopIteration:
+                    return
+                except multiprocessing.TimeoutError:
+                    return  # leaving the block stops the workers
+    finally:
+        _FORKED = None
+
+
+def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
+    assert _FORKED is not None
+    function = _FORKED
+    return [function(item) for item in chunk]
 
 
 def detect_all(
@@ -224,24 +276,17 @@ class _Pool:
                 busy = [s for s in slots if s.task is not None]
                 if not busy:  # every worker died without a task: should not happen
                     raise RuntimeError("no detection worker is running")
-                now = time.monotonic()
-                if self.deadline is not None and now >= self.deadline:
+                if self.deadline is not None and time.monotonic() >= self.deadline:
                     # the run's time is up: what is being detected and what waits
                     # is reported as not scanned
                     for slot in busy:
                         yield self._kill(slot, unscanned=True)
                     yield from (Outcome(i, None, unscanned=True) for i, _ in pending)
                     return
-                until = min(s.started + self.hard_deadline for s in busy)
-                if self.deadline is not None:
-                    until = min(until, self.deadline)
-                ready = wait([s.conn for s in busy], timeout=max(0.0, until - now))
+                ready = self._wait(busy)
                 for slot in busy:
-                    if slot.conn in ready:
-                        outcome = self._receive(slot)
-                    elif time.monotonic() - slot.started > self.hard_deadline:
-                        outcome = self._kill(slot)
-                    else:
+                    outcome = self._answer(slot, ready)
+                    if outcome is None:
                         continue
                     if slot.conn.closed:
                         slots[slots.index(slot)] = slot = self._spawn()
@@ -251,6 +296,23 @@ class _Pool:
         finally:
             for slot in slots:
                 self._stop(slot)
+
+    def _wait(self, busy: list[_Slot]) -> list[Any]:
+        """The connections of ``busy`` with an answer, waiting at most until the first
+        per-file deadline or the run's deadline."""
+        until = min(s.started + self.hard_deadline for s in busy)
+        if self.deadline is not None:
+            until = min(until, self.deadline)
+        return wait([s.conn for s in busy], timeout=max(0.0, until - time.monotonic()))
+
+    def _answer(self, slot: _Slot, ready: list[Any]) -> Outcome | None:
+        """The busy slot's outcome: its answer, or its kill past the per-file deadline;
+        None while it is still within it."""
+        if slot.conn in ready:
+            return self._receive(slot)
+        if time.monotonic() - slot.started > self.hard_deadline:
+            return self._kill(slot)
+        return None
 
     def _give(self, slot: _Slot, pending: deque[tuple[int, str]]) -> None:
         if not pending:

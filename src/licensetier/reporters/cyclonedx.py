@@ -23,7 +23,8 @@ module (cyclonedx-python-lib is only used by the tests, to validate).
   ``licensetier:family`` (the row of the conflict matrices), ``licensetier:manifest``
   and ``licensetier:artifact`` (one per occurrence), ``licensetier:reason``.
 - One ``file`` component per scanned file with a detected license (``bom-ref``
-  ``file:<path>``), with its SHA-1 when the ``file_checksums`` option gives one.
+  ``file:<path>``), with its SHA-1 when the ``file_checksums`` option (by default the
+  result's ``checksums``) gives one.
 - ``dependencies``: each artifact depends on its direct dependencies; each transitive
   dependency is depended on by the last step of its chain (or by its artifact when
   that step is not among the dependencies). The chains are shortest paths, so this is
@@ -147,7 +148,7 @@ def to_dict(
     file_checksums: object = None,
 ) -> dict[str, Any]:
     """The BOM as a dict; no ``serialNumber`` unless given (:func:`render` derives it)."""
-    sha1s = checksums(file_checksums)
+    sha1s = checksums(result.checksums if file_checksums is None else file_checksums)
     root_name = document_name(result.root)
     artifacts = artifacts_of(result)
     known_artifacts = {a.path for a in artifacts}

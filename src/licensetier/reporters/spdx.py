@@ -17,9 +17,10 @@ no file read, no network; the same input gives the same bytes.
 - **Artifacts** (``SPDXRef-Artifact-<n>``, in the scan's order): one package each,
   ``licenseDeclared`` the artifact's declared license. Each is described by the
   document (``DESCRIBES``), and contained by the artifact it is nested in.
-- **Files** (``SPDXRef-File-<n>``, by path): SPDX requires a SHA-1 per file, which the
-  ScanResult does not carry: the ``file_checksums`` option maps a path to its SHA-1,
-  and only files with a checksum are listed. An artifact with listed files has
+- **Files** (``SPDXRef-File-<n>``, by path): SPDX requires a SHA-1 per file: the
+  ``file_checksums`` option maps a path to its SHA-1 (by default the result's
+  ``checksums``, of the content scanned, which a scan gathers when asked), and only
+  files with a checksum are listed. An artifact with listed files has
   ``filesAnalyzed: true``, ``CONTAINS`` relationships to them, and a
   ``packageVerificationCode`` over their SHA-1s; its other files (skipped by the scan, or
   without a checksum) are named in ``packageVerificationCodeExcludedFiles``. A file's
@@ -541,7 +542,7 @@ def to_dict(
 ) -> dict[str, Any]:
     """The document as a dict; ``documentNamespace`` is empty unless ``namespace`` is
     given (:func:`render` fills it from the content)."""
-    b = _Builder(result, checksums(file_checksums))
+    b = _Builder(result, checksums(result.checksums if file_checksums is None else file_checksums))
     files, files_by_artifact = b.files()
     unlisted = b.unlisted()
     packages = [

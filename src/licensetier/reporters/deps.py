@@ -1,0 +1,77 @@
+"""``licensetier deps``: the dependencies of a scan as a table, or as JSON.
+
+Rendered from the :class:`~licensetier.models.ScanResult` of
+:meth:`licensetier.scan.Scanner.scan_dependencies` (any scan's result will do: only
+its ``root``, ``engine``, ``dependencies`` and ``errors`` are read).
+
+The JSON is ``{"root", "tool", "dependencies": [...], "errors": [...]}``, indented;
+each dependency as in the scan's JSON report (:func:`licensetier.reporters.json_report.dependency`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+from licensetier.models import ScanResult
+from licensetier.reporters.json_report import dependency
+
+FORMATS = ("table", "json")  # the first is the default
+
+
+def to_dict(result: ScanResult) -> dict[str, object]:
+    return {
+        "root": result.root,
+        "tool": {"name": "licensetier", **result.engine},
+        "dependencies": [dependency(d) for d in result.dependencies],
+        "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
+    }
+
+
+def render_json(result: ScanResult) -> str:
+    return json.dumps(to_dict(result), indent=2) + "\n"
+
+
+def render_table(result: ScanResult, *, color: bool = False, width: int = 10_000) -> str:
+    """The table, then the unresolved dependencies and why, then the problems. With
+    ``color`` (a terminal), rich fits the table to ``width``; without, nothing is cut."""
+    from rich.console import Console
+
+    from licensetier.reporters.text import dependency_table
+
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        soft_wrap=not color,
+    )
+    found = result.dependencies
+    if found:
+        console.print(dependency_table(found))
+    unresolved = [d for d in found if d.license_source == "unresolved"]
+    console.print(
+        f"{len(found)} dependencies, {sum(1 for d in found if d.direct)} direct; "
+        f"{len(unresolved)} unresolved"
+    )
+    for d in unresolved:
+        console.print(f"  {d.label} ({d.manifest}): {d.reason}", markup=False)
+    for e in result.errors:
+        where = f"{e.path}:{e.line}" if e.line else e.path
+        console.print(f"problem: {where}: {e.message}", markup=False, style="red")
+    return buf.getvalue()
+
+
+def render(
+    result: ScanResult,
+    *,
+    fmt: str = "table",
+    color: bool = False,
+    width: int = 10_000,
+    **_options: object,
+) -> str:
+    if fmt == "json":
+        return render_json(result)
+    return render_table(result, color=color, width=width)
