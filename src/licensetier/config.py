@@ -18,6 +18,7 @@ from typing import Any
 
 from licensetier import formats, fs
 from licensetier.errors import ConfigError, UnknownLicenseError
+from licensetier.formats.lines import toml_nearest_line
 from licensetier.license_db import LicenseDB
 from licensetier.models import Tier
 from licensetier.paths import glob_error
@@ -94,14 +95,6 @@ class Config:
     rules: Mapping[str, str] = field(default_factory=dict)
 
 
-def _line_of(text: str, key: str, after: int = 0) -> int | None:
-    pattern = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=|^\s*\[+[^\]]*\b{re.escape(key)}\b")
-    for number, line in enumerate(text.splitlines()[after:], start=after + 1):
-        if pattern.search(line):
-            return number
-    return None
-
-
 class _Reader:
     """Validates one configuration table; knows its file for messages."""
 
@@ -112,7 +105,7 @@ class _Reader:
         self.tiers = tiers
 
     def fail(self, key: str, message: str) -> ConfigError:
-        line = _line_of(self.text, key.rsplit(".", 1)[-1].split("[")[0])
+        line = toml_nearest_line(self.text, key) if self.text else None
         where = f"{self.path}:{line}" if line else str(self.path)
         return ConfigError(message, path=where, key=key)
 
@@ -251,7 +244,7 @@ class _Reader:
             license_raw=lic_raw,
             dependency=item.get("dependency"),
             expires=expires,
-            line=_line_of(self.text, "reason"),
+            line=toml_nearest_line(self.text, key) if self.text else None,
         )
 
     def matrix(

@@ -173,6 +173,29 @@ def test_rule_settings_are_read(tmp_path: Path, db: LicenseDB) -> None:
     assert config.rules == {"base-model-unverified": "off", "component-copyleft-weak": "error"}
 
 
+def test_the_line_is_that_of_the_entry_named(tmp_path: Path, db: LicenseDB) -> None:
+    """The second artifact's kind, not the first ``kind =`` of the file; an inline
+    table's key: the line of the table's key."""
+    text = '[[artifacts]]\npath = "."\nkind = "sdk"\n\n[[artifacts]]\npath = "x"\nkind = "sdkk"\n'
+    (tmp_path / "licensetier.toml").write_text(text)
+    with pytest.raises(ConfigError, match=r"licensetier\.toml:7: artifacts\[1\]\.kind"):
+        load_config(tmp_path, None, db, load_tiers())
+    (tmp_path / "licensetier.toml").write_text(
+        '[matrix.component]\ncopyleft-weak = { typically-open = "fine" }\n'
+    )
+    with pytest.raises(ConfigError, match=r"licensetier\.toml:2: "):
+        load_config(tmp_path, None, db, load_tiers())
+
+
+def test_each_exception_has_its_own_line(tmp_path: Path, db: LicenseDB) -> None:
+    (tmp_path / "licensetier.toml").write_text(
+        '[[exceptions]]\npath = "a/**"\nreason = "one"\n\n'
+        '[[exceptions]]\npath = "b/**"\nreason = "two"\n'
+    )
+    config = load_config(tmp_path, None, db, load_tiers())
+    assert [e.line for e in config.exceptions] == [1, 5]
+
+
 def test_invalid_toml(tmp_path: Path, db: LicenseDB) -> None:
     (tmp_path / "licensetier.toml").write_text("[[artifacts]\n")
     with pytest.raises(ConfigError, match="not valid TOML"):

@@ -86,14 +86,45 @@ def toml_key(written: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def toml_line(text: str, key: str | tuple[str, ...], *, within: bool = True) -> int | None:
+TomlPath = tuple[str | int, ...]
+_INDEXED = re.compile(r"^(.*?)((?:\[\d+\])+)$")
+
+
+def toml_path(key: str) -> TomlPath:
+    """A key as messages name it, with array indices (``artifacts[0].tier``), as a
+    path for :func:`toml_line` (``("artifacts", 0, "tier")``). Its parts are bare keys
+    (the configuration's own keys, rule ids, tiers), so a dot always separates."""
+    path: list[str | int] = []
+    for part in key.split("."):
+        indexed = _INDEXED.match(part)
+        if indexed is None:
+            path.append(part)
+            continue
+        path.append(indexed.group(1))
+        path.extend(int(i) for i in re.findall(r"\d+", indexed.group(2)))
+    return tuple(path)
+
+
+def _expanded(parts: tuple[str, ...], arrays: dict[TomlPath, int]) -> TomlPath:
+    """A table header's parts with the current index of each array of tables in it."""
+    out: TomlPath = ()
+    for part in parts:
+        out += (part,)
+        if out in arrays:
+            out += (arrays[out],)
+    return out
+
+
+def toml_line(text: str, key: str | TomlPath, *, within: bool = True) -> int | None:
     """The 1-based line where the key or table ``key`` is set: a ``[table]`` header,
-    a ``key = ...`` in its table, or a dotted key. With ``within`` a key below it
+    a ``key = ...`` in its table, or a dotted key; an integer in ``key`` is an index
+    into an array of tables (``[[artifacts]]``). With ``within`` a key below it
     counts too (``project.license.text = ...`` sets ``project.license``). None when it
     is not written out (an inline table's key, a multi-line string's content)."""
-    wanted = toml_key(key) if isinstance(key, str) else tuple(key)
+    wanted: TomlPath = toml_key(key) if isinstance(key, str) else tuple(key)
     size = len(wanted)
-    table: tuple[str, ...] = ()
+    table: TomlPath = ()
+    arrays: dict[TomlPath, int] = {}  # each array of tables -> the index of its last
     in_multiline: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         if in_multiline:
@@ -102,7 +133,13 @@ def toml_line(text: str, key: str | tuple[str, ...], *, within: bool = True) -> 
             continue
         header = _TOML_HEADER.match(line)
         if header:
-            table = toml_key(header.group(1))
+            parts = toml_key(header.group(1))
+            if line.lstrip().startswith("[["):
+                path = (*_expanded(parts[:-1], arrays), parts[-1])
+                arrays[path] = arrays.get(path, -1) + 1
+                table = (*path, arrays[path])
+            else:
+                table = _expanded(parts, arrays)
             if table == wanted or (within and table[:size] == wanted):
                 return number
             continue
@@ -115,6 +152,17 @@ def toml_line(text: str, key: str | tuple[str, ...], *, within: bool = True) -> 
             if line.count(quote) % 2 == 1:
                 in_multiline = quote
                 break
+    return None
+
+
+def toml_nearest_line(text: str, key: str) -> int | None:
+    """The line of ``key`` (:func:`toml_path`), else of the nearest key above it that
+    is written out (a key inside an inline table: the line of the table's key)."""
+    path = toml_path(key)
+    for size in range(len(path), 0, -1):
+        line = toml_line(text, path[:size])
+        if line is not None:
+            return line
     return None
 
 
