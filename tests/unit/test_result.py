@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from licensetier import rules
 from licensetier.cli.scan import exit_code
 from licensetier.models import (
     Artifact,
@@ -59,10 +60,16 @@ def _result(**fields: object) -> ScanResult:
 
 
 def _finding(severity: Severity, *, existing: bool = False) -> Finding:
-    return Finding(
-        severity, "component-copyleft-strong", "m", "w", "a",
-        "a.py", 1, "GPL-3.0-only", None, None, ".", None, existing=existing,
-    )  # fmt: skip
+    made = rules.finding(
+        "component-copyleft-strong",
+        severity=severity,
+        message="m",
+        artifact=".",
+        path="a.py",
+        line=1,
+        license="GPL-3.0-only",
+    )
+    return replace(made, existing=existing)
 
 
 def test_deps_json_renders_the_result() -> None:

@@ -35,19 +35,11 @@ def render_json(result: ScanResult) -> str:
 def render_table(result: ScanResult, *, color: bool = False, width: int = 10_000) -> str:
     """The table, then the unresolved dependencies and why, then the problems. With
     ``color`` (a terminal), rich fits the table to ``width``; without, nothing is cut."""
-    from rich.console import Console
 
-    from licensetier.reporters.text import dependency_table
+    from licensetier.reporters.text import dependency_table, text_console
 
     buf = io.StringIO()
-    console = Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-        soft_wrap=not color,
-    )
+    console = text_console(buf, color=color, width=width)
     found = result.dependencies
     if found:
         console.print(dependency_table(found))

@@ -105,6 +105,19 @@ def _dependencies(console: Console, result: ScanResult, verbose: bool) -> None:
     console.print()
 
 
+def text_console(buf: io.StringIO, *, color: bool, width: int) -> Console:
+    """The console the text reports print into: on a terminal rich wraps to its width;
+    in a file or a pipe, lines are never cut."""
+    return Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        soft_wrap=not color,
+    )
+
+
 def render(
     result: ScanResult,
     *,
@@ -115,15 +128,7 @@ def render(
     **_options: object,
 ) -> str:
     buf = io.StringIO()
-    # On a terminal rich wraps to its width; in a file or a pipe, lines are never cut.
-    console = Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-        soft_wrap=not color,
-    )
+    console = text_console(buf, color=color, width=width)
     if not quiet:
         console.print(f"[bold]licensetier[/] scan of {escape(result.root)}")
         table = Table(title=None, show_edge=False, pad_edge=False, box=None)
