@@ -9,7 +9,9 @@ Four files, read together:
   (network copyleft, AI model licenses, source-available licenses, the traps), and
   extra SPDX-style ids;
 * ``exceptions.toml`` - what a ``WITH`` exception does to the license on its left;
-* ``obligations.toml`` - the obligations of the custom AI licenses.
+* ``obligations.toml`` - the obligations of the custom AI licenses;
+* ``licenserefs.toml`` - licensetier's own entries for AI licenses ScanCode has no
+  key for: key ``licensetier-<name>``, SPDX ``LicenseRef-licensetier-<name>``.
 
 ScanCode keys and SPDX ids live in two separate namespaces: ``BSL-1.0`` (SPDX) is the
 Boost license, ScanCode key ``boost-1.0``, while the ScanCode key ``bsl-1.0`` is the
@@ -45,6 +47,10 @@ GENERATED_FILE = "scancode_licenses.json"
 OVERRIDES_FILE = "overrides.toml"
 EXCEPTIONS_FILE = "exceptions.toml"
 OBLIGATIONS_FILE = "obligations.toml"
+LICENSEREFS_FILE = "licenserefs.toml"
+LICENSEREF_PREFIX = "LicenseRef-licensetier-"
+LICENSEREF_KEY_PREFIX = "licensetier-"
+LICENSEREF_CATEGORY = "licensetier"
 VERSION_FILE = "VERSION"
 SCANCODE_PREFIX = "LicenseRef-scancode-"
 _PARSE_CACHE_SIZE = 4096
@@ -85,6 +91,13 @@ class LicenseInfo:
     is_deprecated: bool = False
     replaced_by: tuple[str, ...] = ()
     override_reason: str | None = None  # why the family differs from the category's
+    source: str | None = None  # where the text is published (licensetier's own entries)
+    note: str | None = None
+
+    @property
+    def is_licenseref(self) -> bool:
+        """One of licensetier's own entries, not a ScanCode key."""
+        return self.category == LICENSEREF_CATEGORY
 
     @property
     def spdx_id(self) -> str:
@@ -169,7 +182,8 @@ class LicenseDB:
         self._licenses = dict(licenses)
         self._exceptions = dict(exceptions)
         self._obligations = dict(obligations)
-        self._keys = frozenset(self._licenses)
+        self._keys = frozenset(k for k, i in self._licenses.items() if not i.is_licenseref)
+        self._licenserefs = frozenset(self._licenses) - self._keys
         self._spdx = self._build_spdx_table(spdx_aliases)
         self._key_licensing: Any = None
         self._spdx_licensing: Any = None
@@ -212,6 +226,7 @@ class LicenseDB:
         if not isinstance(raw, dict) or not raw:
             raise LicenseDBError(f"{directory / GENERATED_FILE}: no licenses")
         licenses = {key: _license_info(key, entry) for key, entry in raw.items()}
+        licenses.update(_read_licenserefs(licenses, _read_toml(directory / LICENSEREFS_FILE)))
         spdx_aliases = _apply_overrides(licenses, _read_toml(directory / OVERRIDES_FILE))
         exceptions = _read_exceptions(licenses, _read_toml(directory / EXCEPTIONS_FILE))
         obligations = _read_obligations(licenses, _read_toml(directory / OBLIGATIONS_FILE))
@@ -255,6 +270,10 @@ class LicenseDB:
     def keys(self) -> frozenset[str]:
         """Every ScanCode key in the data, deprecated ones included."""
         return self._keys
+
+    def licenseref_keys(self) -> frozenset[str]:
+        """licensetier's own entries (``licensetier-<name>``, licenserefs.toml)."""
+        return self._licenserefs
 
     def info(self, key: str) -> LicenseInfo | None:
         return self._licenses.get(key.lower())
@@ -652,6 +671,47 @@ def _read_obligations(
                 raise LicenseDBError(f"{where}: {key!r} appears twice")
             result[key] = items
     return result
+
+
+def _read_licenserefs(
+    licenses: Mapping[str, LicenseInfo], data: Mapping[str, Any]
+) -> dict[str, LicenseInfo]:
+    """licensetier's own entries, as :class:`LicenseInfo` keyed ``licensetier-<name>``."""
+    _check_fields(data, {"licenseref"}, LICENSEREFS_FILE)
+    table = data.get("licenseref", {})
+    if not isinstance(table, dict):
+        raise LicenseDBError(f"{LICENSEREFS_FILE}: [licenseref.<name>] tables expected")
+    out: dict[str, LicenseInfo] = {}
+    for name, entry in table.items():
+        where = f"{LICENSEREFS_FILE}: licenseref.{name}"
+        if not isinstance(entry, dict):
+            raise LicenseDBError(f"{where}: must be a table")
+        _check_fields(entry, {"name", "family", "source", "note"}, where)
+        key = f"{LICENSEREF_KEY_PREFIX}{name}".lower()
+        if not all(c.isalnum() or c in ".-" for c in name) or key in licenses:
+            raise LicenseDBError(f"{where}: the name must be [a-z0-9.-] and not a ScanCode key")
+        try:
+            family = Family(_str(entry, "family", where))
+        except ValueError:
+            raise LicenseDBError(f"{where}: family {entry['family']!r} is not valid") from None
+        if family is Family.COPYLEFT:
+            raise LicenseDBError(f"{where}: a copyleft entry needs a ScanCode key")
+        source = _str(entry, "source", where)
+        if not source.startswith("https://"):
+            raise LicenseDBError(f"{where}: `source` must be an https:// address")
+        note = entry.get("note")
+        out[key] = LicenseInfo(
+            key=key,
+            name=_str(entry, "name", where),
+            spdx=f"{LICENSEREF_PREFIX}{name}",
+            other_spdx=(),
+            category=LICENSEREF_CATEGORY,
+            family=family,
+            strength=None,
+            source=source,
+            note=note.strip() if isinstance(note, str) and note.strip() else None,
+        )
+    return out
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from licensetier import formats, fs
 from licensetier.errors import LicenseDBError, ManifestError
+from licensetier.license_db import LICENSEREF_KEY_PREFIX
 from licensetier.models import ScanError
 from licensetier.paths import data_directory
 from licensetier.readers import Document
@@ -36,17 +37,38 @@ _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
 @dataclass(frozen=True)
 class HFLicenses:
-    """``license_db/hf_licenses.toml``: Hub license id -> ScanCode key."""
+    """``license_db/hf_licenses.toml``: Hub license id -> ScanCode key; Hub id ->
+    licensetier's own entry (``licensetier-<name>``); ``license_name`` -> either."""
 
     keys: Mapping[str, str]
     unmapped: Mapping[str, str]  # id -> why it has no key
+    licenserefs: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def lookup(self, ident: str) -> str | None:
+        """The ScanCode key of a Hub id (None for a LicenseRef, a family or unknown)."""
         return self.keys.get(ident.strip().lower())
+
+    def lookup_name(self, name: str) -> str | None:
+        """The ScanCode key of a ``license_name`` value, when ScanCode has one."""
+        key = self.names.get(name.strip().lower())
+        return key if key is not None and not key.startswith(LICENSEREF_KEY_PREFIX) else None
+
+    def resolve(self, text: str) -> tuple[str, str] | None:
+        """(license key, how it was read) for a Hub id or a ``license_name`` value,
+        licensetier's own entries included; None when the table does not know it."""
+        low = text.strip().lower()
+        if low in self.keys:
+            return self.keys[low], "Hugging Face license id"
+        if low in self.licenserefs:
+            return self.licenserefs[low], "Hugging Face license id"
+        if low in self.names:
+            return self.names[low], "Hugging Face license_name"
+        return None
 
     def knows(self, ident: str) -> bool:
         ident = ident.strip().lower()
-        return ident in self.keys or ident in self.unmapped
+        return ident in self.keys or ident in self.unmapped or ident in self.licenserefs
 
 
 @functools.lru_cache(maxsize=4)
@@ -58,18 +80,24 @@ def load_hf_licenses(path: Path | None = None) -> HFLicenses:
     except (OSError, formats.TOMLDecodeError) as exc:
         raise LicenseDBError(f"{path}: {exc}") from None
     tables: list[dict[str, str]] = []
-    for name in ("keys", "unmapped"):
+    for name in ("keys", "unmapped", "licenseref", "names"):
         table = data.get(name, {})
         if not isinstance(table, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and v for k, v in table.items()
         ):
             raise LicenseDBError(f"{path}: [{name}] must map ids to non-empty strings")
         tables.append({k.lower(): v for k, v in table.items()})
-    keys, unmapped = tables
-    both = sorted(set(keys) & set(unmapped))
+    keys, unmapped, licenserefs, names = tables
+    both = sorted(
+        (set(keys) & set(unmapped))
+        | (set(keys) & set(licenserefs))
+        | (set(unmapped) & set(licenserefs))
+    )
     if both:
-        raise LicenseDBError(f"{path}: ids both mapped and unmapped: {', '.join(both)}")
-    return HFLicenses(keys, unmapped)
+        raise LicenseDBError(f"{path}: ids in more than one table: {', '.join(both)}")
+    if not all(v.startswith(LICENSEREF_KEY_PREFIX) for v in licenserefs.values()):
+        raise LicenseDBError(f"{path}: [licenseref] values must be {LICENSEREF_KEY_PREFIX}<name>")
+    return HFLicenses(keys, unmapped, licenserefs, names)
 
 
 # -- the card --------------------------------------------------------------------------
@@ -266,6 +294,8 @@ def _other_license(ctx: ManifestContext, card: ModelCard, hf: HFLicenses) -> Dec
             return ctx.declare("license_link", link, card.license_link_line, found)
     if name:
         line = card.license_name_line or card.license_line
-        return ctx.declare("license_name", name, line, _hf_id(ctx, hf, name, line))
+        key = hf.lookup_name(name)
+        found = ctx.understood(key) if key is not None else _hf_id(ctx, hf, name, line)
+        return ctx.declare("license_name", name, line, found)
     raw = f"other ({link})" if link else "other"
     return ctx.declare("license", raw, card.license_line, ctx.not_understood())

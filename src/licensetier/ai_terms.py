@@ -1,0 +1,185 @@
+"""The terms of AI model licenses beside the family, from ``license_db/ai_license_terms.toml``.
+
+Each attribute of a license key (non-commercial, a user threshold, an acceptable use
+policy, a naming rule, attribution text, the license copy, regional limits, output
+restrictions) comes with its source: the clause and a few words quoted from the text
+of the license in the installed ScanCode. Loading reads only the TOML file; the
+quotes are checked against ScanCode's texts by the tests.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from licensetier.errors import LicenseDBError
+from licensetier.formats import tomllib
+from licensetier.paths import data_directory
+
+TERMS_FILE = "ai_license_terms.toml"
+
+# attribute -> the type of its value
+ATTRIBUTES: Mapping[str, type] = {
+    "non_commercial": bool,
+    "user_threshold": int,
+    "acceptable_use_policy": bool,
+    "naming_rule": str,
+    "attribution_text": str,
+    "license_copy_must_ship": bool,
+    "regional_limits": str,
+    "output_restrictions": str,
+}
+
+# How each attribute reads in a sentence, for explain's text output.
+LABELS: Mapping[str, str] = {
+    "non_commercial": "non-commercial",
+    "user_threshold": "user threshold (monthly active users)",
+    "acceptable_use_policy": "acceptable use policy (flows down)",
+    "naming_rule": "a derived model's name must begin with",
+    "attribution_text": "attribution text",
+    "license_copy_must_ship": "the license copy must ship",
+    "regional_limits": "regional limits",
+    "output_restrictions": "output restrictions",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One attribute of one license key, with its source."""
+
+    attribute: str
+    value: bool | int | str
+    clause: str
+    quote: str
+    text: str  # the ScanCode key whose text holds the quote
+    name: str | None = None  # the acceptable use policy's name
+
+    def describe(self) -> str:
+        """The value as shown to a person."""
+        if isinstance(self.value, bool):
+            shown = "yes" if self.value else "no"
+            return f"{shown} ({self.name})" if self.name else shown
+        if isinstance(self.value, int):
+            return f"{self.value:,}"
+        return self.value
+
+    def source(self) -> str:
+        return f'{self.text}, {self.clause}: "{self.quote}"'
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"value": self.value}
+        if self.name:
+            out["name"] = self.name
+        out["source"] = {"license": self.text, "clause": self.clause, "quote": self.quote}
+        return out
+
+
+@dataclass(frozen=True)
+class AITerms:
+    """Every license key's attributes, in the order of :data:`ATTRIBUTES`."""
+
+    terms: Mapping[str, tuple[Term, ...]]
+
+    def of(self, key: str) -> tuple[Term, ...]:
+        """The attributes of a key (``()`` when none); ``<key> WITH <exc>`` gives those
+        of ``<key>``."""
+        base = key.strip().split()[0].lower() if key.strip() else ""
+        return self.terms.get(base, ())
+
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.terms)
+
+
+def _fail(where: str, message: str) -> LicenseDBError:
+    return LicenseDBError(f"{TERMS_FILE}: {where}: {message}")
+
+
+def _text(entry: Mapping[str, Any], name: str, where: str) -> str:
+    value = entry.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(where, f"`{name}` must be a non-empty string")
+    return value.strip()
+
+
+def parse_terms(data: Mapping[str, Any]) -> AITerms:
+    """Validate the file's content: known attributes, values of the right type, a
+    clause and a quote for each, an AUP with its name, no attribute given twice."""
+    extra = sorted(set(data) - {"term"})
+    if extra:
+        raise LicenseDBError(f"{TERMS_FILE}: unknown table(s) {extra}")
+    entries = data.get("term", [])
+    if not isinstance(entries, list):
+        raise LicenseDBError(f"{TERMS_FILE}: [[term]] entries expected")
+    found: dict[str, dict[str, Term]] = {}
+    allowed = {"keys", "attribute", "value", "name", "clause", "quote", "text"}
+    for index, entry in enumerate(entries):
+        where = f"term #{index + 1}"
+        if not isinstance(entry, dict):
+            raise _fail(where, "must be a table")
+        unknown = sorted(set(entry) - allowed)
+        if unknown:
+            raise _fail(where, f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+        attribute = _text(entry, "attribute", where)
+        kind = ATTRIBUTES.get(attribute)
+        if kind is None:
+            raise _fail(where, f"attribute {attribute!r} is not one of {sorted(ATTRIBUTES)}")
+        raw = entry.get("value")
+        if type(raw) is not kind or not isinstance(raw, bool | int | str):
+            raise _fail(where, f"{attribute} needs a {kind.__name__} value, got {raw!r}")
+        value: bool | int | str = raw.strip() if isinstance(raw, str) else raw
+        if value == "" or (kind is int and isinstance(value, int) and value <= 0):
+            raise _fail(where, f"{attribute} needs a non-empty or positive value")
+        name = entry.get("name")
+        if attribute == "acceptable_use_policy":
+            name = _text(entry, "name", where)
+        elif name is not None:
+            raise _fail(where, "only acceptable_use_policy takes a `name`")
+        keys = entry.get("keys")
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            raise _fail(where, "`keys` must be a non-empty list of license keys")
+        clause, quote = _text(entry, "clause", where), _text(entry, "quote", where)
+        text = entry.get("text")
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise _fail(where, "`text` must be a license key")
+        for key in keys:
+            key = key.strip().lower()
+            own = found.setdefault(key, {})
+            if attribute in own:
+                raise _fail(where, f"{key}: {attribute} is given twice")
+            own[attribute] = Term(
+                attribute=attribute,
+                value=value,
+                clause=clause,
+                quote=quote,
+                text=(text or key).strip().lower(),
+                name=name,
+            )
+    order = list(ATTRIBUTES)
+    return AITerms(
+        {
+            key: tuple(sorted(own.values(), key=lambda t: order.index(t.attribute)))
+            for key, own in found.items()
+        }
+    )
+
+
+def load_terms(path: Path | None = None) -> AITerms:
+    """The shipped file (cached) or ``path``; a problem in it raises :class:`LicenseDBError`."""
+    if path is None:
+        return _load_default()
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+    except OSError as exc:
+        raise LicenseDBError(f"{path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LicenseDBError(f"{path}: {exc}") from exc
+    return parse_terms(data)
+
+
+@functools.lru_cache(maxsize=1)
+def _load_default() -> AITerms:
+    return load_terms(data_directory() / TERMS_FILE)
