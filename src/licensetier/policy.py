@@ -347,6 +347,7 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
     cell = policy.declared_cell(row, art.tier)
     sev = _severity(cell)
     obligations = policy.db.obligations(c.deciding) if c and c.family is Family.CUSTOM else ()
+    allowed = sev is None  # the tier allows it: shown for its obligations only
     if sev is None and obligations:
         sev = Severity.INFO
     if sev is None:
@@ -373,6 +374,7 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
             license=art.declared_license,
             classification=c,
             also="Obligations: " + " ".join(obligations) if obligations else "",
+            allowed=allowed,
         )
     )
     return findings

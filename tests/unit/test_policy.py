@@ -257,3 +257,32 @@ def test_exception_paths_are_gitignore_globs_over_file_paths(db: LicenseDB) -> N
         "vendor/lib/y.c": Severity.ERROR,
         "third_party/z/w.c": Severity.INFO,
     }
+
+
+@pytest.mark.parametrize(
+    ("base", "spdx", "keys"),
+    [
+        (WEIGHTS, "LicenseRef-scancode-llama-3.1-license-2024", "llama-3.1-license-2024"),
+        (TOOLING, "LicenseRef-scancode-gemma-tou-2025-03-24", "gemma-tou-2025-03-24"),
+    ],
+)
+def test_a_custom_license_the_tier_allows_is_not_told_to_change_tier(
+    db: LicenseDB, base: Artifact, spdx: str, keys: str
+) -> None:
+    """Shown for its obligations only: no "declare the artifact as sometimes-open" to an
+    artifact that already is sometimes-open (or rarely-open)."""
+    (found,) = evaluate_artifact(policy(db), with_declared(db, base, declared(spdx, keys)))
+    assert (found.severity, found.rule) == (Severity.INFO, "declared-custom")
+    assert "sometimes-open" not in found.action
+    assert "Publish under a permissive license" not in found.action
+    assert "widest adoption" not in found.why
+    assert "allows a custom license" in found.why
+    assert "Obligations:" in found.why  # the obligations still follow
+    assert "licensetier explain" in found.action
+
+
+def test_a_custom_license_the_tier_refuses_keeps_the_rule_s_advice(db: LicenseDB) -> None:
+    sdk_llama = declared("LicenseRef-scancode-llama-3.1-license-2024", "llama-3.1-license-2024")
+    (found,) = evaluate_artifact(policy(db), with_declared(db, SDK, sdk_llama))
+    assert (found.severity, found.rule) == (Severity.ERROR, "declared-custom")
+    assert "declare the artifact as sometimes-open" in found.action

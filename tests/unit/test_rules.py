@@ -216,3 +216,19 @@ def test_the_catalogue_data_is_checked(tmp_path: Path) -> None:
     ):
         with pytest.raises(LicenseDBError):
             parse({"rules": {"x": broken}})
+
+
+def test_allowed_texts_go_together_on_tier_rules() -> None:
+    from licensetier.errors import LicenseDBError
+    from licensetier.rules import parse
+
+    base = {"subject": "declared", "summary": "s", "why": "w", "action": "a"}
+    allowed = {"allowed_why": "aw", "allowed_action": "aa"}
+    rule = parse({"rules": {"r": {**base, "severity": "tier", **allowed}}})["r"]
+    assert (rule.allowed_why, rule.allowed_action) == ("aw", "aa")
+    for entry in (
+        {**base, "severity": "error", **allowed},
+        {**base, "severity": "tier", "allowed_why": "aw"},
+    ):
+        with pytest.raises(LicenseDBError, match="go together"):
+            parse({"rules": {"r": entry}})

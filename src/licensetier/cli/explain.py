@@ -7,22 +7,32 @@ import sys
 
 import click
 
+from licensetier.ai_terms import LABELS, Term, load_terms
 from licensetier.cli.common import translate_errors
 from licensetier.config import Config
 from licensetier.errors import UnknownLicenseError
-from licensetier.expressions import ExpressionTooDeep, check_nesting
-from licensetier.license_db import LicenseDB
+from licensetier.expressions import ExpressionTooDeep, check_nesting, keys_in
+from licensetier.license_db import LicenseDB, LicenseInfo
 from licensetier.models import Classification, Tier
 from licensetier.policy import Policy, declared_row
+from licensetier.rules import Rule
 from licensetier.tiers import TierData, load_tiers
 
 
 def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
-    """(ScanCode key expression, SPDX expression, how it was read)."""
+    """(ScanCode key expression, SPDX expression, how it was read). A Hugging Face
+    license id or ``license_name`` value is read through license_db/hf_licenses.toml
+    first; then SPDX, a ScanCode key expression, ScanCode's detection."""
     try:
         check_nesting(text)
     except ExpressionTooDeep as exc:  # not handed to ScanCode's detection either
         raise click.BadParameter(str(exc), param_hint="LICENSE_OR_EXPRESSION") from None
+    from licensetier.declared import load_hf_licenses
+
+    hub = load_hf_licenses().resolve(text)
+    if hub is not None and db.info(hub[0]) is not None:
+        key, how = hub
+        return key, db.keys_to_spdx(key), f"{how} {text.strip().lower()!r}"
     try:
         keys = db.spdx_to_keys(text)
         return keys, db.keys_to_spdx(keys), "SPDX expression"
@@ -44,6 +54,13 @@ def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
                 param_hint="LICENSE_OR_EXPRESSION",
             ) from None
         return keys_found, db.keys_to_spdx(keys_found), f"ScanCode detection (score {score:.0f})"
+
+
+def _declared_why(rule: Rule, cell: str) -> str:
+    """The rule's reason; where the tier allows the license, its ``allowed_`` texts."""
+    if cell == "ok" and rule.allowed_why and rule.allowed_action:
+        return f"{rule.allowed_why} {rule.allowed_action}"
+    return rule.why
 
 
 def _verdicts(policy: Policy, tiers: TierData, keys: str) -> list[dict[str, object]]:
@@ -68,7 +85,7 @@ def _verdicts(policy: Policy, tiers: TierData, keys: str) -> list[dict[str, obje
                 "as_component": component,
                 "as_component_why": catalogue[f"component-{c.row}"].why,
                 "as_declared_license": declared,
-                "as_declared_why": catalogue[f"declared-{row}"].why,
+                "as_declared_why": _declared_why(catalogue[f"declared-{row}"], declared),
                 "obligations": list(policy.db.obligations(c.deciding)),
             }
             override = next(
@@ -91,6 +108,18 @@ def _describe(c: Classification) -> str:
     return c.family.value + (f" ({c.strength.value})" if c.strength else "")
 
 
+def _terms(db: LicenseDB, keys: str) -> list[tuple[str, tuple[Term, ...]]]:
+    """(key, its AI license terms) for each license key of the expression that has any."""
+    terms = load_terms()
+    return [(k, terms.of(k)) for k in sorted(keys_in(keys)) if terms.of(k)]
+
+
+def _own_entries(db: LicenseDB, keys: str) -> list[LicenseInfo]:
+    """licensetier's own LicenseRef entries among the keys (no ScanCode text for them)."""
+    infos = (db.info(k) for k in sorted(keys_in(keys)))
+    return [i for i in infos if i is not None and i.is_licenseref]
+
+
 @click.command()
 @click.argument("expression", metavar="LICENSE_OR_EXPRESSION")
 @click.option(
@@ -100,8 +129,11 @@ def _describe(c: Classification) -> str:
 def explain(expression: str, fmt: str) -> None:
     """Explain a license or an expression: its family and its verdict in each tier.
 
-    LICENSE_OR_EXPRESSION is an SPDX expression ("MIT OR GPL-3.0-only"), a ScanCode
-    license key ("bsl-1.1"), or free text that ScanCode's detection understands.
+    LICENSE_OR_EXPRESSION is a Hugging Face license id ("llama3", "gemma") or
+    `license_name` value ("qwen"), an SPDX expression ("MIT OR GPL-3.0-only"), a
+    ScanCode license key ("bsl-1.1"), or free text that ScanCode's detection
+    understands. The terms of AI model licenses (user threshold, non-commercial,
+    naming rule, ...) are shown with the clause each comes from.
     """
     db = LicenseDB.load()
     tiers = load_tiers()
@@ -109,6 +141,9 @@ def explain(expression: str, fmt: str) -> None:
     keys, spdx, how = _resolve(db, expression)
     general = db.classify(keys)
     verdicts = _verdicts(policy, tiers, keys)
+    terms = _terms(db, keys)
+    own = _own_entries(db, keys)
+    obligations = {k: list(db.obligations(k)) for k in sorted(keys_in(keys)) if db.obligations(k)}
     if fmt == "json":
         payload = {
             "input": expression,
@@ -119,6 +154,11 @@ def explain(expression: str, fmt: str) -> None:
             "strength": general.strength.value if general.strength else None,
             "category": general.category,
             "notes": list(general.notes),
+            "terms": {k: {t.attribute: t.as_json() for t in ts} for k, ts in terms},
+            "obligations": obligations,
+            "licensetier_entries": {
+                i.key: {"name": i.name, "source": i.source, "note": i.note} for i in own
+            },
             "tiers": verdicts,
         }
         click.echo(json.dumps(payload, indent=2))
@@ -126,10 +166,24 @@ def explain(expression: str, fmt: str) -> None:
     click.echo(f"{spdx}  (read as {how}; ScanCode: {keys})")
     click.echo(
         f"family: {_describe(general)}"
-        + (f"; ScanCode category: {general.category}" if general.category else "")
+        + (f"; ScanCode category: {general.category}" if general.category and not own else "")
     )
     for note in general.notes:
         click.echo(f"note: {note}")
+    for info in own:
+        click.echo(f"{info.key}: {info.name}, licensetier's own entry; text at {info.source}")
+        if info.note:
+            click.echo(f"  {info.note}")
+        if not any(k == info.key for k, _ in terms):
+            click.echo("  terms: none recorded (ScanCode has no text of it to cite)")
+    for key, key_terms in terms:
+        click.echo(f"terms of {key}:")
+        for t in key_terms:
+            click.echo(f"  {LABELS[t.attribute]}: {t.describe()}  [{t.source()}]")
+    for key, items in obligations.items():
+        click.echo(f"obligations of {key}:")
+        for item in items:
+            click.echo(f"  - {item}")
     for v in verdicts:
         label = str(v["tier"]) + (f", kind {v['kind']}" if v["kind"] else "")
         click.echo(f"\n{label}:")
@@ -141,6 +195,3 @@ def explain(expression: str, fmt: str) -> None:
         click.echo(
             f"  as the artifact's own license:   {v['as_declared_license']}. {v['as_declared_why']}"
         )
-        obligations = v["obligations"]
-        if isinstance(obligations, list) and obligations:
-            click.echo("  obligations: " + " ".join(str(o) for o in obligations))

@@ -51,7 +51,12 @@ def render_text(rules: Sequence[Rule]) -> str:
         f"  subject:    {r.subject}\n"
         f"  why:        {r.text('why')}\n"
         f"  what to do: {r.text('action')}\n"
-        f"  docs:       {r.anchor}\n"
+        + (
+            f"  allowed:    {r.text('allowed_why')} {r.text('allowed_action')}\n"
+            if r.allowed_why
+            else ""
+        )
+        + f"  docs:       {r.anchor}\n"
         for r in rules
     ]
     return "\n".join(blocks)
@@ -101,4 +106,9 @@ def render_markdown(rules: Sequence[Rule]) -> str:
                 f"- **Why it matters.** {r.text('why')}",
                 f"- **What to do.** {r.text('action')}",
             ]
+            if r.allowed_why and r.allowed_action:
+                lines += [
+                    f"- **Where the tier allows it** (shown for the license's obligations):"
+                    f" {r.text('allowed_why')} {r.text('allowed_action')}",
+                ]
     return "\n".join(lines) + "\n"

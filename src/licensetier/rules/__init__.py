@@ -31,6 +31,10 @@ SETTINGS = ("error", "warning", "info", OFF)  # what [tool.licensetier.rules] ac
 SUBJECTS = ("component", "dependency", "declared", "model", "configuration", "scan")
 DOCS = "docs/rules.md"
 _FIELDS = {"severity", "subject", "summary", "why", "action"}
+# A rule the tier decides may say why and what to do when its tier allows the license
+# but the finding is still shown (an AI license's obligations in a tier that allows it):
+# the tier's own reasons for refusing it would not fit.
+_ALLOWED_FIELDS = {"allowed_why", "allowed_action"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Rule:
     summary: str
     why: str
     action: str
+    allowed_why: str | None = None  # when the tier allows it (rules the tier decides)
+    allowed_action: str | None = None
 
     @property
     def anchor(self) -> str:
@@ -56,15 +62,16 @@ class Rule:
         """The ``{names}`` a finding of this rule fills in its why and action."""
         names = [
             name
-            for text in (self.why, self.action)
+            for text in (self.why, self.action, self.allowed_why or "", self.allowed_action or "")
             for _, name, _, _ in string.Formatter().parse(text)
             if name
         ]
         return tuple(dict.fromkeys(names))
 
     def text(self, field: str) -> str:
-        """``why`` or ``action`` as documented: each parameter shown as ``<name>``."""
-        value: str = getattr(self, field)
+        """``why``, ``action`` (or their ``allowed_`` forms) as documented: each
+        parameter shown as ``<name>``."""
+        value: str = getattr(self, field) or ""
         return value.format_map({name: f"<{name}>" for name in self.parameters})
 
 
@@ -93,16 +100,19 @@ def _entry(rule_id: str, entry: Any) -> Rule:
     if not isinstance(entry, dict):
         raise LicenseDBError(f"{where} is not a table")
     missing = sorted(_FIELDS - set(entry))
-    unknown = sorted(set(entry) - _FIELDS)
+    unknown = sorted(set(entry) - _FIELDS - _ALLOWED_FIELDS)
     if missing or unknown:
         raise LicenseDBError(f"{where}: missing {missing}, unknown {unknown}")
-    if not all(isinstance(entry[f], str) and entry[f].strip() for f in _FIELDS):
+    given = _FIELDS | (_ALLOWED_FIELDS & set(entry))
+    if not all(isinstance(entry[f], str) and entry[f].strip() for f in given):
         raise LicenseDBError(f"{where}: every field is a non-empty string")
     severity = entry["severity"]
     if severity not in (TIER, *(s.value for s in Severity)):
         raise LicenseDBError(f"{where}: severity {severity!r}")
     if entry["subject"] not in SUBJECTS:
         raise LicenseDBError(f"{where}: subject {entry['subject']!r}")
+    if _ALLOWED_FIELDS & set(entry) and (severity != TIER or not set(entry) >= _ALLOWED_FIELDS):
+        raise LicenseDBError(f"{where}: allowed_why and allowed_action go together, on tier rules")
     return Rule(
         id=rule_id,
         severity=None if severity == TIER else Severity(severity),
@@ -110,6 +120,8 @@ def _entry(rule_id: str, entry: Any) -> Rule:
         summary=entry["summary"],
         why=entry["why"],
         action=entry["action"],
+        allowed_why=entry.get("allowed_why"),
+        allowed_action=entry.get("allowed_action"),
     )
 
 
@@ -145,18 +157,24 @@ def finding(
     dependency: str | None = None,
     why: str | None = None,
     also: str = "",
+    allowed: bool = False,
     **parameters: str,
 ) -> Finding:
     """A finding of the catalogue's rule ``rule_id``: its why and action come from the
     catalogue, filled with ``parameters``. ``severity`` is required for a rule the
     tier decides and must be left out otherwise. ``why`` replaces the rule's reason
-    (a tier override's own reason); ``also`` is appended to it (obligations)."""
+    (a tier override's own reason); ``also`` is appended to it (obligations).
+    ``allowed``: the tier allows it (the finding is shown for its obligations), so the
+    rule's ``allowed_why``/``allowed_action`` apply where it has them."""
     rule = load_catalogue()[rule_id]
     if (rule.severity is None) != (severity is not None):
         raise ValueError(f"rule {rule_id}: severity is {rule.default}, given {severity}")
     if set(parameters) != set(rule.parameters):
         raise ValueError(f"rule {rule_id} takes {rule.parameters}, given {sorted(parameters)}")
-    reason = (why or rule.why.format_map(parameters)) + (f" {also}" if also else "")
+    rule_why, rule_action = rule.why, rule.action
+    if allowed and rule.allowed_why and rule.allowed_action:
+        rule_why, rule_action = rule.allowed_why, rule.allowed_action
+    reason = (why or rule_why.format_map(parameters)) + (f" {also}" if also else "")
     art = artifact if isinstance(artifact, Artifact) else None
     strength: Strength | None = classification.strength if classification else None
     return Finding(
@@ -164,7 +182,7 @@ def finding(
         rule=rule_id,
         message=message,
         why=reason,
-        action=rule.action.format_map(parameters),
+        action=rule_action.format_map(parameters),
         path=path,
         line=line,
         license=license,
