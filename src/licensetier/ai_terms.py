@@ -183,3 +183,56 @@ def load_terms(path: Path | None = None) -> AITerms:
 @functools.lru_cache(maxsize=1)
 def _load_default() -> AITerms:
     return load_terms(data_directory() / TERMS_FILE)
+
+
+def markdown_tables() -> str:
+    """The tables of docs/ai-licenses.md's last section, from the data (``python -m
+    licensetier.ai_terms``; tests/unit/test_ai_licenses.py fails while the doc is stale)."""
+    from licensetier.declared import load_hf_licenses
+    from licensetier.license_db import LicenseDB
+
+    db, hf, terms = LicenseDB.load(), load_hf_licenses(), load_terms()
+
+    def name(key: str) -> str:
+        info = db.info(key)
+        return info.name if info else key
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "### Hub ids without a ScanCode key",
+        "",
+        "| Hub id | licensetier key (SPDX `LicenseRef-licensetier-…`) | name | source |",
+        "|---|---|---|---|",
+    ]
+    for ident, key in hf.licenserefs.items():
+        info = db.info(key)
+        source = f"<{info.source}>" if info and info.source else ""
+        lines.append(f"| `{ident}` | `{key}` | {name(key)} | {source} |")
+    lines += [
+        "",
+        "### `license_name` values (with `license: other`)",
+        "",
+        "| license_name | key | name |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{ident}` | `{key}` | {name(key)} |" for ident, key in hf.names.items()]
+    lines += [
+        "",
+        "### The terms, with their sources",
+        "",
+        "| license key | attribute | value | source (clause: quote) |",
+        "|---|---|---|---|",
+    ]
+    for key in sorted(terms.keys()):
+        for t in terms.of(key):
+            where = t.clause + (f" of `{t.text}`" if t.text != key else "")
+            lines.append(
+                f'| `{key}` | {t.attribute} | {cell(t.describe())} | {cell(where)}: "{t.quote}" |'
+            )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_tables(), end="")

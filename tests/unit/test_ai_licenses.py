@@ -183,3 +183,14 @@ def test_a_license_name_scancode_knows_is_understood_by_a_scan(
     assert errors == []
     (found,) = [d for d in declared if d.field == "license_name"]
     assert (found.license, found.low_confidence) == ("qwen-2024", False)
+
+
+def test_the_docs_tables_are_current() -> None:
+    from licensetier.ai_terms import markdown_tables
+
+    doc = (Path(__file__).parents[2] / "docs" / "ai-licenses.md").read_text(encoding="utf-8")
+    marker = "<!-- tables: python -m licensetier.ai_terms -->\n"
+    assert marker in doc
+    assert doc.split(marker, 1)[1] == markdown_tables(), (
+        "docs/ai-licenses.md is stale: run python -m licensetier.ai_terms"
+    )

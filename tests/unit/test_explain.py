@@ -92,5 +92,14 @@ def test_explain_fits_the_tier(run_cli: Callable[..., Run]) -> None:
 
 def test_spdx_and_scancode_inputs_read_as_before(run_cli: Callable[..., Run]) -> None:
     assert _json(run_cli, "MIT OR GPL-3.0-only")["read_as"] == "SPDX expression"
+    # A Hub id that is also an SPDX id of the same license reads as SPDX.
+    assert _json(run_cli, "mit")["read_as"] == "SPDX expression"
+    boost = _json(run_cli, "bsl-1.0")  # Boost on the Hub and in SPDX alike
+    assert (boost["read_as"], boost["scancode_license"]) == ("SPDX expression", "boost-1.0")
+    odbl = _json(run_cli, "odbl")  # a Hub id only
+    assert (odbl["read_as"], odbl["scancode_license"]) == (
+        "Hugging Face license id 'odbl'",
+        "odbl-1.0",
+    )
     business = _json(run_cli, "LicenseRef-scancode-bsl-1.0")
     assert business["family"] == "source-available"

@@ -20,9 +20,12 @@ from licensetier.tiers import TierData, load_tiers
 
 
 def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
-    """(ScanCode key expression, SPDX expression, how it was read). A Hugging Face
-    license id or ``license_name`` value is read through license_db/hf_licenses.toml
-    first; then SPDX, a ScanCode key expression, ScanCode's detection."""
+    """(license key expression, SPDX expression, how it was read).
+
+    A Hugging Face license id or ``license_name`` value is read through
+    license_db/hf_licenses.toml (where it is also an SPDX id of the same license,
+    "mit", it reads as SPDX); then SPDX, a ScanCode key expression, ScanCode's
+    detection."""
     try:
         check_nesting(text)
     except ExpressionTooDeep as exc:  # not handed to ScanCode's detection either
@@ -30,30 +33,36 @@ def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
     from licensetier.declared import load_hf_licenses
 
     hub = load_hf_licenses().resolve(text)
-    if hub is not None and db.info(hub[0]) is not None:
-        key, how = hub
-        return key, db.keys_to_spdx(key), f"{how} {text.strip().lower()!r}"
+    if hub is not None and db.info(hub[0]) is None:
+        hub = None
+    spdx_error: UnknownLicenseError | None = None
     try:
         keys = db.spdx_to_keys(text)
-        return keys, db.keys_to_spdx(keys), "SPDX expression"
-    except UnknownLicenseError as spdx_error:
-        lowered = text.strip().lower()
-        try:
-            spdx = db.keys_to_spdx(lowered)
-            db.spdx_to_keys(spdx)
-            return lowered, spdx, "ScanCode license expression"
-        except UnknownLicenseError:
-            pass
-        from licensetier.detect.engine import Engine
+    except UnknownLicenseError as error:
+        spdx_error = error
+    else:
+        if hub is None or hub[0] == keys:
+            return keys, db.keys_to_spdx(keys), "SPDX expression"
+    if hub is not None:
+        key, how = hub
+        return key, db.keys_to_spdx(key), f"{how} {text.strip().lower()!r}"
+    lowered = text.strip().lower()
+    try:
+        spdx = db.keys_to_spdx(lowered)
+        db.spdx_to_keys(spdx)
+        return lowered, spdx, "ScanCode license expression"
+    except UnknownLicenseError:
+        pass
+    from licensetier.detect.engine import Engine
 
-        keys_found, score = Engine().detect_text(text)
-        if keys_found is None:
-            raise click.BadParameter(
-                f"{text!r} is neither an SPDX nor a ScanCode license expression, and "
-                f"ScanCode's detection found no license in it ({spdx_error})",
-                param_hint="LICENSE_OR_EXPRESSION",
-            ) from None
-        return keys_found, db.keys_to_spdx(keys_found), f"ScanCode detection (score {score:.0f})"
+    keys_found, score = Engine().detect_text(text)
+    if keys_found is None:
+        raise click.BadParameter(
+            f"{text!r} is neither an SPDX nor a ScanCode license expression, and "
+            f"ScanCode's detection found no license in it ({spdx_error})",
+            param_hint="LICENSE_OR_EXPRESSION",
+        ) from None
+    return keys_found, db.keys_to_spdx(keys_found), f"ScanCode detection (score {score:.0f})"
 
 
 def _declared_why(rule: Rule, cell: str) -> str:
