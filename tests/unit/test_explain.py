@@ -72,6 +72,8 @@ def test_explain_text_shows_terms_sources_and_obligations(run_cli: Callable[...,
     assert "licensetier's own entry" in own
     assert "terms: none recorded" in own
     assert "ScanCode category" not in own
+    assert "ScanCode:" not in own  # licensetier's own entry, not a ScanCode key
+    assert "; key: licensetier-apple-amlr)" in own
 
 
 def test_non_commercial_is_one_attribute(run_cli: Callable[..., Run]) -> None:

@@ -172,7 +172,7 @@ def explain(expression: str, fmt: str) -> None:
         }
         click.echo(json.dumps(payload, indent=2))
         sys.exit(0)
-    click.echo(f"{spdx}  (read as {how}; ScanCode: {keys})")
+    click.echo(f"{spdx}  (read as {how}; {'key' if own else 'ScanCode'}: {keys})")
     click.echo(
         f"family: {_describe(general)}"
         + (f"; ScanCode category: {general.category}" if general.category and not own else "")
