@@ -484,14 +484,21 @@ def test_model_card_llama_3_1(tmp_path: Path, read: Read) -> None:
     assert found.low_confidence is False
 
 
-def test_model_card_id_without_a_scancode_key_is_kept_for_review(
+def test_model_card_id_without_a_scancode_key_reads_as_licensetier_s_own_entry(
     tmp_path: Path, read: Read
 ) -> None:
+    """``llama3`` has no ScanCode key: it is licensetier's own entry (licenserefs.toml),
+    understood with certainty, not a license to review."""
     write(tmp_path, "README.md", card("license: llama3\n"))
     declared, errors = read()
     assert errors == []
     found = only(declared, "license")
-    assert (found.license, found.raw, found.low_confidence) == (None, "llama3", True)
+    assert (found.license, found.raw, found.low_confidence) == (
+        "licensetier-llama-3",
+        "llama3",
+        False,
+    )
+    assert found.license_spdx == "LicenseRef-licensetier-llama-3"
 
 
 def test_model_card_other_with_license_name(tmp_path: Path, read: Read, detect: DetectText) -> None:

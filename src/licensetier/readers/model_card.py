@@ -49,11 +49,6 @@ class HFLicenses:
         """The ScanCode key of a Hub id (None for a LicenseRef, a family or unknown)."""
         return self.keys.get(ident.strip().lower())
 
-    def lookup_name(self, name: str) -> str | None:
-        """The ScanCode key of a ``license_name`` value, when ScanCode has one."""
-        key = self.names.get(name.strip().lower())
-        return key if key is not None and not key.startswith(LICENSEREF_KEY_PREFIX) else None
-
     def resolve(self, text: str) -> tuple[str, str] | None:
         """(license key, how it was read) for a Hub id or a ``license_name`` value,
         licensetier's own entries included; None when the table does not know it."""
@@ -278,9 +273,9 @@ def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:
 
 
 def _hf_id(ctx: ManifestContext, hf: HFLicenses, ident: str, line: int | None) -> Normalized:
-    key = hf.lookup(ident)
-    if key is not None:
-        return ctx.understood(key)
+    found = hf.resolve(ident)  # a ScanCode key, or licensetier's own entry
+    if found is not None:
+        return ctx.understood(found[0])
     if hf.knows(ident):  # documented, but a family or without a ScanCode key
         return ctx.not_understood()
     return ctx.normalize(ident, line)  # not a Hub id: perhaps an SPDX expression or a name
@@ -294,8 +289,7 @@ def _other_license(ctx: ManifestContext, card: ModelCard, hf: HFLicenses) -> Dec
             return ctx.declare("license_link", link, card.license_link_line, found)
     if name:
         line = card.license_name_line or card.license_line
-        key = hf.lookup_name(name)
-        found = ctx.understood(key) if key is not None else _hf_id(ctx, hf, name, line)
+        found = _hf_id(ctx, hf, name, line)
         return ctx.declare("license_name", name, line, found)
     raw = f"other ({link})" if link else "other"
     return ctx.declare("license", raw, card.license_line, ctx.not_understood())
