@@ -56,7 +56,7 @@ def weights_findings(
         findings.extend(_license_findings(w, art, db))
     for path, first in holding.items():
         art = by_path[path]
-        if art.kind is None and art.tier is None:
+        if art.kind is None:
             where = "the repository" if path == "." else path
             findings.append(
                 rules.finding(

@@ -101,8 +101,13 @@ class WeightsError(Exception):
     """A weights or metadata file that cannot be read as what its name says."""
 
 
+_ANY_WEIGHTS = re.compile("|".join(f"(?:{k.pattern})" for k in WEIGHTS_FILES), re.IGNORECASE)
+
+
 def weights_format(name: str) -> Kind | None:
     """The row of a file name, or None when it is no weights file by name alone."""
+    if not _ANY_WEIGHTS.fullmatch(name):
+        return None
     for kind in WEIGHTS_FILES:
         if re.fullmatch(kind.pattern, name, re.IGNORECASE):
             return kind
