@@ -84,7 +84,10 @@ def _license_findings(w: Weights, art: Artifact, db: LicenseDB) -> list[Finding]
                 )
             ]
         return []
-    keys = header_keys(w.license, db)
+    stated = w.license
+    if stated.lower() == "other" and w.license_name:
+        stated = w.license_name  # the Hub's `license: other` with `license_name:`
+    keys = header_keys(stated, db)
     if keys is None:
         return []  # not understood: nothing to compare
     own = keys_in(keys)

@@ -350,3 +350,29 @@ def test_metadata_files_alone_raise_nothing(db: LicenseDB) -> None:
     art = Artifact(".", None, None, None)
     meta = Weights("adapter_config.json", "peft-adapter-config", role="metadata")
     assert weights_findings([meta], [art], db) == []
+
+
+def test_a_header_license_other_is_compared_by_its_name(db: LicenseDB) -> None:
+    art = Artifact(
+        "m",
+        "model-weights",
+        None,
+        None,
+        declared=(card("MIT", "mit", "mit"),),
+        declared_license="MIT",
+    )
+    named = Weights("m/a.gguf", "gguf", artifact="m", license="other", license_name="apache-2.0")
+    (f,) = weights_findings([named], [art], db)
+    assert f.rule == "weights-license-disagrees"
+    unnamed = Weights("m/a.gguf", "gguf", artifact="m", license="other")
+    assert weights_findings([unnamed], [art], db) == []  # nothing to compare
+
+
+def test_a_real_sized_vocabulary_is_skipped_quickly(tmp_path: Path) -> None:
+    import time
+
+    write_gguf(tmp_path / "m.gguf", license_="mit", vocabulary=150_000)
+    started = time.monotonic()
+    w = one(tmp_path, "m.gguf")
+    assert w.license == "mit"
+    assert time.monotonic() - started < 5
