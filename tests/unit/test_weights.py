@@ -103,6 +103,24 @@ def test_safetensors_metadata_that_is_not_a_map(tmp_path: Path) -> None:
     assert "__metadata__ is an array" in problem(tmp_path, "a.safetensors")
 
 
+OID = "sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393"
+
+
+def test_a_git_lfs_pointer_is_no_broken_header(tmp_path: Path, db: LicenseDB) -> None:
+    (tmp_path / "model.safetensors").write_text(
+        f"version https://git-lfs.github.com/spec/v1\noid {OID}\nsize 16060522904\n",
+        encoding="ascii",
+    )
+    w = one(tmp_path, "model.safetensors")
+    assert dict(w.metadata) == {
+        "git_lfs_pointer": OID,
+        "git_lfs_size": "16060522904",
+    }
+    (f,) = weights_findings([w], [Artifact(".", "model-weights", None, None)], db)
+    assert f.rule == "weights-no-license"
+    assert "a Git LFS pointer (sha256:4d7a" in f.message
+
+
 # -- GGUF ------------------------------------------------------------------------------
 
 

@@ -377,11 +377,34 @@ def _from_config(path: str, fmt: str, data: Any) -> Weights:
     )
 
 
+LFS_POINTER = "git_lfs_pointer"  # the metadata key of a Git LFS pointer's object id
+_LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
+_LFS_LINE = re.compile(rb"^(oid|size) ([^\s]{1,200})$", re.MULTILINE)
+MAX_LFS_POINTER = 1024  # the spec: a pointer is below 1024 bytes
+
+
+def _lfs_pointer(handle: BinaryIO) -> tuple[tuple[str, str], ...] | None:
+    """A Git LFS pointer (a repository cloned without its LFS objects) in place of the
+    weights: its ``oid`` and ``size``; None for anything else. The handle is left at
+    the start of the file."""
+    head = handle.read(MAX_LFS_POINTER + 1)
+    handle.seek(0)
+    if not head.startswith(_LFS_PREFIX) or len(head) > MAX_LFS_POINTER:
+        return None
+    found = {
+        m.group(1).decode(): m.group(2).decode("ascii", "replace") for m in _LFS_LINE.finditer(head)
+    }
+    return ((LFS_POINTER, found.get("oid", "")), ("git_lfs_size", found.get("size", "")))
+
+
 def read_one(root: Path, path: str, fmt: str) -> Weights:
     """What one weights or metadata file says (:class:`WeightsError`, or ``OSError``
     for a file :mod:`licensetier.fs` refuses)."""
     if fmt in ("safetensors", "gguf"):
         with fs.open_binary(root / path, root) as handle:
+            pointer = _lfs_pointer(handle)
+            if pointer is not None:
+                return Weights(path=path, format=fmt, metadata=pointer)
             if fmt == "safetensors":
                 return _from_safetensors(path, read_safetensors(handle))
             return _from_gguf(path, read_gguf(handle))
