@@ -99,3 +99,16 @@ def test_a_multi_gigabyte_file_has_its_header_read_past_the_size_cap(
     found = {w["path"]: w["license"] for w in report["weights"]}
     assert found == {"model.gguf": "mit", "model.safetensors": "apache-2.0"}
     assert report["errors"] == []
+
+
+def test_a_fifo_named_like_weights_never_blocks(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    import os
+
+    with_a_good_neighbour(tmp_path)
+    os.mkfifo(tmp_path / "model.gguf")
+    report = scanned(run_cli, tmp_path)
+    skipped = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert skipped["model.gguf"] == "not a regular file"
+    assert [w["path"] for w in report["weights"]] == ["good.safetensors"]

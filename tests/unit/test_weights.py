@@ -153,6 +153,16 @@ def test_gguf_without_a_license(tmp_path: Path) -> None:
     assert (w.license, w.base_models, w.datasets) == (None, (), ())
 
 
+def test_gguf_version_2_is_read(tmp_path: Path) -> None:
+    def kv(key: bytes, value: bytes) -> bytes:
+        return struct.pack("<Q", len(key)) + key + struct.pack("<IQ", 8, len(value)) + value
+
+    body = kv(b"general.license", b"apache-2.0") + kv(b"general.name", b"Old")
+    (tmp_path / "m.gguf").write_bytes(b"GGUF" + struct.pack("<IQQ", 2, 0, 2) + body)
+    w = one(tmp_path, "m.gguf")
+    assert (w.license, dict(w.metadata)["general.name"]) == ("apache-2.0", "Old")
+
+
 def test_gguf_without_the_magic(tmp_path: Path) -> None:
     (tmp_path / "m.gguf").write_bytes(b"GGML" + b"\0" * 64)
     assert "does not start with the magic 'GGUF'" in problem(tmp_path, "m.gguf")
