@@ -219,6 +219,8 @@ def test_candidates_by_name() -> None:
         "adapter/adapter_config.json",
         "adapter/weights.bin",
         "pipe/model_index.json",
+        "plain/config.json",
+        "plain/weights.bin",
     ]
     assert dict(candidates(paths)) == {
         "m/model.pt": "pytorch",
@@ -233,6 +235,8 @@ def test_candidates_by_name() -> None:
         "adapter/adapter_config.json": "peft-adapter-config",
         "adapter/weights.bin": "pytorch",
         "pipe/model_index.json": "diffusers-model-index",
+        "plain/config.json": "transformers-config",
+        "plain/weights.bin": "pytorch",
     }
 
 

@@ -95,6 +95,8 @@ METADATA_FILES = {
 }
 _MODEL_CONFIGS = frozenset(METADATA_FILES)
 _ANY_BIN = re.compile(r".+\.bin", re.IGNORECASE)
+# any *.bin beside a model's configuration file (adapter_config.json, config.json...)
+_BESIDE_A_CONFIG = Kind(r".+\.bin", "pytorch", header=False)
 
 
 class WeightsError(Exception):
@@ -123,18 +125,25 @@ def candidates(paths: Iterable[str]) -> list[tuple[str, str]]:
     for p in paths:
         pp = PurePosixPath(p)
         directories.setdefault(str(pp.parent), set()).add(pp.name)
-    with_weights = {d for d, names in directories.items() if any(weights_format(n) for n in names)}
+    kinds: dict[str, Kind] = {}
+    for p in paths:
+        pp = PurePosixPath(p)
+        kind = weights_format(pp.name)
+        beside_a_config = bool(directories[str(pp.parent)] & _MODEL_CONFIGS)
+        if kind is None and beside_a_config and _ANY_BIN.fullmatch(pp.name):
+            kind = _BESIDE_A_CONFIG
+        if kind is not None:
+            kinds[p] = kind
+    with_weights = {str(PurePosixPath(p).parent) for p in kinds}
     out: list[tuple[str, str]] = []
     for p in paths:
         pp = PurePosixPath(p)
-        parent, name = str(pp.parent), pp.name
-        kind = weights_format(name)
-        if kind is None and _ANY_BIN.fullmatch(name) and directories[parent] & _MODEL_CONFIGS:
-            kind = Kind(r".+\.bin", "pytorch", header=False)
-        if kind is not None:
-            out.append((p, kind.format))
-        elif name in METADATA_FILES and (name != "config.json" or parent in with_weights):
-            out.append((p, METADATA_FILES[name]))
+        if p in kinds:
+            out.append((p, kinds[p].format))
+        elif pp.name in METADATA_FILES and (
+            pp.name != "config.json" or str(pp.parent) in with_weights
+        ):
+            out.append((p, METADATA_FILES[pp.name]))
     return out
 
 
