@@ -127,3 +127,12 @@ def test_weights_belong_to_the_artifact_that_owns_them(
         ("weights-no-license", "warning", "models/big/model.safetensors"),
         ("weights-no-license", "warning", "models/tiny/tiny.gguf"),
     ]
+
+
+def test_the_weights_in_the_text_report(tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    root = model_repository(tmp_path / "m", card_license="mit", license_file=False)
+    run = run_cli("scan", root, "--no-deps", "--jobs", "1", "--kind", "model-weights")
+    assert "Weights and model metadata (3)" in run.stdout
+    assert "tiny.Q4_K_M.gguf (gguf) license mit; base meta-llama/Llama-3.1-8B" in run.stdout
+    assert "adapter_config.json (peft-adapter-config) base meta-llama/Llama-3.1-8B" in run.stdout
+    assert "weights-license-disagrees" in run.stdout
