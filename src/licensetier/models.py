@@ -12,7 +12,8 @@ from enum import Enum
 
 # 1.1: dependencies[], summary.dependencies*, tool.registries
 # 1.2: summary.files_not_scanned and summary.complete
-SCHEMA_VERSION = "1.2"
+# 1.3: weights[] (model weights and model metadata files, read as far as their headers)
+SCHEMA_VERSION = "1.3"
 
 
 class Family(str, Enum):
@@ -223,6 +224,26 @@ class ScanError:
 
 
 @dataclass(frozen=True)
+class Weights:
+    """A model weights file, or a model metadata file (``role="metadata"``:
+    ``adapter_config.json``, ``config.json``, ``model_index.json``), as far as its
+    header says (:mod:`licensetier.readers.weights`). ``license`` is the header's
+    license statement as written; ``metadata`` a bounded subset of the header's
+    metadata, as ``(key, value)`` pairs."""
+
+    path: str  # POSIX path relative to the scan root
+    format: str  # safetensors, gguf, pytorch, onnx, ... or the metadata file's kind
+    role: str = "weights"  # "weights" or "metadata"
+    artifact: str = "."
+    license: str | None = None
+    license_name: str | None = None
+    license_link: str | None = None
+    base_models: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class NoticeText:
     """A NOTICE file reproduced in full (``text`` is None when it could not be read)."""
 
@@ -284,6 +305,7 @@ class ScanResult:
     not_scanned: int = 0  # files left undetected when the time budget ran out
     checksums: dict[str, str] = field(default_factory=dict)  # path -> SHA-1, for SBOMs
     notice: Notice | None = None  # for ``licensetier notice``
+    weights: tuple[Weights, ...] = ()  # weights and model metadata files, in path order
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -42,6 +42,7 @@ from licensetier.models import (
     ScanError,
     ScanResult,
     SkippedFile,
+    Weights,
 )
 from licensetier.paths import is_license_file_name
 from licensetier.policy import (
@@ -56,8 +57,10 @@ from licensetier.policy import (
 )
 from licensetier.readers import Reading, model_card
 from licensetier.readers.model_card import find_model_card
+from licensetier.readers.weights import read_weights
 from licensetier.tiers import TierData, load_tiers
 from licensetier.walk import SIZE_CAPPED, Walk, walk
+from licensetier.weights import owned, weights_findings
 
 __all__ = ["NOT_SCANNED", "OWN_DATA_FILES", "Extras", "Progress", "Scanner"]
 
@@ -147,6 +150,8 @@ class Scanner:
         lockfiles = _not_components(results)
         classified = [self._classified(r, artifacts, lockfiles, errors) for r in results]
         findings = self._findings(source, artifacts, classified, lockfiles, reading, errors)
+        weights = self._weights(source, walked, artifacts, errors)
+        findings.extend(weights_findings(weights, artifacts, self.db))
         engine_info: dict[str, str] = {}
         dependencies: list[Dependency] = []
         if self.deps is not None:
@@ -161,6 +166,7 @@ class Scanner:
             errors.extend(ScanError(str(self.cache.path), w) for w in self.cache.warnings)
         if only is not None:
             classified, findings, dependencies = _only(only, classified, findings, dependencies)
+            weights = tuple(w for w in weights if w.path in only)
         result = ScanResult(
             root=str(root),
             artifacts=tuple(artifacts),
@@ -172,6 +178,7 @@ class Scanner:
             engine=engine_info,
             dependencies=tuple(dependencies),
             not_scanned=len(detected.unscanned),
+            weights=weights,
         )
         return result if compared else self._with_extras(result, root, source)
 
@@ -391,6 +398,22 @@ class Scanner:
             return []
         card = document.data if document is not None else None  # the one read of the card
         return lineage_findings(art, card, self.db) if card and card.base_model else []
+
+    def _weights(
+        self, source: Path, walked: Walk, artifacts: Sequence[Artifact], errors: list[ScanError]
+    ) -> tuple[Weights, ...]:
+        """The weights and model metadata files, read as far as their headers, each with
+        the artifact that owns it. The size cap of license detection does not apply (a
+        multi-gigabyte weights file still has its header read), and a link out of the
+        root is named as a problem, not read."""
+        unread = [
+            s.path
+            for s in walked.skipped
+            if s.reason.startswith(SIZE_CAPPED) or s.reason == fs.OUTSIDE
+        ]
+        found, problems = read_weights(source, [f.path for f in walked.files] + unread)
+        errors.extend(problems)
+        return owned(found, artifacts)
 
     def _dependencies(
         self,

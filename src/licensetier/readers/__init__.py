@@ -11,6 +11,9 @@ from that file.
                        one search for the workspace root both inherit from
 ``model_card``         README.md: a Hugging Face model card's front matter, read once
                        for the declared license and the lineage (``base_model``)
+``weights``            model weights (safetensors, GGUF headers; pickles by name only)
+                       and model metadata (adapter_config.json, config.json,
+                       model_index.json), headers only, bounded; its own table
 =====================  ===============================================================
 
 Which file goes to which reader is the one routing table,

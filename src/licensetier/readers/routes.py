@@ -16,6 +16,8 @@ meets their first file. The rows are tried in order; the first match wins; the
 declared-license readers run in this order too.
 
 Adding a file: a row here, and its reader (docs/architecture.md, "Adding a reader").
+Model weights and model metadata files, which declare neither, are routed by their own
+table, :data:`licensetier.readers.weights.WEIGHTS_FILES` (headers read, bounded).
 """
 
 from __future__ import annotations

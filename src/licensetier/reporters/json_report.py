@@ -14,6 +14,7 @@ from licensetier.models import (
     Finding,
     ScanResult,
     Severity,
+    Weights,
 )
 
 
@@ -108,6 +109,21 @@ def dependency(d: Dependency) -> dict[str, Any]:
     }
 
 
+def _weights(w: Weights) -> dict[str, Any]:
+    return {
+        "path": w.path,
+        "format": w.format,
+        "role": w.role,
+        "artifact": w.artifact,
+        "license": w.license,
+        "license_name": w.license_name,
+        "license_link": w.license_link,
+        "base_models": list(w.base_models),
+        "datasets": list(w.datasets),
+        "metadata": dict(w.metadata),
+    }
+
+
 def _finding(f: Finding) -> dict[str, Any]:
     return {
         "severity": f.severity.value,
@@ -155,6 +171,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "files": [_file(f) for f in result.files],
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "dependencies": [dependency(d) for d in result.dependencies],
+        "weights": [_weights(w) for w in result.weights],
         "findings": [_finding(f) for f in result.findings],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
         "notes": list(result.notes),

@@ -105,6 +105,28 @@ def _dependencies(console: Console, result: ScanResult, verbose: bool) -> None:
     console.print()
 
 
+WEIGHTS_SHOWN = 20
+
+
+def _weights(console: Console, result: ScanResult, verbose: bool) -> None:
+    """The weights and model metadata files, each with what its header says."""
+    console.print(f"[bold]Weights and model metadata ({len(result.weights)})[/]")
+    shown = result.weights if verbose else result.weights[:WEIGHTS_SHOWN]
+    for w in shown:
+        said = [f"license {w.license}"] if w.license else ["no license in its header"]
+        if w.role == "metadata":
+            said = []
+        if w.base_models:
+            said.append("base " + ", ".join(w.base_models))
+        detail = f" [dim]{escape('; '.join(said))}[/]" if said else ""
+        console.print(f"  {escape(w.path)} ({escape(w.format)}){detail}")
+    if len(result.weights) > len(shown):
+        console.print(
+            f"  [dim]... and {len(result.weights) - len(shown)} more (--verbose lists all)[/]"
+        )
+    console.print()
+
+
 def text_console(buf: io.StringIO, *, color: bool, width: int) -> Console:
     """The console the text reports print into: on a terminal rich wraps to its width;
     in a file or a pipe, lines are never cut."""
@@ -215,6 +237,8 @@ def render(
             console.print()
         if result.dependencies:
             _dependencies(console, result, verbose)
+        if result.weights:
+            _weights(console, result, verbose)
         if verbose:
             console.print("[bold]Files with a license[/]")
             for file in result.files:
