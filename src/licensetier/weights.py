@@ -32,11 +32,12 @@ def owned(weights: Sequence[Weights], artifacts: Sequence[Artifact]) -> tuple[We
 
 
 def header_keys(value: str, db: LicenseDB) -> str | None:
-    """A header's license as a ScanCode key expression: a Hugging Face Hub id through
-    the Hub table, else an SPDX expression; None when it is neither."""
-    key = load_hf_licenses().lookup(value)
-    if key is not None:
-        return key
+    """A header's license as a license key expression: a Hugging Face Hub id or
+    ``license_name`` through the Hub table, else an SPDX expression; None when it is
+    neither."""
+    found = load_hf_licenses().resolve(value)  # licensetier's own entries too
+    if found is not None:
+        return found[0]
     try:
         return db.spdx_to_keys(value)
     except (LicensetierError, ValueError):
