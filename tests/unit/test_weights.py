@@ -119,6 +119,12 @@ def test_a_git_lfs_pointer_is_no_broken_header(tmp_path: Path, db: LicenseDB) ->
     (f,) = weights_findings([w], [Artifact(".", "model-weights", None, None)], db)
     assert f.rule == "weights-no-license"
     assert "a Git LFS pointer (sha256:4d7a" in f.message
+    from licensetier.models import ScanResult
+    from licensetier.reporters import text
+
+    shown = text.render(ScanResult(str(tmp_path), (), (), (), (), (), weights=(w,)))
+    assert "model.safetensors (safetensors) a Git LFS pointer" in shown
+    assert "no license in its header" not in shown
 
 
 # -- GGUF ------------------------------------------------------------------------------
