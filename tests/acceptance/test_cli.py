@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -32,6 +33,23 @@ def test_console_script_version() -> None:
     done = console("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"licensetier, version {__version__}"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="POSIX pipes")
+def test_a_reader_that_stops_early_ends_it_quietly() -> None:
+    """`licensetier rules | head -1`: the closed pipe ends the process as it ends cat,
+    not with a BrokenPipeError reported as an internal error (exit 3)."""
+    with subprocess.Popen(
+        [str(SCRIPT), "rules"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        proc.stdout.close()  # before it writes: its first write finds the pipe closed
+        err = proc.stderr.read()
+        code = proc.wait(timeout=60)
+    assert code in (0, -signal.SIGPIPE)
+    assert b"internal error" not in err
+    assert b"Broken pipe" not in err
 
 
 def test_console_script_scans_a_fixture_and_writes_json(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
@@ -34,6 +35,10 @@ cli.add_command(rules)
 
 
 def main() -> None:
+    if hasattr(signal, "SIGPIPE"):
+        # A reader that stops early (`licensetier rules | head`) ends the process
+        # quietly, as it ends cat or grep, not with a BrokenPipeError called a bug.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         cli(prog_name="licensetier")
     except SystemExit as done:
