@@ -56,7 +56,7 @@ from licensetier.policy import (
     sort_findings,
 )
 from licensetier.readers import Reading, model_card
-from licensetier.readers.model_card import find_model_card
+from licensetier.readers.model_card import ModelCard, find_model_card
 from licensetier.readers.weights import read_weights
 from licensetier.tiers import TierData, load_tiers
 from licensetier.walk import SIZE_CAPPED, Walk, walk
@@ -149,8 +149,10 @@ class Scanner:
         artifacts = [self._declared(source, a, by_path, errors, reading) for a in artifacts]
         lockfiles = _not_components(results)
         classified = [self._classified(r, artifacts, lockfiles, errors) for r in results]
-        findings = self._findings(source, artifacts, classified, lockfiles, reading, errors)
         weights = self._weights(source, walked, artifacts, errors)
+        findings = self._findings(
+            source, artifacts, classified, lockfiles, reading, errors, weights
+        )
         findings.extend(weights_findings(weights, artifacts, self.db))
         engine_info: dict[str, str] = {}
         dependencies: list[Dependency] = []
@@ -251,11 +253,12 @@ class Scanner:
         lockfiles: set[str],
         reading: Reading,
         errors: list[ScanError],
+        weights: Sequence[Weights] = (),
     ) -> list[Finding]:
         findings: list[Finding] = []
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
-            findings.extend(self._lineage(source, art, reading, errors))
+            findings.extend(self._lineage(source, art, reading, errors, weights))
         findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))
         return findings
 
@@ -382,22 +385,33 @@ class Scanner:
         )
 
     def _lineage(
-        self, root: Path, art: Artifact, reading: Reading, errors: list[ScanError]
+        self,
+        root: Path,
+        art: Artifact,
+        reading: Reading,
+        errors: list[ScanError],
+        weights: Sequence[Weights] = (),
     ) -> list[Finding]:
+        """The base models of the artifact's card and of its weights and metadata
+        files, checked against the declared license."""
+        return lineage_findings(art, self._card(root, art, reading, errors), self.db, weights)
+
+    def _card(
+        self, root: Path, art: Artifact, reading: Reading, errors: list[ScanError]
+    ) -> ModelCard | None:
         directory = root if art.path == "." else root / art.path
         if not fs.is_dir(directory, root):
-            return []
+            return None
         card_path = find_model_card(directory, root)
         if card_path is None:
-            return []
+            return None
         source = card_path.relative_to(root).as_posix()
         try:
             document = reading.document(model_card, card_path, source, root)
         except ManifestError as exc:  # read here first: reported here
             errors.append(ScanError(exc.path, str(exc), exc.line))
-            return []
-        card = document.data if document is not None else None  # the one read of the card
-        return lineage_findings(art, card, self.db) if card and card.base_model else []
+            return None
+        return document.data if document is not None else None  # the one read of the card
 
     def _weights(
         self, source: Path, walked: Walk, artifacts: Sequence[Artifact], errors: list[ScanError]

@@ -136,3 +136,71 @@ def test_the_weights_in_the_text_report(tmp_path: Path, run_cli: Callable[..., R
     assert "tiny.Q4_K_M.gguf (gguf) license mit; base meta-llama/Llama-3.1-8B" in run.stdout
     assert "adapter_config.json (peft-adapter-config) base meta-llama/Llama-3.1-8B" in run.stdout
     assert "weights-license-disagrees" in run.stdout
+
+
+def lineage_of(report: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    return sorted(
+        (f["rule"], f["severity"], f["path"])
+        for f in report["findings"]
+        if f["rule"].startswith("base-model-")
+    )
+
+
+def apache_card(root: Path, front: str = "") -> None:
+    (root / "README.md").write_text(
+        f"---\nlicense: apache-2.0\n{front}---\n# Tiny\n", encoding="utf-8"
+    )
+
+
+def test_a_gguf_base_model_feeds_the_lineage(tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    root = tmp_path / "m"
+    write_gguf(
+        root / "tiny.Q4_K_M.gguf",
+        license_="apache-2.0",
+        base_models=(("Llama 2 7b Hf", "https://huggingface.co/meta-llama/Llama-2-7b-hf"),),
+    )
+    apache_card(root)
+    run = run_cli(*SCAN, root)
+    report = run.json()
+    assert lineage_of(report) == [("base-model-license", "error", "tiny.Q4_K_M.gguf")]
+    (finding,) = (f for f in report["findings"] if f["rule"] == "base-model-license")
+    assert "derived from meta-llama/Llama-2-7b-hf" in finding["message"]
+    assert "declares Apache-2.0" in finding["message"]
+    assert run.exit_code == 1, run.stderr
+
+
+def test_an_adapter_base_model_feeds_the_lineage(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": "meta-llama/Llama-2-7b-hf", "peft_type": "LORA"}),
+        encoding="utf-8",
+    )
+    apache_card(root)
+    report = run_cli(*SCAN, root).json()
+    assert lineage_of(report) == [("base-model-license", "error", "adapter_config.json")]
+    # named by the card too: one finding, on the card, with the card's relation
+    apache_card(root, "base_model: meta-llama/Llama-2-7b-hf\nbase_model_relation: adapter\n")
+    report = run_cli(*SCAN, root).json()
+    assert lineage_of(report) == [("base-model-license", "error", "README.md")]
+    (finding,) = (f for f in report["findings"] if f["rule"] == "base-model-license")
+    assert "an adapter on meta-llama/Llama-2-7b-hf" in finding["message"]
+    assert "base_model_relation: adapter" in finding["message"]
+
+
+def test_a_quantizers_republication_is_its_original(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    root = tmp_path / "m"
+    write_gguf(
+        root / "tiny.gguf",
+        base_models=(("Llama 2 7B GGUF", "https://huggingface.co/TheBloke/Llama-2-7B-GGUF"),),
+    )
+    apache_card(root, "base_model: unsloth/Qwen2.5-7B-Instruct-bnb-4bit\n")
+    report = run_cli(*SCAN, root).json()
+    # the Qwen2.5 7B is Apache-2.0: nothing; TheBloke's GGUF is Meta's Llama 2
+    assert lineage_of(report) == [("base-model-license", "error", "tiny.gguf")]
+    (finding,) = (f for f in report["findings"] if f["rule"] == "base-model-license")
+    assert "a re-publication of Llama-2-7B" in finding["message"]
