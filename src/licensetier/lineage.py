@@ -195,6 +195,14 @@ def base_models(
     return out
 
 
+def _declaration(hf_id: str, resolved: tuple[str, str] | None) -> str:
+    """How a model card declares the license ``hf_id``: a Hub id as ``license:``, a
+    ``license_name`` value (qwen-research, mrl) as ``license: other`` with it."""
+    if resolved is not None and resolved[1].endswith("license_name"):
+        return f"`license: other` with `license_name: {hf_id}`"
+    return f"`license: {hf_id}`"
+
+
 def lineage_findings(
     art: Artifact,
     card: ModelCard | None,
@@ -247,7 +255,7 @@ def lineage_findings(
                 classification=c,
                 family=Family.UNKNOWN,
                 also=f"Obligations: {obligations}" if obligations else "",
-                base_license=hf_id,
+                base_license=_declaration(hf_id, resolved),
             )
         )
     return findings

@@ -149,6 +149,10 @@ def test_permissive_and_per_model_bases(db: LicenseDB) -> None:
     research = ModelCard("README.md", base_model=("Qwen/Qwen2.5-3B-Instruct",), base_model_line=3)
     (error,) = lineage_findings(_artifact(db, "Apache-2.0"), research, db)
     assert error.rule == "base-model-license"
+    assert "`license: other` with `license_name: qwen-research`" in error.action
+    llama = ModelCard("README.md", base_model=("meta-llama/Llama-2-7b-hf",), base_model_line=3)
+    (error,) = lineage_findings(_artifact(db, "Apache-2.0"), llama, db)
+    assert "`license: llama2` in the model card" in error.action
 
 
 @pytest.mark.parametrize(

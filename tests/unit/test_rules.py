@@ -103,7 +103,7 @@ def test_a_finding_takes_its_text_from_the_catalogue() -> None:
         "base-model-license",
         message="m",
         artifact=SDK,
-        base_license="llama3",
+        base_license="`license: llama3`",
         also="Obligations: x.",
     )
     entry = load_catalogue()["base-model-license"]
