@@ -238,14 +238,16 @@ def lineage_findings(
             continue
         name = db.name(key) if key else hf_id
         obligations = " ".join(db.obligations(key)) if key else ""
-        mirror = f" (a re-publication of {inherited.original})" if inherited.original else ""
-        relation = f"; base_model_relation: {base.relation}" if base.relation else ""
+        said = [f"base_model_relation: {base.relation}"] if base.relation else []
+        if inherited.original:
+            said.append(f"a re-publication of {inherited.original}")
+        notes = f" ({'; '.join(said)})" if said else ""
         findings.append(
             rules.finding(
                 "base-model-license",
                 message=(
-                    f"{base.path}: {base.how} {base.model}{mirror}, whose {name} carries over "
-                    f"to derived weights{relation}, but the artifact declares "
+                    f"{base.path}: {base.how} {base.model}{notes}, whose {name} carries over "
+                    "to derived weights, but the artifact declares "
                     f"{declared or 'no license'}"
                 ),
                 artifact=art,
