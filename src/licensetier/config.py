@@ -8,7 +8,6 @@ the key (and the line, where it can be found), never a silent default.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -299,8 +298,7 @@ class _Reader:
         out: dict[str, str] = {}
         for rule_id, setting in data.items():
             if rule_id not in catalogue:
-                close = difflib.get_close_matches(rule_id, [r.id for r in catalogue], n=1)
-                hint = f"; did you mean {close[0]}?" if close else ""
+                hint = catalogue.did_you_mean(rule_id)
                 raise self.fail(
                     f"{key}.{rule_id}",
                     f"unknown rule {rule_id!r}{hint} (`licensetier rules` lists every rule)",

@@ -223,6 +223,9 @@ class ScanError:
     line: int | None = None
 
 
+LFS_POINTER = "git_lfs_pointer"  # the metadata key of a Git LFS pointer's object id
+
+
 @dataclass(frozen=True)
 class Weights:
     """A model weights file, or a model metadata file (``role="metadata"``:
@@ -241,6 +244,11 @@ class Weights:
     base_models: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def lfs_pointer(self) -> str | None:
+        """The object id when the file is a Git LFS pointer, not the weights."""
+        return next((value for key, value in self.metadata if key == LFS_POINTER), None)
 
 
 @dataclass(frozen=True)

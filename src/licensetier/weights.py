@@ -23,7 +23,6 @@ from licensetier.license_db import LicenseDB
 from licensetier.models import Artifact, Finding, Weights
 from licensetier.paths import owning_artifact
 from licensetier.readers.model_card import load_hf_licenses
-from licensetier.readers.weights import LFS_POINTER
 
 
 def owned(weights: Sequence[Weights], artifacts: Sequence[Artifact]) -> tuple[Weights, ...]:
@@ -75,7 +74,7 @@ def weights_findings(
 def _license_findings(w: Weights, art: Artifact, db: LicenseDB) -> list[Finding]:
     if w.license is None:
         if art.declared_license is None and not any(d.license for d in art.declared):
-            pointer = dict(w.metadata).get(LFS_POINTER)
+            pointer = w.lfs_pointer
             header = (
                 f"a Git LFS pointer ({pointer}): its header is not in the repository"
                 if pointer is not None

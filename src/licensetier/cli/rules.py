@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 import click
 
 from licensetier.cli.common import translate_errors, write_report
@@ -32,8 +30,7 @@ def rules(rule_ids: tuple[str, ...], fmt: str) -> None:
     catalogue = load_catalogue()
     for rule_id in rule_ids:
         if rule_id not in catalogue:
-            close = difflib.get_close_matches(rule_id, [r.id for r in catalogue], n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
+            hint = catalogue.did_you_mean(rule_id)
             raise click.BadParameter(
                 f"no rule {rule_id!r}{hint} (`licensetier rules` lists them)",
                 param_hint="RULE",

@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 
 from licensetier import formats, fs
 from licensetier.errors import ManifestError
-from licensetier.models import ScanError, Weights
+from licensetier.models import LFS_POINTER, ScanError, Weights
 
 MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # the format's own limit (safetensors' Rust crate)
 MAX_GGUF_KV_BYTES = 64 * 1024 * 1024  # the key-value section; a 128k vocabulary is ~3 MB
@@ -386,7 +386,6 @@ def _from_config(path: str, fmt: str, data: Any) -> Weights:
     )
 
 
-LFS_POINTER = "git_lfs_pointer"  # the metadata key of a Git LFS pointer's object id
 _LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
 _LFS_LINE = re.compile(rb"^(oid|size) ([^\s]{1,200})$", re.MULTILINE)
 MAX_LFS_POINTER = 1024  # the spec: a pointer is below 1024 bytes

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from licensetier.models import Dependency, Finding, ScanResult, Severity
 from licensetier.printable import printable
-from licensetier.readers.weights import LFS_POINTER
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 LICENSES_SHOWN = 15
@@ -117,7 +116,7 @@ def _weights(console: Console, result: ScanResult, verbose: bool) -> None:
         said = [f"license {w.license}"] if w.license else ["no license in its header"]
         if w.role == "metadata":
             said = []
-        if any(key == LFS_POINTER for key, _ in w.metadata):  # the pointer, not the file
+        if w.lfs_pointer is not None:  # the checkout holds the pointer, not the file
             said = ["a Git LFS pointer: its header is not in this checkout"]
         if w.base_models:
             said.append("base " + ", ".join(w.base_models))

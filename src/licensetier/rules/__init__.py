@@ -14,9 +14,10 @@ set any rule to ``error``, ``warning``, ``info`` or ``off`` in
 
 from __future__ import annotations
 
+import difflib
 import functools
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -88,11 +89,16 @@ class Catalogue:
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self.rules
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules.values())
 
     def __len__(self) -> int:
         return len(self.rules)
+
+    def did_you_mean(self, rule_id: str) -> str:
+        """``"; did you mean <closest id>?"`` for a mistyped rule id, else ``""``."""
+        close = difflib.get_close_matches(rule_id, list(self.rules), n=1)
+        return f"; did you mean {close[0]}?" if close else ""
 
 
 def _entry(rule_id: str, entry: Any) -> Rule:
