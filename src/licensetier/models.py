@@ -252,6 +252,56 @@ class Weights:
 
 
 @dataclass(frozen=True)
+class BaseModelRef:
+    """A base model an artifact's weights derive from, as the card or a weights or
+    metadata file names it (:mod:`licensetier.lineage`)."""
+
+    model: str  # as named: a Hub id, or a mirror's re-publication of one
+    source: str  # the file that names it, relative to the scan root
+    relation: str | None = None  # adapter, merge, quantized, finetune (the card's word)
+    license: str | None = None  # the base's SPDX expression, when licensetier knows it
+    original: str | None = None  # the original a mirror or quantizer re-publishes
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """A dataset a model was trained on, as its card (``datasets:``) or a GGUF header
+    names it, resolved against the dataset cards in the scan and the table of
+    well-known datasets."""
+
+    name: str  # as named: a Hub id, a URL or a name
+    source: str  # the file that names it
+    card: str | None = None  # the dataset card in the scan that describes it
+    license: str | None = None  # SPDX expression, when known
+    non_commercial: bool = False
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What is known of one artifact's model: its card and lineage; for ML-BOMs."""
+
+    artifact: str  # the artifact's path
+    card: str | None = None  # the model card, relative to the scan root
+    name: str | None = None  # the model's name (card ``model_name``/``model-index``, GGUF)
+    license: str | None = None  # the card's license, as an SPDX expression
+    task: str | None = None  # the card's ``pipeline_tag``
+    library: str | None = None  # the card's ``library_name``
+    base_models: tuple[BaseModelRef, ...] = ()
+    datasets: tuple[DatasetRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset card in the scan (a README whose front matter describes a dataset)."""
+
+    path: str  # the card, relative to the scan root
+    artifact: str
+    name: str | None = None  # ``pretty_name``, or the directory's name
+    license: str | None = None  # SPDX expression
+    non_commercial: bool = False
+
+
+@dataclass(frozen=True)
 class NoticeText:
     """A NOTICE file reproduced in full (``text`` is None when it could not be read)."""
 
@@ -314,6 +364,8 @@ class ScanResult:
     checksums: dict[str, str] = field(default_factory=dict)  # path -> SHA-1, for SBOMs
     notice: Notice | None = None  # for ``licensetier notice``
     weights: tuple[Weights, ...] = ()  # weights and model metadata files, in path order
+    models: tuple[ModelInfo, ...] = ()  # per artifact with a model card or weights
+    datasets: tuple[DatasetInfo, ...] = ()  # dataset cards, in path order
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
