@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 
 from licensetier.cli.scan import prepared_scanner
-from licensetier.models import BaseModelRef, DatasetInfo, DatasetRef, ModelInfo, ScanResult
+from licensetier.models import (
+    BaseModelRef,
+    DatasetInfo,
+    DatasetRef,
+    ModelInfo,
+    ScanResult,
+    Weights,
+)
 from licensetier.reporters import cyclonedx, spdx
 from licensetier.scan import Extras
 from tests.conftest import Run, make_git_repo
@@ -219,28 +226,62 @@ def test_cyclonedx_models_ancestors_and_datasets(result: ScanResult) -> None:
     }
 
 
-def test_cyclonedx_without_cards_takes_the_headers(result: ScanResult) -> None:
-    """On a scan whose cards are not read: the GGUF's own name, base model and
-    datasets, and no license for the model when its files disagree."""
+def test_cyclonedx_without_cards_one_model_per_checkpoint(result: ScanResult) -> None:
+    """On a scan whose cards are not read: an artifact with several checkpoints and no
+    card is as many models, each with what its own header says."""
     bare = dataclasses.replace(result, models=(), datasets=())
     text = cyclonedx.render(bare)
     assert cdx_problems(text) == []
     bom = json.loads(text)
-    by_ref = {c["bom-ref"]: c for c in bom["components"]}
-    llama = by_ref["model:llama-ft"]
-    assert llama["name"] == "Tiny"  # general.name
-    # the LFS pointer says nothing; the one header that speaks is the model's license
-    assert llama["licenses"] == [{"license": {"name": "llama3.1", "acknowledgement": "declared"}}]
-    assert [a["name"] for a in llama["pedigree"]["ancestors"]] == [LLAMA]
-    assert props(llama["pedigree"]["ancestors"][0]) == [("source", "llama-ft/tiny.Q4_K_M.gguf")]
-    assert llama["modelCard"]["modelParameters"] == {
+    refs = list(refs_in(bom))
+    assert len(refs) == len(set(refs))
+    models = {c["bom-ref"]: c for c in bom["components"] if c["type"] == "machine-learning-model"}
+    assert list(models) == [
+        "model:adapter",  # one checkpoint: the artifact's model
+        "model:llama-ft/big.Q8_0.gguf",
+        "model:llama-ft/tiny.Q4_K_M.gguf",
+    ]
+    big = models["model:llama-ft/big.Q8_0.gguf"]  # a Git LFS pointer: nothing is known
+    assert big["name"] == "llama-ft/big.Q8_0.gguf"
+    assert set(big) == {"type", "bom-ref", "name", "components", "properties"}
+    tiny = models["model:llama-ft/tiny.Q4_K_M.gguf"]
+    assert tiny["name"] == "Tiny"  # general.name
+    assert tiny["licenses"] == [{"license": {"name": "llama3.1", "acknowledgement": "declared"}}]
+    assert [a["name"] for a in tiny["pedigree"]["ancestors"]] == [LLAMA]
+    assert props(tiny["pedigree"]["ancestors"][0]) == [("source", "llama-ft/tiny.Q4_K_M.gguf")]
+    assert tiny["modelCard"]["modelParameters"] == {
         "modelArchitecture": "llama",
         "datasets": [{"ref": "dataset:TinyStories"}, {"ref": "dataset:tatsu-lab/alpaca"}],
     }
+    assert [c["bom-ref"] for c in tiny["components"]] == [
+        "model:llama-ft/tiny.Q4_K_M.gguf:file:llama-ft/tiny.Q4_K_M.gguf"
+    ]
     assert [c["name"] for c in bom["components"] if c["type"] == "data"] == [
         "TinyStories",
         "tatsu-lab/alpaca",
     ]
+    graph = {d["ref"]: d["dependsOn"] for d in bom["dependencies"]}
+    assert graph == {
+        "model:llama-ft/tiny.Q4_K_M.gguf": ["dataset:TinyStories", "dataset:tatsu-lab/alpaca"]
+    }
+
+
+def test_shards_are_one_checkpoint(result: ScanResult) -> None:
+    shards = tuple(
+        Weights(f"llama-ft/model-0000{i}-of-00003.safetensors", "safetensors", artifact="llama-ft")
+        for i in (1, 2, 3)
+    )
+    sharded = dataclasses.replace(
+        result, models=(), datasets=(), weights=(*result.weights, *shards)
+    )
+    bom = json.loads(cyclonedx.render(sharded))
+    assert cdx_problems(bom) == []
+    models = {c["bom-ref"]: c for c in bom["components"] if c["type"] == "machine-learning-model"}
+    assert "model:llama-ft/model-00001-of-00003.safetensors" in models
+    shard_model = models["model:llama-ft/model-00001-of-00003.safetensors"]
+    assert [c["name"] for c in shard_model["components"]] == [w.path for w in shards]
+    document = spdx.render(sharded)
+    assert spdx_problems(document) == []
 
 
 def test_cyclonedx_validator_rejects_a_broken_model_card(result: ScanResult) -> None:
@@ -392,3 +433,21 @@ def test_cli_ml_bom_of_a_gguf(tmp_path: Path, run_cli: Callable[..., Run]) -> No
     assert ("Tiny Qwen", "DESCENDANT_OF", "Qwen/Qwen2.5-0.5B") in relations
     assert ("Tiny Qwen", "GENERATED_FROM", "HuggingFaceFW/fineweb-edu") in relations
     assert ("./model.Q4_K_M.gguf", "DATA_FILE_OF", "Tiny Qwen") in relations
+
+
+def test_model_info_without_a_card_goes_to_the_files_it_names(result: ScanResult) -> None:
+    """A ModelInfo of an artifact without a card (its facts come from the files): each
+    checkpoint's model takes what its own files named."""
+    info = ModelInfo(
+        artifact="llama-ft",
+        base_models=(BaseModelRef(LLAMA, "llama-ft/tiny.Q4_K_M.gguf", license=LLAMA_LICENSE),),
+        datasets=(DatasetRef("TinyStories", "llama-ft/tiny.Q4_K_M.gguf", license="MIT"),),
+    )
+    bom = json.loads(cyclonedx.render(dataclasses.replace(result, models=(info,), datasets=())))
+    assert cdx_problems(bom) == []
+    models = {c["bom-ref"]: c for c in bom["components"] if c["type"] == "machine-learning-model"}
+    (base,) = models["model:llama-ft/tiny.Q4_K_M.gguf"]["pedigree"]["ancestors"]
+    assert base["licenses"] == [{"expression": LLAMA_LICENSE, "acknowledgement": "declared"}]
+    assert "pedigree" not in models["model:llama-ft/big.Q8_0.gguf"]
+    stories = next(c for c in bom["components"] if c["bom-ref"] == "dataset:TinyStories")
+    assert stories["licenses"] == [{"expression": "MIT", "acknowledgement": "declared"}]

@@ -141,19 +141,20 @@ def _dependency(occurrences: list[Dependency]) -> dict[str, Any]:
     return component
 
 
-def model_ref(artifact: str) -> str:
-    return f"model:{printable(artifact)}"
+def model_ref(key: str) -> str:
+    return f"model:{printable(key)}"
 
 
 _LFS_SHA256 = re.compile(r"^sha256:([0-9a-f]{64})$")
 
 
-def _weights_file(w: Weights, sha1s: Mapping[str, str]) -> dict[str, Any]:
+def _weights_file(model: str, w: Weights, sha1s: Mapping[str, str]) -> dict[str, Any]:
     """A weights or metadata file of a model, as a sub-component: its SHA-1 when the
     scan read it; for a Git LFS pointer, the SHA-256 of the weights the pointer names
     (the pointer's own SHA-1 would describe the pointer, not the weights)."""
     name = printable(w.path)
-    component: dict[str, Any] = {"type": "file", "bom-ref": f"weights:{name}", "name": name}
+    # a metadata file shared by the checkpoints of a directory is a part of each
+    component: dict[str, Any] = {"type": "file", "bom-ref": f"{model}:file:{name}", "name": name}
     pointer = w.lfs_pointer
     if pointer is not None:
         found = _LFS_SHA256.match(pointer)
@@ -180,7 +181,7 @@ def _ancestor(m: Model, index: int) -> dict[str, Any]:
     base = m.base_models[index]
     component: dict[str, Any] = {
         "type": "machine-learning-model",
-        "bom-ref": f"{model_ref(m.artifact)}:base:{printable(base.model)}",
+        "bom-ref": f"{model_ref(m.key)}:base:{printable(base.model)}",
         "name": base.model,
     }
     chosen = licenses(base.license, declared=True)
@@ -199,7 +200,7 @@ def _model(m: Model, sha1s: Mapping[str, str]) -> dict[str, Any]:
     """The machine-learning-model component of one artifact's model."""
     component: dict[str, Any] = {
         "type": "machine-learning-model",
-        "bom-ref": model_ref(m.artifact),
+        "bom-ref": model_ref(m.key),
         "name": printable(m.name),
     }
     chosen = licenses(m.license, declared=True)
@@ -219,7 +220,7 @@ def _model(m: Model, sha1s: Mapping[str, str]) -> dict[str, Any]:
     if parameters:
         component["modelCard"] = {"modelParameters": parameters}
     if m.files:
-        component["components"] = [_weights_file(w, sha1s) for w in m.files]
+        component["components"] = [_weights_file(model_ref(m.key), w, sha1s) for w in m.files]
     properties = [_property("artifact", m.artifact)]
     if m.info is not None and m.info.card:
         properties.append(_property("card", m.info.card))
@@ -309,7 +310,7 @@ def to_dict(
     graph: dict[str, dict[str, None]] = {}
     for m in models:
         if m.datasets:  # trained on (CycloneDX has no finer word for it)
-            graph[model_ref(m.artifact)] = dict.fromkeys(m.datasets)
+            graph[model_ref(m.key)] = dict.fromkeys(m.datasets)
     for d, puller in zip(result.dependencies, chain_parents(result.dependencies), strict=True):
         if puller is not None:
             source = package_key(puller)
@@ -327,7 +328,7 @@ def to_dict(
     bom["version"] = 1
     bom["metadata"] = metadata
     bom["components"] = components
-    order = [artifact_ref(a.path) for a in artifacts] + [model_ref(m.artifact) for m in models]
+    order = [artifact_ref(a.path) for a in artifacts] + [model_ref(m.key) for m in models]
     order += list(grouped)
     bom["dependencies"] = [
         {"ref": ref, "dependsOn": list(graph[ref])} for ref in order if ref in graph

@@ -1,10 +1,13 @@
 """What the ML-BOM says of a scan's models and datasets, for the CycloneDX and SPDX
 reporters alike (docs/ai-artifacts.md, "ML-BOM").
 
-- **One model per artifact** that has weights (``role="weights"``) or a
-  :class:`ModelInfo` (a model card): the card describes the artifact, and the files of
-  one model (shards, quantizations, adapter and configuration files) are its parts,
-  not models of their own. Its weights and metadata files are kept with it.
+- **One model per artifact** with a model card (``ModelInfo.card``), or with weights
+  (``role="weights"``) of one checkpoint: the card describes the artifact, and the
+  files of one model (shards, quantizations, adapter and configuration files) are its
+  parts, not models of their own. An artifact **without a card** that holds several
+  checkpoints (a directory of test models, say) has one model per checkpoint (the
+  shards ``-00001-of-00004`` of one are one), each with the metadata files of its
+  directory and what ``ModelInfo`` says of its files (by ``source``).
 - **Its license**: the card's (``ModelInfo.license``); without one, the weights
   headers' when they all say the same (a header's ``other`` is replaced by its
   ``license_name``); else none (each file keeps its own).
@@ -21,6 +24,7 @@ A pure function of the :class:`ScanResult`: no file is read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -56,8 +60,10 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Model:
-    """The model of one artifact."""
+    """A model: of one artifact, or of one checkpoint of an artifact without a model
+    card that holds several."""
 
+    key: str  # unique among the models: the artifact's path, or the checkpoint's first file
     artifact: str
     name: str
     info: ModelInfo | None
@@ -99,7 +105,15 @@ def _architecture(files: Iterable[Weights]) -> str | None:
     return None
 
 
-def _name(artifact: str, root_name: str, info: ModelInfo | None, files: Iterable[Weights]) -> str:
+def _name(
+    artifact: str,
+    root_name: str,
+    info: ModelInfo | None,
+    files: Iterable[Weights],
+    fallback: str | None = None,
+) -> str:
+    """The card's model name, else a GGUF header's ``general.name``, else ``fallback``
+    or the artifact's directory."""
     if info is not None and info.name:
         return info.name
     for w in files:
@@ -107,6 +121,8 @@ def _name(artifact: str, root_name: str, info: ModelInfo | None, files: Iterable
             name = _metadata(w, "general.name")
             if name:
                 return name
+    if fallback is not None:
+        return fallback
     return root_name if artifact == "." else PurePosixPath(artifact).name or artifact
 
 
@@ -178,38 +194,82 @@ class _Datasets:
         return key
 
 
+_SHARD = re.compile(r"-\d{5}-of-\d{5}(?=\.[^./]+$)")  # model-00001-of-00004.safetensors
+
+
+def _checkpoints(weights: Iterable[Weights]) -> list[list[Weights]]:
+    """The weights files grouped by checkpoint: the shards of one are one group."""
+    groups: dict[str, list[Weights]] = {}
+    for w in weights:
+        groups.setdefault(_SHARD.sub("", w.path), []).append(w)
+    return list(groups.values())
+
+
+def _parent(path: str) -> str:
+    return str(PurePosixPath(path).parent)
+
+
+def _part(info: ModelInfo | None, paths: set[str]) -> ModelInfo | None:
+    """What ``info`` (of the whole artifact) says of the files ``paths``."""
+    if info is None:
+        return None
+    return ModelInfo(
+        info.artifact,
+        base_models=tuple(b for b in info.base_models if b.source in paths),
+        datasets=tuple(d for d in info.datasets if d.source in paths),
+    )
+
+
 def collect(result: ScanResult, root_name: str) -> tuple[list[Model], list[Dataset]]:
-    """The models (in the order of the artifacts) and datasets of ``result``."""
+    """The models (in the order of the artifacts, then of their files) and datasets of
+    ``result``."""
     from licensetier.reporters.spdx import artifacts_of  # spdx imports this module
 
-    artifacts = artifacts_of(result)
     infos = {m.artifact: m for m in result.models}
     files: dict[str, list[Weights]] = {}
-    for w in result.weights:
+    for w in sorted(result.weights, key=lambda w: w.path):
         files.setdefault(w.artifact, []).append(w)
     datasets = _Datasets(result.datasets)
     models: list[Model] = []
-    for a in artifacts:
-        info = infos.get(a.path)
-        own = sorted(files.get(a.path, []), key=lambda w: w.path)
+
+    def add(key: str, a: Artifact, info: ModelInfo | None, own: list[Weights], name: str) -> None:
         weights = [w for w in own if w.role == "weights"]
-        if info is None and not weights:
-            continue
         license_, license_from = _license(info, weights)
         refs = list(info.datasets) if info is not None else []
-        refs += [DatasetRef(name, w.path) for w in weights for name in w.datasets if name.strip()]
-        keys = tuple(dict.fromkeys(datasets.named(ref) for ref in refs))
+        refs += [DatasetRef(n, w.path) for w in weights for n in w.datasets if n.strip()]
         models.append(
             Model(
+                key=key,
                 artifact=a.path,
-                name=_name(a.path, root_name, info, own),
+                name=name,
                 info=info,
                 files=tuple(own),
                 license=license_,
                 license_from=license_from,
                 architecture=_architecture(own),
                 base_models=_base_models(a, info, own),
-                datasets=keys,
+                datasets=tuple(dict.fromkeys(datasets.named(ref) for ref in refs)),
             )
         )
+
+    for a in artifacts_of(result):
+        info = infos.get(a.path)
+        own = files.get(a.path, [])
+        checkpoints = _checkpoints(w for w in own if w.role == "weights")
+        if info is None and not checkpoints:
+            continue
+        if (info is not None and info.card) or len(checkpoints) <= 1:
+            add(a.path, a, info, own, _name(a.path, root_name, info, own))
+            continue
+        # no model card, several checkpoints: as many models, each with the metadata
+        # files of its directory
+        for checkpoint in checkpoints:
+            directory = _parent(checkpoint[0].path)
+            part = checkpoint + [
+                w for w in own if w.role == "metadata" and _parent(w.path) == directory
+            ]
+            part.sort(key=lambda w: w.path)
+            paths = {w.path for w in part}
+            name = _name(a.path, root_name, None, part, fallback=checkpoint[0].path)
+            add(checkpoint[0].path, a, _part(info, paths), part, name)
     return models, list(datasets.by_key.values())
