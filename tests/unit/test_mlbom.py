@@ -451,3 +451,37 @@ def test_model_info_without_a_card_goes_to_the_files_it_names(result: ScanResult
     assert "pedigree" not in models["model:llama-ft/big.Q8_0.gguf"]
     stories = next(c for c in bom["components"] if c["bom-ref"] == "dataset:TinyStories")
     assert stories["licenses"] == [{"expression": "MIT", "acknowledgement": "declared"}]
+
+
+def test_hostile_names_in_headers_and_paths(tmp_path: Path, isolated_cache: Path) -> None:
+    """Control characters, bidi overrides and a name that is not UTF-8 in a weights
+    file's path and in its header's base model and dataset: both documents stay
+    valid and unique."""
+    root = tmp_path / "hostile"
+    root.mkdir()
+    evil = "org/model\x1b[2J\u202e"
+    write_gguf(
+        root / "we\nird.gguf",
+        license_="mit\x07",
+        name="N\x00ame",
+        base_models=((evil, f"https://huggingface.co/{evil}"), ("x", "https://huggingface.co/x")),
+        datasets=("data\r\nset", "data\r\nset"),
+    )
+    write_gguf(root / "other.gguf")
+    (root / b"raw\xff.gguf".decode("utf-8", "surrogateescape")).write_bytes(b"GGUF")
+    make_git_repo(root)
+    hostile = scan(root, isolated_cache)
+    assert {w.path for w in hostile.weights} == {"we\nird.gguf", "other.gguf"}
+    text = cyclonedx.render(hostile)
+    assert cdx_problems(text) == []
+    bom = json.loads(text)
+    refs = list(refs_in(bom))
+    assert len(refs) == len(set(refs))
+    ancestors = [
+        a["name"] for c in bom["components"] for a in c.get("pedigree", {}).get("ancestors", [])
+    ]
+    assert len(ancestors) == 2
+    assert all("\x1b" not in name for name in ancestors)  # printable
+    document = spdx.render(hostile)
+    assert spdx_problems(document) == []
+    assert spec_problems(json.loads(document)) == []

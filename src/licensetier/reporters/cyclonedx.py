@@ -170,9 +170,9 @@ def _weights_file(model: str, w: Weights, sha1s: Mapping[str, str]) -> dict[str,
         component["licenses"] = chosen
     properties = [_property("format", w.format), _property("role", w.role)]
     if w.license_link:
-        properties.append(_property("license_link", w.license_link))
+        properties.append(_property("license_link", printable(w.license_link)))
     if pointer is not None:
-        properties.append(_property("git_lfs_pointer", pointer))
+        properties.append(_property("git_lfs_pointer", printable(pointer)))
     component["properties"] = properties
     return component
 
@@ -182,7 +182,7 @@ def _ancestor(m: Model, index: int) -> dict[str, Any]:
     component: dict[str, Any] = {
         "type": "machine-learning-model",
         "bom-ref": f"{model_ref(m.key)}:base:{printable(base.model)}",
-        "name": base.model,
+        "name": base.model,  # printable (mlbom)
     }
     chosen = licenses(base.license, declared=True)
     if chosen:
@@ -201,7 +201,7 @@ def _model(m: Model, sha1s: Mapping[str, str]) -> dict[str, Any]:
     component: dict[str, Any] = {
         "type": "machine-learning-model",
         "bom-ref": model_ref(m.key),
-        "name": printable(m.name),
+        "name": m.name,  # printable (mlbom)
     }
     chosen = licenses(m.license, declared=True)
     if not chosen and m.license:
@@ -212,7 +212,7 @@ def _model(m: Model, sha1s: Mapping[str, str]) -> dict[str, Any]:
         component["pedigree"] = {"ancestors": [_ancestor(m, i) for i in range(len(m.base_models))]}
     parameters: dict[str, Any] = {}
     if m.info is not None and m.info.task:
-        parameters["task"] = m.info.task
+        parameters["task"] = printable(m.info.task)
     if m.architecture:
         parameters["modelArchitecture"] = m.architecture
     if m.datasets:
@@ -223,9 +223,9 @@ def _model(m: Model, sha1s: Mapping[str, str]) -> dict[str, Any]:
         component["components"] = [_weights_file(model_ref(m.key), w, sha1s) for w in m.files]
     properties = [_property("artifact", m.artifact)]
     if m.info is not None and m.info.card:
-        properties.append(_property("card", m.info.card))
+        properties.append(_property("card", printable(m.info.card)))
     if m.info is not None and m.info.library:
-        properties.append(_property("library", m.info.library))
+        properties.append(_property("library", printable(m.info.library)))
     properties.extend(_property("format", f) for f in m.formats)
     properties.extend(_property("license_source", path) for path in m.license_from)
     component["properties"] = properties

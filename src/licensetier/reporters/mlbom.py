@@ -19,7 +19,8 @@ reporters alike (docs/ai-artifacts.md, "ML-BOM").
   ``general.dataset``), each once. A dataset described by a dataset card in the scan
   (:class:`DatasetInfo`) is that card's dataset; the others are known by name.
 
-A pure function of the :class:`ScanResult`: no file is read.
+A pure function of the :class:`ScanResult`: no file is read. Every text that comes
+from the repository (names, paths, header values) is :func:`printable`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from licensetier.models import (
     ScanResult,
     Weights,
 )
+from licensetier.printable import printable
 
 # keys of weights and metadata headers that name the model's architecture
 _ARCHITECTURE_KEYS = ("general.architecture", "architectures", "model_type")
@@ -87,8 +89,8 @@ def header_license(w: Weights) -> str | None:
     """A weights header's license as written; its ``license_name`` when the license
     is ``other``."""
     if w.license_name and (w.license is None or w.license.strip().lower() == "other"):
-        return w.license_name
-    return w.license
+        return printable(w.license_name)
+    return printable(w.license) if w.license is not None else None
 
 
 def _metadata(w: Weights, key: str) -> str | None:
@@ -101,7 +103,7 @@ def _architecture(files: Iterable[Weights]) -> str | None:
             if w.lfs_pointer is None:
                 value = _metadata(w, key)
                 if value:
-                    return value
+                    return printable(value)
     return None
 
 
@@ -115,27 +117,27 @@ def _name(
     """The card's model name, else a GGUF header's ``general.name``, else ``fallback``
     or the artifact's directory."""
     if info is not None and info.name:
-        return info.name
+        return printable(info.name)
     for w in files:
         if w.format == "gguf":
             name = _metadata(w, "general.name")
             if name:
-                return name
+                return printable(name)
     if fallback is not None:
-        return fallback
-    return root_name if artifact == "." else PurePosixPath(artifact).name or artifact
+        return printable(fallback)
+    return root_name if artifact == "." else printable(PurePosixPath(artifact).name or artifact)
 
 
 def _license(
     info: ModelInfo | None, weights: Iterable[Weights]
 ) -> tuple[str | None, tuple[str, ...]]:
     if info is not None and info.license:
-        return info.license, (info.card,) if info.card else ()
+        return info.license, (printable(info.card),) if info.card else ()
     stated: dict[str, list[str]] = {}
     for w in weights:
         said = header_license(w)
         if said:
-            stated.setdefault(said, []).append(w.path)
+            stated.setdefault(said, []).append(printable(w.path))
     if len(stated) == 1:
         ((said, paths),) = stated.items()
         return said, tuple(paths)
@@ -156,7 +158,15 @@ def _base_models(
         key = lineage.normalized(ref.model).lower()
         if key and key not in seen:
             seen.add(key)
-            out.append(ref)
+            out.append(
+                BaseModelRef(
+                    printable(ref.model),
+                    printable(ref.source),
+                    printable(ref.relation) if ref.relation else None,
+                    ref.license,
+                    printable(ref.original) if ref.original else None,
+                )
+            )
     return tuple(out)
 
 
@@ -168,19 +178,22 @@ class _Datasets:
         self.by_key: dict[str, Dataset] = {}
         self.by_name: dict[str, str] = {}  # lower-cased name -> key
         for info in cards:
-            key = f"dataset-card:{info.path}"
-            name = info.name or PurePosixPath(info.path).parent.name or info.path
+            path = printable(info.path)
+            key = f"dataset-card:{path}"
+            name = printable(info.name or PurePosixPath(info.path).parent.name or info.path)
             self.by_key[key] = Dataset(
-                key, name, info.license, info.non_commercial, info.path, info.artifact
+                key, name, info.license, info.non_commercial, path, info.artifact
             )
 
     def named(self, ref: DatasetRef) -> str:
         """The key of the dataset ``ref`` names, with what ``ref`` tells of it."""
-        if ref.card is not None and f"dataset-card:{ref.card}" in self.by_key:
-            key = f"dataset-card:{ref.card}"
+        name = printable(ref.name.strip())
+        card = printable(ref.card) if ref.card is not None else None
+        if card is not None and f"dataset-card:{card}" in self.by_key:
+            key = f"dataset-card:{card}"
         else:
-            key = self.by_name.get(ref.name.strip().lower(), f"dataset:{ref.name.strip()}")
-        known = self.by_key.get(key) or Dataset(key, ref.name.strip(), card=ref.card)
+            key = self.by_name.get(name.lower(), f"dataset:{name}")
+        known = self.by_key.get(key) or Dataset(key, name, card=card)
         self.by_key[key] = Dataset(
             key,
             known.name,
@@ -188,9 +201,9 @@ class _Datasets:
             known.non_commercial or ref.non_commercial,
             known.card,
             known.artifact,
-            tuple(dict.fromkeys((*known.named_by, ref.source))),
+            tuple(dict.fromkeys((*known.named_by, printable(ref.source)))),
         )
-        self.by_name.setdefault(ref.name.strip().lower(), key)
+        self.by_name.setdefault(name.lower(), key)
         return key
 
 

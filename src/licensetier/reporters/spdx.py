@@ -549,11 +549,11 @@ def _ml_package(ident: str, name: str, license_: str, comment: str) -> dict[str,
 def _model_comment(m: Model) -> str:
     parts = [f"machine-learning model of licensetier artifact {m.artifact!r}"]
     if m.info is not None and m.info.card:
-        parts.append(f"model card {m.info.card}")
+        parts.append(f"model card {printable(m.info.card)}")
     if m.info is not None and m.info.task:
-        parts.append(f"task {m.info.task}")
+        parts.append(f"task {printable(m.info.task)}")
     if m.info is not None and m.info.library:
-        parts.append(f"library {m.info.library}")
+        parts.append(f"library {printable(m.info.library)}")
     if m.architecture:
         parts.append(f"architecture {m.architecture}")
     if m.license_from:
@@ -564,7 +564,7 @@ def _model_comment(m: Model) -> str:
         if header:
             said.append(f"license {header!r} in its header")
         if w.lfs_pointer is not None:
-            said.append(f"a Git LFS pointer to {w.lfs_pointer}")
+            said.append(f"a Git LFS pointer to {printable(w.lfs_pointer)}")
         parts.append(f"{w.role} file {printable(w.path)} ({', '.join(said)})")
     return "; ".join(parts) + "."
 
@@ -611,9 +611,7 @@ def _machine_learning(
     bases: dict[str, str] = {}  # lower-cased name -> SPDX id
     for n, m in enumerate(models, start=1):
         ident = f"SPDXRef-Model-{n}"
-        packages.append(
-            _ml_package(ident, printable(m.name), b.license(m.license), _model_comment(m))
-        )
+        packages.append(_ml_package(ident, m.name, b.license(m.license), _model_comment(m)))
         b.relate(b.artifact_ids.get(m.artifact, b.artifact_ids["."]), "CONTAINS", ident)
         for w in m.files:
             file_id = listed.get(printable(w.path))
