@@ -94,7 +94,9 @@ METADATA_FILES = {
     "config.json": "transformers-config",
 }
 _MODEL_CONFIGS = frozenset(METADATA_FILES)
-_ANY_BIN = re.compile(r".+\.bin", re.IGNORECASE)
+# DOTALL: a file name may hold a newline (git allows it)
+_NAME_FLAGS = re.IGNORECASE | re.DOTALL
+_ANY_BIN = re.compile(r".+\.bin", _NAME_FLAGS)
 # any *.bin beside a model's configuration file (adapter_config.json, config.json...)
 _BESIDE_A_CONFIG = Kind(r".+\.bin", "pytorch", header=False)
 
@@ -103,7 +105,7 @@ class WeightsError(Exception):
     """A weights or metadata file that cannot be read as what its name says."""
 
 
-_ANY_WEIGHTS = re.compile("|".join(f"(?:{k.pattern})" for k in WEIGHTS_FILES), re.IGNORECASE)
+_ANY_WEIGHTS = re.compile("|".join(f"(?:{k.pattern})" for k in WEIGHTS_FILES), _NAME_FLAGS)
 
 
 def weights_format(name: str) -> Kind | None:
@@ -111,7 +113,7 @@ def weights_format(name: str) -> Kind | None:
     if not _ANY_WEIGHTS.fullmatch(name):
         return None
     for kind in WEIGHTS_FILES:
-        if re.fullmatch(kind.pattern, name, re.IGNORECASE):
+        if re.fullmatch(kind.pattern, name, _NAME_FLAGS):
             return kind
     return None
 

@@ -42,9 +42,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from licensetier.models import Artifact, Dependency, ScanResult
+from licensetier.models import Artifact, Dependency, ScanResult, Weights
 from licensetier.paths import owning_artifact
 from licensetier.printable import printable, without_surrogates
+from licensetier.reporters.mlbom import Dataset, Model, collect, header_license
 from licensetier.reporters.spdx import (
     artifacts_of,
     chain_parents,
@@ -140,6 +141,119 @@ def _dependency(occurrences: list[Dependency]) -> dict[str, Any]:
     return component
 
 
+def model_ref(key: str) -> str:
+    return f"model:{printable(key)}"
+
+
+_LFS_SHA256 = re.compile(r"^sha256:([0-9a-f]{64})$")
+
+
+def _weights_file(model: str, w: Weights, sha1s: Mapping[str, str]) -> dict[str, Any]:
+    """A weights or metadata file of a model, as a sub-component: its SHA-1 when the
+    scan read it; for a Git LFS pointer, the SHA-256 of the weights the pointer names
+    (the pointer's own SHA-1 would describe the pointer, not the weights)."""
+    name = printable(w.path)
+    # a metadata file shared by the checkpoints of a directory is a part of each
+    component: dict[str, Any] = {"type": "file", "bom-ref": f"{model}:file:{name}", "name": name}
+    pointer = w.lfs_pointer
+    if pointer is not None:
+        found = _LFS_SHA256.match(pointer)
+        if found:
+            component["hashes"] = [{"alg": "SHA-256", "content": found.group(1)}]
+    elif w.path in sha1s:
+        component["hashes"] = [{"alg": "SHA-1", "content": sha1s[w.path]}]
+    said = header_license(w)
+    chosen = licenses(said, declared=True)
+    if not chosen and said:
+        chosen = [{"license": {"name": said, "acknowledgement": "declared"}}]
+    if chosen:
+        component["licenses"] = chosen
+    properties = [_property("format", w.format), _property("role", w.role)]
+    if w.license_link:
+        properties.append(_property("license_link", printable(w.license_link)))
+    if pointer is not None:
+        properties.append(_property("git_lfs_pointer", printable(pointer)))
+    component["properties"] = properties
+    return component
+
+
+def _ancestor(m: Model, index: int) -> dict[str, Any]:
+    base = m.base_models[index]
+    component: dict[str, Any] = {
+        "type": "machine-learning-model",
+        "bom-ref": f"{model_ref(m.key)}:base:{printable(base.model)}",
+        "name": base.model,  # printable (mlbom)
+    }
+    chosen = licenses(base.license, declared=True)
+    if chosen:
+        component["licenses"] = chosen
+    properties = [_property("source", base.source)]
+    if base.relation:
+        properties.append(_property("relation", base.relation))
+    if base.original:
+        properties.append(_property("original", base.original))
+    component["properties"] = properties
+    return component
+
+
+def _model(m: Model, sha1s: Mapping[str, str]) -> dict[str, Any]:
+    """The machine-learning-model component of one artifact's model."""
+    component: dict[str, Any] = {
+        "type": "machine-learning-model",
+        "bom-ref": model_ref(m.key),
+        "name": m.name,  # printable (mlbom)
+    }
+    chosen = licenses(m.license, declared=True)
+    if not chosen and m.license:
+        chosen = [{"license": {"name": m.license, "acknowledgement": "declared"}}]
+    if chosen:
+        component["licenses"] = chosen
+    if m.base_models:
+        component["pedigree"] = {"ancestors": [_ancestor(m, i) for i in range(len(m.base_models))]}
+    parameters: dict[str, Any] = {}
+    if m.info is not None and m.info.task:
+        parameters["task"] = printable(m.info.task)
+    if m.architecture:
+        parameters["modelArchitecture"] = m.architecture
+    if m.datasets:
+        parameters["datasets"] = [{"ref": key} for key in m.datasets]
+    if parameters:
+        component["modelCard"] = {"modelParameters": parameters}
+    if m.files:
+        component["components"] = [_weights_file(model_ref(m.key), w, sha1s) for w in m.files]
+    properties = [_property("artifact", m.artifact)]
+    if m.info is not None and m.info.card:
+        properties.append(_property("card", printable(m.info.card)))
+    if m.info is not None and m.info.library:
+        properties.append(_property("library", printable(m.info.library)))
+    properties.extend(_property("format", f) for f in m.formats)
+    properties.extend(_property("license_source", path) for path in m.license_from)
+    component["properties"] = properties
+    return component
+
+
+def _dataset(d: Dataset) -> dict[str, Any]:
+    component: dict[str, Any] = {"type": "data", "bom-ref": d.key, "name": d.name}
+    chosen = licenses(d.license, declared=True)
+    if chosen:
+        component["licenses"] = chosen
+    data: dict[str, Any] = {"type": "dataset", "name": d.name}
+    if re.match(r"^https?://\S+$", d.name):
+        data["contents"] = {"url": d.name}
+    component["data"] = [data]
+    properties = []
+    if d.non_commercial:
+        properties.append(_property("non_commercial", "true"))
+    if d.card:
+        properties.append(_property("card", d.card))
+    if d.artifact:
+        properties.append(_property("artifact", d.artifact))
+    properties.extend(_property("named_by", path) for path in d.named_by)
+    if properties:
+        component["properties"] = properties
+    return component
+
+
 def to_dict(
     result: ScanResult,
     *,
@@ -174,6 +288,10 @@ def to_dict(
     components = [_artifact(a, root_name) for a in artifacts if a.path != "."]
     grouped = unique_packages(result.dependencies)
     components.extend(_dependency(occurrences) for occurrences in grouped.values())
+
+    models, datasets = collect(result, root_name)
+    components.extend(_model(m, sha1s) for m in models)
+    components.extend(_dataset(d) for d in datasets)
     for f in sorted(result.files, key=lambda f: f.path):
         chosen = licenses(f.license_spdx, declared=False)
         if not chosen:
@@ -190,6 +308,9 @@ def to_dict(
         components.append(component)
 
     graph: dict[str, dict[str, None]] = {}
+    for m in models:
+        if m.datasets:  # trained on (CycloneDX has no finer word for it)
+            graph[model_ref(m.key)] = dict.fromkeys(m.datasets)
     for d, puller in zip(result.dependencies, chain_parents(result.dependencies), strict=True):
         if puller is not None:
             source = package_key(puller)
@@ -207,7 +328,8 @@ def to_dict(
     bom["version"] = 1
     bom["metadata"] = metadata
     bom["components"] = components
-    order = [artifact_ref(a.path) for a in artifacts] + list(grouped)
+    order = [artifact_ref(a.path) for a in artifacts] + [model_ref(m.key) for m in models]
+    order += list(grouped)
     bom["dependencies"] = [
         {"ref": ref, "dependsOn": list(graph[ref])} for ref in order if ref in graph
     ]

@@ -64,6 +64,7 @@ from licensetier.expressions import ExpressionTooDeep, Node, parse, spdx_list_sy
 from licensetier.models import Artifact, Dependency, FileResult, ScanResult
 from licensetier.paths import owning_artifact
 from licensetier.printable import printable, without_surrogates
+from licensetier.reporters.mlbom import Dataset, Model, collect, header_license
 
 SPDX_VERSION = "SPDX-2.3"
 DATA_LICENSE = "CC0-1.0"
@@ -370,13 +371,13 @@ class _Builder:
         self.result = result
         self.sha1s = sha1s
         self.refs = LicenseRefs()
-        self.relationships: dict[tuple[str, str, str], None] = {}
+        self.relationships: dict[tuple[str, str, str], str | None] = {}
         self.converted: dict[str | None, Converted | None] = {}
         self.artifacts = artifacts_of(result)
         self.artifact_ids = {a.path: f"SPDXRef-Artifact-{i}" for i, a in enumerate(self.artifacts)}
 
-    def relate(self, element: str, kind: str, related: str) -> None:
-        self.relationships.setdefault((element, kind, related))
+    def relate(self, element: str, kind: str, related: str, comment: str | None = None) -> None:
+        self.relationships.setdefault((element, kind, related), comment)
 
     def convert(self, expression: str | None) -> Converted | None:
         """:func:`convert`, once per distinct expression (its LicenseRefs are
@@ -530,6 +531,115 @@ def _package_ids(keys: Iterable[str]) -> dict[str, str]:
     return ids
 
 
+def _ml_package(ident: str, name: str, license_: str, comment: str) -> dict[str, Any]:
+    """A package for a model, a base model or a dataset: not a download, no files of
+    its own; ``OTHER`` is the honest purpose (SPDX 2.3 has none for models or data)."""
+    return {
+        "SPDXID": ident,
+        "name": name,
+        "downloadLocation": NOASSERTION,
+        "filesAnalyzed": False,
+        "licenseConcluded": NOASSERTION,
+        "licenseDeclared": license_,
+        "primaryPackagePurpose": "OTHER",
+        "comment": comment,
+    }
+
+
+def _model_comment(m: Model) -> str:
+    parts = [f"machine-learning model of licensetier artifact {m.artifact!r}"]
+    if m.info is not None and m.info.card:
+        parts.append(f"model card {printable(m.info.card)}")
+    if m.info is not None and m.info.task:
+        parts.append(f"task {printable(m.info.task)}")
+    if m.info is not None and m.info.library:
+        parts.append(f"library {printable(m.info.library)}")
+    if m.architecture:
+        parts.append(f"architecture {m.architecture}")
+    if m.license_from:
+        parts.append("license stated by " + ", ".join(m.license_from))
+    for w in m.files:
+        said = [w.format]
+        header = header_license(w)
+        if header:
+            said.append(f"license {header!r} in its header")
+        if w.lfs_pointer is not None:
+            said.append(f"a Git LFS pointer to {printable(w.lfs_pointer)}")
+        parts.append(f"{w.role} file {printable(w.path)} ({', '.join(said)})")
+    return "; ".join(parts) + "."
+
+
+def _dataset_comment(d: Dataset) -> str:
+    parts = ["dataset"]
+    if d.card:
+        parts.append(f"described by the dataset card {d.card}")
+    if d.non_commercial:
+        parts.append("its license restricts commercial use")
+    if d.named_by:
+        parts.append("named by " + ", ".join(d.named_by))
+    return "; ".join(parts) + "."
+
+
+def _machine_learning(
+    b: _Builder, result: ScanResult, packages: list[dict[str, Any]], files: list[dict[str, Any]]
+) -> None:
+    """The ML-BOM part: a package per model, base model and dataset, with
+    relationships (docs/ai-artifacts.md, "ML-BOM").
+
+    - ``model DESCENDANT_OF base``: the weights derive from the base's (fine-tuned,
+      quantized, merged, or an adapter on it; the card's word is the relationship's
+      comment). SPDX 2.3's DESCENDANT_OF is "a descendant of", as a fork is of its
+      original; VARIANT_OF would not say which came first.
+    - ``model GENERATED_FROM dataset``: trained on it. SPDX 2.3 has no "trained on"
+      (SPDX 3.0's AI profile has ``trainedOn``); GENERATED_FROM says the model was
+      produced from the data, which is what training is; DATA_FILE_OF would say the
+      dataset is a part of the model, which it is not.
+    - ``weights file DATA_FILE_OF model``, ``metadata file METAFILE_OF model``, for the
+      files listed in the document (those with a SHA-1); the model package itself has
+      no files (it is not a package whose files were analysed).
+    - ``artifact CONTAINS model`` and ``artifact CONTAINS dataset`` (a dataset card in
+      the scan)."""
+    models, datasets = collect(result, document_name(result.root))
+    if not models and not datasets:
+        return
+    listed = {f["fileName"][2:]: f["SPDXID"] for f in files}
+    dataset_ids = {d.key: f"SPDXRef-Dataset-{n}" for n, d in enumerate(datasets, start=1)}
+    for d in datasets:
+        if d.artifact is not None:
+            holder = b.artifact_ids.get(d.artifact, b.artifact_ids["."])
+            b.relate(holder, "CONTAINS", dataset_ids[d.key])
+    bases: dict[str, str] = {}  # lower-cased name -> SPDX id
+    for n, m in enumerate(models, start=1):
+        ident = f"SPDXRef-Model-{n}"
+        packages.append(_ml_package(ident, m.name, b.license(m.license), _model_comment(m)))
+        b.relate(b.artifact_ids.get(m.artifact, b.artifact_ids["."]), "CONTAINS", ident)
+        for w in m.files:
+            file_id = listed.get(printable(w.path))
+            if file_id is not None:
+                kind = "DATA_FILE_OF" if w.role == "weights" else "METAFILE_OF"
+                b.relate(file_id, kind, ident)
+        for base in m.base_models:
+            key = base.model.lower()
+            if key not in bases:
+                bases[key] = f"SPDXRef-BaseModel-{len(bases) + 1}"
+                said = [f"base model, named by {base.source}"]
+                if base.original:
+                    said.append(f"a re-publication of {base.original}")
+                packages.append(
+                    _ml_package(
+                        bases[key], base.model, b.license(base.license), "; ".join(said) + "."
+                    )
+                )
+            how = f"relation {base.relation}" if base.relation else "derived"
+            b.relate(ident, "DESCENDANT_OF", bases[key], f"{how}; named by {base.source}")
+        for key in m.datasets:
+            b.relate(ident, "GENERATED_FROM", dataset_ids[key], "trained on it")
+    packages.extend(
+        _ml_package(dataset_ids[d.key], d.name, b.license(d.license), _dataset_comment(d))
+        for d in datasets
+    )
+
+
 _SCOPE_TO_ARTIFACT = {"development": "DEV_DEPENDENCY_OF", "optional": "OPTIONAL_DEPENDENCY_OF"}
 
 
@@ -580,6 +690,8 @@ def to_dict(
         else:
             b.relate(ident, kind, artifact_id)
 
+    _machine_learning(b, result, packages, files)
+
     creation: dict[str, Any] = {
         "created": created_timestamp(created),
         "creators": [f"Tool: licensetier-{tool_version()}"],
@@ -609,7 +721,8 @@ def to_dict(
         document["hasExtractedLicensingInfos"] = extracted
     document["relationships"] = [
         {"spdxElementId": e, "relationshipType": k, "relatedSpdxElement": r}
-        for e, k, r in b.relationships
+        | ({"comment": comment} if comment else {})
+        for (e, k, r), comment in b.relationships.items()
     ]
     return document
 
