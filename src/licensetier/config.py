@@ -34,7 +34,20 @@ TOP_KEYS = {
     "max_time",
     "dev_dependencies",
     "rules",
+    "licenses",
 }
+
+# the families a user's own LicenseRef may be given ([tool.licensetier.licenses])
+LICENSEREF_FAMILIES = (
+    "permissive",
+    "copyleft-weak",
+    "copyleft-strong",
+    "copyleft-network",
+    "custom",
+    "source-available",
+    "proprietary",
+    "unknown",
+)
 # The largest size cap a configuration file may set: a repository's own configuration
 # must not make a scan read (and hand ScanCode) files of any size. Only the command
 # line (--max-file-size) may go beyond it.
@@ -92,6 +105,9 @@ class Config:
     dev_dependencies: str = "lower"  # one severity lower; "same"; "ignore"
     # rule id -> "error", "warning", "info" or "off" ([tool.licensetier.rules])
     rules: Mapping[str, str] = field(default_factory=dict)
+    # a user's own LicenseRef id (lower-cased) -> its family row ([tool.licensetier.licenses]);
+    # one not listed is proprietary
+    licenses: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Reader:
@@ -150,6 +166,7 @@ class _Reader:
             max_time=self.seconds(data.get("max_time"), f"{prefix}max_time"),
             dev_dependencies=self.dev_dependencies(data, prefix),
             rules=self.rules(data.get("rules", {}), f"{prefix}rules"),
+            licenses=self.licenses(data.get("licenses", {}), f"{prefix}licenses"),
         )
 
     def dev_dependencies(self, data: dict[str, Any], prefix: str) -> str:
@@ -309,6 +326,30 @@ class _Reader:
                     f"unknown setting {setting!r}; expected one of {', '.join(SETTINGS)}",
                 )
             out[rule_id] = setting
+        return out
+
+    def licenses(self, data: Any, key: str) -> dict[str, str]:
+        """``[licenses]``: a user's own ``LicenseRef-`` id -> its family."""
+        from licensetier.license_db import is_user_licenseref
+
+        if not isinstance(data, dict):
+            raise self.fail(key, "must be a table of LicenseRef ids, each set to a family")
+        out: dict[str, str] = {}
+        for ident, family in data.items():
+            where = f'{key}."{ident}"' if "." in ident else f"{key}.{ident}"
+            if not is_user_licenseref(ident):
+                raise self.fail(
+                    where,
+                    f"{ident!r} is not a LicenseRef id of your own (LicenseRef-<name>, or "
+                    "DocumentRef-<doc>:LicenseRef-<name>; not LicenseRef-scancode-* or "
+                    "LicenseRef-licensetier-*)",
+                )
+            if family not in LICENSEREF_FAMILIES:
+                raise self.fail(
+                    where,
+                    f"unknown family {family!r}; expected one of {', '.join(LICENSEREF_FAMILIES)}",
+                )
+            out[ident.lower()] = family
         return out
 
     def size(self, value: Any, key: str) -> int:

@@ -228,6 +228,11 @@ def all_of(expressions: Iterable[str]) -> str | None:
     return combine(expressions, "AND")
 
 
+def spdx_or_none(keys: str | None, db: LicenseDB) -> str | None:
+    """A key expression as SPDX; None for none or one that cannot be written."""
+    return _spdx_of(keys, db) if keys else None
+
+
 def _proprietary(db: LicenseDB) -> Normalized:
     return Normalized(PROPRIETARY_KEY, _spdx_of(PROPRIETARY_KEY, db), 100.0, False)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -159,6 +160,20 @@ def _check_fields(table: Mapping[str, Any], allowed: set[str], where: str) -> No
     extra = sorted(set(table) - allowed)
     if extra:
         raise LicenseDBError(f"{where}: unknown field(s) {extra}; allowed: {sorted(allowed)}")
+
+
+USER_LICENSEREF_CATEGORY = "User LicenseRef"
+_LICENSEREF = re.compile(
+    r"(?:DocumentRef-[A-Za-z0-9.\-]+:)?LicenseRef-([A-Za-z0-9.\-]+)", re.IGNORECASE
+)
+_OWN_PREFIXES = ("scancode-", "licensetier-")
+
+
+def is_user_licenseref(ident: str) -> bool:
+    """An SPDX ``LicenseRef-<idstring>`` (or ``DocumentRef-<id>:LicenseRef-<idstring>``)
+    that is neither ScanCode's (``LicenseRef-scancode-``) nor licensetier's own."""
+    m = _LICENSEREF.fullmatch(ident.strip())
+    return m is not None and not m.group(1).lower().startswith(_OWN_PREFIXES)
 
 
 class LicenseDB:
@@ -326,7 +341,12 @@ class LicenseDB:
         return (_DEFAULT_ORDER[_row(c.family, c.strength)],)
 
     def classify(
-        self, expression: str, *, spdx: bool = False, rank: RankFn | None = None
+        self,
+        expression: str,
+        *,
+        spdx: bool = False,
+        rank: RankFn | None = None,
+        families: Mapping[str, str] | None = None,
     ) -> Classification:
         """The family of a ScanCode key expression (or, with ``spdx=True``, an SPDX one).
 
@@ -338,7 +358,7 @@ class LicenseDB:
         """
         rank_fn = rank or self.default_rank
         node = self._modernise(self._parse(expression, spdx=spdx))
-        return self._evaluate(node, rank_fn)
+        return self._evaluate(node, rank_fn, families or {})
 
     def spdx_to_keys(self, spdx_expression: str) -> str:
         """An SPDX expression as a ScanCode key expression.
@@ -396,6 +416,8 @@ class LicenseDB:
     def _resolve_spdx_id(self, ident: str) -> str | None:
         low = ident.strip().lower()
         key = self._spdx.get(low)
+        if key is None and is_user_licenseref(ident):
+            return self._user_licenseref(ident.strip())
         if key is not None or not low.endswith("+"):
             return key
         # `<id>+` ("or any later version") where ScanCode lists no such id.
@@ -457,23 +479,51 @@ class LicenseDB:
 
     def _resolve_key(self, raw: str) -> str | None:
         low = raw.lower()
+        if low not in self._licenses and is_user_licenseref(raw):
+            return self._user_licenseref(raw)
         return low if low in self._licenses else None
 
-    def _evaluate(self, node: _Node, rank: RankFn) -> Classification:
+    def _user_licenseref(self, ident: str) -> str:
+        """A user's own ``LicenseRef-`` id (or ``DocumentRef-...:LicenseRef-``): its own
+        key (the id, lower-cased), a company's own terms: proprietary unless the
+        configuration says otherwise (``[tool.licensetier.licenses]``)."""
+        key = ident.lower()
+        if key not in self._licenses:
+            self._licenses[key] = LicenseInfo(
+                key=key,
+                name=ident,
+                spdx=ident,
+                other_spdx=(),
+                category=USER_LICENSEREF_CATEGORY,
+                family=Family.PROPRIETARY,
+                strength=None,
+                note="a LicenseRef of the user's own: proprietary unless configured",
+            )
+        return key
+
+    def _evaluate(self, node: _Node, rank: RankFn, families: Mapping[str, str]) -> Classification:
         if isinstance(node, _Leaf):
-            return self._classify_leaf(node)
+            return self._classify_leaf(node, families)
         if isinstance(node, _With):
-            return self._classify_with(node)
-        results = [self._evaluate(child, rank) for child in node.children]
+            return self._classify_with(node, families)
+        results = [self._evaluate(child, rank, families) for child in node.children]
         of_use = [r for r in results if not r.not_a_license_of_use]
         candidates = of_use or results
         pick = min if node.operator == "OR" else max
         chosen = pick(candidates, key=rank)
         return replace(chosen, notes=_dedupe(n for r in results for n in r.notes))
 
-    def _classify_leaf(self, leaf: _Leaf) -> Classification:
+    def _classify_leaf(
+        self, leaf: _Leaf, families: Mapping[str, str] | None = None
+    ) -> Classification:
         if leaf.known:
-            return self.classify_key(leaf.key)
+            c = self.classify_key(leaf.key)
+            row = (families or {}).get(leaf.key)
+            if row is not None and c.category == USER_LICENSEREF_CATEGORY:
+                family, strength = _family_of_row(row)
+                note = f"{leaf.raw} is {row}, as the configuration says"
+                return replace(c, family=family, strength=strength, notes=(note,))
+            return c
         return Classification(
             family=Family.UNKNOWN,
             strength=None,
@@ -481,8 +531,10 @@ class LicenseDB:
             notes=(f"{leaf.raw!r} is not a license identifier known to licensetier",),
         )
 
-    def _classify_with(self, node: _With) -> Classification:
-        left = self._classify_leaf(node.license)
+    def _classify_with(
+        self, node: _With, families: Mapping[str, str] | None = None
+    ) -> Classification:
+        left = self._classify_leaf(node.license, families)
         exc_key = node.exception.key
         deciding = f"{left.deciding} WITH {exc_key}"
         notes = list(left.notes)

@@ -141,6 +141,34 @@ class DeclaredLicense:
     score: float = 100.0
     line: int | None = None
     low_confidence: bool = False
+    role: str = "grant"  # what the reasoning did with it: grant, choice, companion, clue
+    note: str = ""  # why, and what of it was set aside (clues, mentions, parameters)
+
+
+@dataclass(frozen=True)
+class BusinessSource:
+    """The parameters of a Business Source License (BUSL-1.1) text."""
+
+    source: str  # the file, relative to the scan root
+    line: int | None  # the line of the parameters block
+    licensor: str | None = None
+    licensed_work: str | None = None
+    additional_use_grant: str | None = None
+    change_date: str | None = None  # as written
+    change_date_iso: str | None = None  # the date read from it (YYYY-MM-DD)
+    change_license: str | None = None  # SPDX expression, when understood
+    change_license_raw: str | None = None  # as written
+    changed: bool = False  # the scan's day is on or after the Change Date
+
+
+@dataclass(frozen=True)
+class DeclaredReasoning:
+    """How the declared license was decided from the evidence (licensetier.reasoning)."""
+
+    low_confidence: bool = False
+    why: tuple[str, ...] = ()  # why the answer is weak, naming the files
+    disagree: bool = False  # statements that name different licenses, not explained
+    business_source: BusinessSource | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +181,7 @@ class Artifact:
     declared_license: str | None = None  # SPDX expression combining ``declared``
     declared_classification: Classification | None = None
     origin: str = ""  # where it was declared: a config file, "--kind", or "implicit"
+    reasoning: DeclaredReasoning | None = None  # how ``declared_license`` was decided
 
     def contains(self, path: str) -> bool:
         return self.path == "." or path == self.path or path.startswith(self.path + "/")

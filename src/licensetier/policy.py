@@ -16,7 +16,7 @@ from licensetier import rules
 from licensetier.config import Config, ExceptionSpec
 from licensetier.errors import UnknownLicenseError
 from licensetier.expressions import ExpressionTooDeep, keys_in
-from licensetier.license_db import LicenseDB, RankFn
+from licensetier.license_db import LicenseDB, RankFn, is_user_licenseref
 from licensetier.models import (
     Artifact,
     Classification,
@@ -69,7 +69,9 @@ class Policy:
     def classify(
         self, expression: str, tier: Tier | None, kind: str | None, *, spdx: bool = False
     ) -> Classification:
-        return self.db.classify(expression, spdx=spdx, rank=self.rank_for(tier, kind))
+        return self.db.classify(
+            expression, spdx=spdx, rank=self.rank_for(tier, kind), families=self.config.licenses
+        )
 
 
 def declared_row(c: Classification | None) -> str:
@@ -293,11 +295,28 @@ def dependency_matches(wanted: str, purl_text: str) -> bool:
     return any(wanted in (n, f"{n}@{p.version}") for n in names)
 
 
+def _own_terms(policy: Policy, art: Artifact) -> bool:
+    """The artifact is meant to be under the owner's own terms (its intended license is
+    made of the user's own LicenseRef ids), and its files hold a license of that family
+    (a company's EULA reads as ScanCode's proprietary-license): the text is theirs."""
+    if not art.intended_license or art.declared_classification is None:
+        return False
+    ids = keys_of(policy.db.spdx_to_keys(art.intended_license))
+    if not ids or not all(is_user_licenseref(i) for i in ids):
+        return False
+    intended = policy.classify(policy.db.spdx_to_keys(art.intended_license), art.tier, art.kind)
+    return intended.row == art.declared_classification.row
+
+
 def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
     findings: list[Finding] = []
-    distinct = sorted({d.license_spdx for d in art.declared if d.license_spdx})
     first_source = art.declared[0] if art.declared else None
-    if len(distinct) > 1:
+    reasoning = art.reasoning
+    if reasoning is None:  # not weighed by licensetier.reasoning: every statement counts
+        disagree = len({d.license_spdx for d in art.declared if d.license_spdx}) > 1
+    else:
+        disagree = reasoning.disagree
+    if disagree:
         findings.append(
             rules.finding(
                 "declared-licenses-disagree",
@@ -309,8 +328,23 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
                 license=art.declared_license,
             )
         )
+    own_terms = _own_terms(policy, art)
+    if reasoning is not None and reasoning.why and not own_terms:
+        findings.append(
+            rules.finding(
+                "declared-low-confidence",
+                message=f"{_artifact_label(art)} is declared {art.declared_license or 'nothing'}"
+                " with low confidence: " + "; ".join(reasoning.why),
+                artifact=art,
+                path=first_source.source if first_source else None,
+                line=first_source.line if first_source else None,
+                license=art.declared_license,
+            )
+        )
     for d in art.declared:
-        if d.license is None or d.low_confidence:
+        if d.role == "clue":
+            continue
+        if d.license is None or (d.low_confidence and (d.field != "file" or reasoning is None)):
             findings.append(
                 rules.finding(
                     "declared-license-unclear",
@@ -331,7 +365,7 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
     if art.intended_license and art.declared_license:
         intended = policy.db.spdx_to_keys(art.intended_license)
         declared_keys = policy.db.spdx_to_keys(art.declared_license)
-        if keys_of(intended) != keys_of(declared_keys):
+        if keys_of(intended) != keys_of(declared_keys) and not own_terms:
             findings.append(
                 rules.finding(
                     "declared-license-mismatch",

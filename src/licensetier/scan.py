@@ -10,6 +10,7 @@ here prints or exits; progress is reported through a callback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import time
@@ -58,6 +59,7 @@ from licensetier.policy import (
 from licensetier.readers import Reading, model_card
 from licensetier.readers.model_card import ModelCard, find_model_card
 from licensetier.readers.weights import read_weights
+from licensetier.reasoning import decide, is_patent_grant_name
 from licensetier.tiers import TierData, load_tiers
 from licensetier.walk import SIZE_CAPPED, Walk, walk
 from licensetier.weights import owned, weights_findings
@@ -347,11 +349,15 @@ class Scanner:
         reading: Reading,
     ) -> Artifact:
         statements: list[DeclaredLicense] = []
+        texts: dict[str, str] = {}
         prefix = "" if art.path == "." else art.path + "/"
         for path, result in sorted(by_path.items()):
             if not path.startswith(prefix) or "/" in path[len(prefix) :]:
                 continue
-            if not is_license_file_name(path[len(prefix) :]):
+            name = path[len(prefix) :]
+            if not is_license_file_name(name) and not is_patent_grant_name(name):
+                continue
+            if is_patent_grant_name(name) and not result.detections:
                 continue
             first = result.detections[0] if result.detections else None
             statements.append(
@@ -366,6 +372,10 @@ class Scanner:
                     low_confidence=result.license is None,
                 )
             )
+            with contextlib.suppress(OSError):  # the reasoning does without the text
+                texts[path] = fs.read_text(
+                    root / path, root, declared_mod.MAX_LICENSE_FILE_BYTES, errors="replace"
+                )
         directory = root if art.path == "." else root / art.path
         if fs.is_dir(directory, root):
             found, problems = declared_mod.read_declared(
@@ -373,15 +383,24 @@ class Scanner:
             )
             statements.extend(found)
             errors.extend(problems)
-        spdx = declared_mod.all_of([d.license_spdx for d in statements if d.license_spdx])
+        decision = decide(
+            statements,
+            by_path,
+            texts,
+            self.db,
+            today=self.today,
+            detect_text=self.engine.detect_text,
+        )
+        spdx = declared_mod.spdx_or_none(decision.license, self.db)
         classification = None
         if spdx:
             classification = self.policy.classify(self.db.spdx_to_keys(spdx), art.tier, art.kind)
         return replace(
             art,
-            declared=tuple(statements),
+            declared=decision.statements,
             declared_license=spdx,
             declared_classification=classification,
+            reasoning=decision.reasoning,
         )
 
     def _lineage(

@@ -430,3 +430,35 @@ def test_alias_may_not_shadow_an_spdx_id(tmp_path: Path) -> None:
         fh.write('\n[[spdx_alias]]\nid = "BSL-1.0"\nkey = "bsl-1.0"\nreason = "wrong"\n')
     with pytest.raises(LicenseDBError, match="shadows"):
         LicenseDB.load(directory)
+
+
+# -- the user's own LicenseRef ids --------------------------------------------------
+
+
+def test_a_users_own_licenseref_is_an_spdx_id_and_proprietary_by_default(db: LicenseDB) -> None:
+    keys = db.spdx_to_keys("LicenseRef-Acme-EULA OR MIT")
+    assert db.keys_to_spdx(keys) == "LicenseRef-Acme-EULA OR MIT"
+    assert db.is_spdx_id("DocumentRef-spdx-tool-1.2:LicenseRef-MIT-Style-2")
+    c = db.classify("LicenseRef-Acme-EULA", spdx=True)
+    assert (c.family, c.category) == (Family.PROPRIETARY, "User LicenseRef")
+    assert db.classify("LicenseRef-Acme-EULA AND MIT", spdx=True).family is Family.PROPRIETARY
+
+
+def test_a_configured_family_applies_to_that_licenseref_only(db: LicenseDB) -> None:
+    families = {"licenseref-acme-community": "copyleft-weak"}
+    c = db.classify("LicenseRef-Acme-Community", spdx=True, families=families)
+    assert (c.family, c.strength) == (Family.COPYLEFT, Strength.WEAK)
+    other = db.classify("LicenseRef-Acme-Other", spdx=True, families=families)
+    assert other.family is Family.PROPRIETARY
+    # a ScanCode key is never given a family by the configuration
+    assert db.classify("MIT", spdx=True, families={"mit": "proprietary"}).family is (
+        Family.PERMISSIVE
+    )
+
+
+def test_scancode_and_licensetier_licenserefs_are_not_the_users(db: LicenseDB) -> None:
+    for ident in ("LicenseRef-scancode-no-such-key", "LicenseRef-licensetier-no-such-name"):
+        with pytest.raises(UnknownLicenseError):
+            db.spdx_to_keys(ident)
+    with pytest.raises(UnknownLicenseError):
+        db.spdx_to_keys("LicenseRef-")

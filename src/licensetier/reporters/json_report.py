@@ -8,6 +8,7 @@ from typing import Any
 
 from licensetier.models import (
     Artifact,
+    BusinessSource,
     Dependency,
     Detection,
     FileResult,
@@ -75,10 +76,32 @@ def _artifact(a: Artifact) -> dict[str, Any]:
                 "score": d.score,
                 "line": d.line,
                 "low_confidence": d.low_confidence,
+                "role": d.role,
+                "note": d.note,
             }
             for d in a.declared
         ],
+        "declared_low_confidence": a.reasoning.low_confidence if a.reasoning else False,
+        "declared_why": list(a.reasoning.why) if a.reasoning else [],
+        "business_source": _business(a.reasoning.business_source if a.reasoning else None),
         "origin": a.origin,
+    }
+
+
+def _business(b: BusinessSource | None) -> dict[str, Any] | None:
+    if b is None:
+        return None
+    return {
+        "path": b.source,
+        "line": b.line,
+        "licensor": b.licensor,
+        "licensed_work": b.licensed_work,
+        "additional_use_grant": b.additional_use_grant,
+        "change_date": b.change_date,
+        "change_date_iso": b.change_date_iso,
+        "change_license": b.change_license,
+        "change_license_raw": b.change_license_raw,
+        "changed": b.changed,
     }
 
 

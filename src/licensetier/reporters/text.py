@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape as _markup
 from rich.table import Table
 
-from licensetier.models import Dependency, Finding, ScanResult, Severity
+from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
 from licensetier.printable import printable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -142,6 +142,33 @@ def text_console(buf: io.StringIO, *, color: bool, width: int) -> Console:
     )
 
 
+def _declared_by(a: Artifact) -> list[str]:
+    """A short line of the evidence of the declared license (and of a BUSL's
+    parameters), under the artifacts' table."""
+    if not a.declared:
+        return []
+    parts = []
+    for d in a.declared:
+        where = d.source if d.field == "file" else f"{d.source} {d.field}"
+        parts.append(f"{where} ({d.role})")
+    lines = [f"{a.path}: declared by " + ", ".join(parts)]
+    r = a.reasoning
+    if r is not None and r.low_confidence:
+        lines[0] += " - low confidence"
+    b = r.business_source if r is not None else None
+    if b is not None:
+        said = [f"{b.source}: Business Source License"]
+        if b.licensor:
+            said.append(f"licensor {b.licensor}")
+        if b.change_date:
+            said.append(f"change date {b.change_date_iso or b.change_date}")
+        said.append(f"change license {b.change_license or b.change_license_raw or '?'}")
+        if b.changed:
+            said.append(f"the change date has passed: judged as {b.change_license}")
+        lines.append("  " + ", ".join(said))
+    return lines
+
+
 def render(
     result: ScanResult,
     *,
@@ -170,6 +197,9 @@ def render(
                 escape(a.intended_license or "-"),
             )
         console.print(table)
+        for a in result.artifacts:
+            for line in _declared_by(a):
+                console.print(escape(line))
         console.print()
     shown = [Severity.ERROR, Severity.WARNING] + ([] if quiet else [Severity.INFO])
     for severity in shown:

@@ -1,0 +1,96 @@
+"""licensetier.reasoning on ScanCode-shaped results (the texts' own detections are in
+tests/acceptance/test_declared_reasoning.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from licensetier.license_db import LicenseDB
+from licensetier.models import DeclaredLicense, Detection, FileResult, Match
+from licensetier.reasoning import decide, is_clue, strip_keys
+
+TODAY = dt.date(2026, 12, 4)
+
+
+@pytest.fixture(scope="module")
+def db() -> LicenseDB:
+    return LicenseDB.load()
+
+
+def detection(keys: str, start: int, end: int, score: float = 100.0, rule: str = "") -> Detection:
+    rule = rule or f"{keys}.LICENSE"
+    m = Match(keys, keys, start, end, score, "2-aho", rule)
+    return Detection(keys, keys, start, end, score, "2-aho", rule, (m,))
+
+
+def file_statement(path: str, result: FileResult) -> DeclaredLicense:
+    return DeclaredLicense(path, "file", result.license, result.license_spdx, "x", 100.0, 1)
+
+
+def test_clue_keys(db: LicenseDB) -> None:
+    assert is_clue("generic-cla", db)
+    assert is_clue("unknown-license-reference", db)
+    assert not is_clue("facebook-patent-rights-2", db)  # a patent grant is part of a grant
+    assert not is_clue("mit", db)
+    assert strip_keys("(generic-cla AND mit) OR apache-2.0", lambda k: k == "generic-cla") == (
+        "mit OR apache-2.0"
+    )
+
+
+def test_only_clues_are_kept_as_the_answer_with_low_confidence(db: LicenseDB) -> None:
+    r = FileResult(
+        "LICENSE",
+        "unknown-license-reference",
+        "LicenseRef-scancode-unknown-license-reference",
+        (detection("unknown-license-reference", 1, 1, 80.0, "unknown-license-reference_1.RULE"),),
+    )
+    d = decide([file_statement("LICENSE", r)], {"LICENSE": r}, {}, db, today=TODAY)
+    assert d.license == "unknown-license-reference"
+    assert d.statements[0].role == "clue"
+    assert d.reasoning.low_confidence
+    assert any("only clues" in w for w in d.reasoning.why)
+
+
+def test_a_license_file_and_a_manifest_that_disagree_are_anded_and_said_to(
+    db: LicenseDB,
+) -> None:
+    r = FileResult("LICENSE", "mit", "MIT", (detection("mit", 1, 20),))
+    manifest = DeclaredLicense("package.json", "license", "apache-2.0", "Apache-2.0", "Apache-2.0")
+    d = decide([file_statement("LICENSE", r), manifest], {"LICENSE": r}, {}, db, today=TODAY)
+    assert d.license == "mit AND apache-2.0"
+    assert d.reasoning.disagree
+    assert d.reasoning.low_confidence
+    assert "LICENSE: MIT" in d.reasoning.why[0]
+    assert "package.json: Apache-2.0" in d.reasoning.why[0]
+
+
+def test_the_same_license_in_a_file_and_a_manifest_is_one_grant(db: LicenseDB) -> None:
+    r = FileResult("LICENSE", "mit", "MIT", (detection("mit", 1, 20),))
+    manifest = DeclaredLicense("package.json", "license", "mit", "MIT", "MIT")
+    d = decide([file_statement("LICENSE", r), manifest], {"LICENSE": r}, {}, db, today=TODAY)
+    assert d.license == "mit"
+    assert not d.reasoning.disagree
+    assert not d.reasoning.low_confidence
+    assert [s.role for s in d.statements] == ["grant", "grant"]
+
+
+def test_a_choice_is_looked_for_in_the_preamble_only(db: LicenseDB) -> None:
+    """ "at your option" inside a GPL text (its "or (at your option) any later version")
+    does not make the file's licenses a choice."""
+    r = FileResult(
+        "COPYING",
+        "gpl-2.0 AND bsd-new",
+        "GPL-2.0-only AND BSD-3-Clause",
+        (detection("gpl-2.0", 3, 300), detection("bsd-new", 302, 330)),
+    )
+    body = "Project notice\n\n" + "x\n" * 280 + "or (at your option) any later version\n"
+    d = decide([file_statement("COPYING", r)], {"COPYING": r}, {"COPYING": body}, db, today=TODAY)
+    assert d.license == "gpl-2.0 AND bsd-new"
+    preamble = "You may choose either license below.\n\n" + body
+    d = decide(
+        [file_statement("COPYING", r)], {"COPYING": r}, {"COPYING": preamble}, db, today=TODAY
+    )
+    assert d.license == "gpl-2.0 OR bsd-new"
+    assert d.statements[0].role == "choice"
