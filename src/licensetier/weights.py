@@ -98,12 +98,13 @@ def _license_findings(w: Weights, art: Artifact, db: LicenseDB) -> list[Finding]
     if keys is None:
         return []  # not understood: nothing to compare
     own = keys_in(keys)
-    others = [d for d in art.declared if d.license and keys_in(d.license) != own]
+    granted = [d for d in art.declared if d.role not in ("clue", "companion")]  # reasoning
+    others = [d for d in granted if d.license and keys_in(d.license) != own]
     if not others:
         return []
     sources = [f"its {w.format} header says {w.license!r}"] + [
         f"{d.source}{'' if d.field == 'file' else f' ({d.field})'} says {d.raw!r}"
-        for d in art.declared
+        for d in granted
         if d.license
     ]
     return [

@@ -222,3 +222,26 @@ def test_cli_overrides_apply_to_the_root(tmp_path: Path, db: LicenseDB) -> None:
     assert fresh.artifacts[0].license == "Apache-2.0"
     with pytest.raises(ConfigError, match="--kind"):
         with_root_overrides(config, kind="nope", tier=None, license=None, db=db, tiers=tiers)
+
+
+def test_licenseref_ids_and_their_families_are_read(tmp_path: Path, db: LicenseDB) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[[tool.licensetier.artifacts]]\n"
+        'path = "."\nkind = "commercial-tooling"\n'
+        'license = "LicenseRef-Acme-EULA OR DocumentRef-acme-1:LicenseRef-Acme-Community"\n\n'
+        "[tool.licensetier.licenses]\n"
+        '"DocumentRef-acme-1:LicenseRef-Acme-Community" = "source-available"\n'
+    )
+    config = load_config(tmp_path, None, db, load_tiers())
+    assert config.artifacts[0].license is not None
+    assert config.licenses == {"documentref-acme-1:licenseref-acme-community": "source-available"}
+
+
+def test_a_wrong_licenseref_entry_is_named_with_its_line(tmp_path: Path, db: LicenseDB) -> None:
+    (tmp_path / "licensetier.toml").write_text(
+        '[licenses]\n"LicenseRef-A" = "custom"\n\n"LicenseRef-scancode-mit" = "permissive"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, None, db, load_tiers())
+    assert f"{tmp_path / 'licensetier.toml'}:4:" in str(info.value)
+    assert "not a LicenseRef id of your own" in str(info.value)
