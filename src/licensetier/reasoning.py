@@ -235,7 +235,7 @@ def _read_file(
     full_located = [
         (n, m)
         for n, m in located
-        if m.rule.endswith(".LICENSE") and m.end_line - m.start_line + 1 >= FULL_TEXT_MIN_LINES
+        if m.end_line - m.start_line + 1 >= FULL_TEXT_MIN_LINES  # ScanCode's .LICENSE or a rule
     ]
     full_texts = [m for _n, m in full_located]
     full_keys = {k for m in full_texts for k in _keys(m.license)}

@@ -94,3 +94,36 @@ def test_a_choice_is_looked_for_in_the_preamble_only(db: LicenseDB) -> None:
     )
     assert d.license == "gpl-2.0 OR bsd-new"
     assert d.statements[0].role == "choice"
+
+
+def _one_detection(*matches: Match) -> Detection:
+    keys = " AND ".join(dict.fromkeys(m.license for m in matches))
+    first, last = matches[0], matches[-1]
+    return Detection(keys, keys, first.start_line, last.end_line, 100.0, "3-seq", "", matches)
+
+
+def test_a_license_named_inside_a_full_text_is_a_mention_not_a_grant(db: LicenseDB) -> None:
+    """The Lesser GPL named in a GPL text's preamble, as ScanCode may match it: a short
+    match inside the region of the GPL's full text."""
+    gpl = Match("gpl-2.0", "GPL-2.0-only", 2, 340, 99.0, "3-seq", "gpl-2.0_1018.RULE")
+    lesser = Match("lgpl-2.1", "LGPL-2.1-only", 19, 20, 100.0, "2-aho", "lgpl-2.1_42.RULE")
+    r = FileResult("COPYING", "gpl-2.0 AND lgpl-2.1", "", (_one_detection(gpl, lesser),))
+    d = decide([file_statement("COPYING", r)], {"COPYING": r}, {}, db, today=TODAY)
+    assert d.license == "gpl-2.0"
+    assert "LGPL-2.1-only: named inside another license's text (lines 19-20)" in (
+        d.statements[0].note
+    )
+    assert not d.reasoning.low_confidence
+
+
+def test_a_notice_detected_on_its_own_after_a_text_stays_a_grant(db: LicenseDB) -> None:
+    apache = Match("apache-2.0", "Apache-2.0", 1, 176, 100.0, "1-hash", "apache-2.0.LICENSE")
+    mit = Match("mit", "MIT", 180, 180, 100.0, "2-aho", "mit_12.RULE")
+    r = FileResult(
+        "LICENSE",
+        "apache-2.0 AND mit",
+        "Apache-2.0 AND MIT",
+        (_one_detection(apache), _one_detection(mit)),
+    )
+    d = decide([file_statement("LICENSE", r)], {"LICENSE": r}, {}, db, today=TODAY)
+    assert d.license == "apache-2.0 AND mit"
