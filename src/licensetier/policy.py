@@ -28,6 +28,7 @@ from licensetier.models import (
     Tier,
 )
 from licensetier.paths import globs, owning_artifact
+from licensetier.reasoning import DISAGREE
 from licensetier.tiers import TierData
 
 CELL_RANK = {"ok": 0, "info": 1, "warning": 2, "error": 3}
@@ -329,12 +330,14 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
             )
         )
     own_terms = _own_terms(policy, art)
-    if reasoning is not None and reasoning.why and not own_terms:
+    # a disagreement has its own finding (declared-licenses-disagree, above)
+    weak = [w for w in reasoning.why if not w.startswith(DISAGREE)] if reasoning else []
+    if weak and not own_terms:
         findings.append(
             rules.finding(
                 "declared-low-confidence",
                 message=f"{_artifact_label(art)} is declared {art.declared_license or 'nothing'}"
-                " with low confidence: " + "; ".join(reasoning.why),
+                " with low confidence: " + "; ".join(weak),
                 artifact=art,
                 path=first_source.source if first_source else None,
                 line=first_source.line if first_source else None,

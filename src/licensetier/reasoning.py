@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 DetectText = Callable[[str], tuple[str | None, float]]
 
 LOW_CONFIDENCE_SCORE = 90.0
+DISAGREE = "the statements name different licenses"  # a reason of its own finding
 PATENT_CATEGORY = "Patent License"
 BUSL_KEY = "bsl-1.1"
 MENTION_MAX_LINES = 3  # a mention is a short match ...
@@ -562,7 +563,8 @@ def decide(
         expression = render(simplify(parse(joined))) if len(expressions) > 1 else joined
     if disagree:
         weak.append(
-            "the statements name different licenses: "
+            DISAGREE
+            + ": "
             + "; ".join(
                 f"{', '.join(evidence[i].source for i in g)}: {db_spdx(e, db)}" for g, e in kept
             )
