@@ -310,7 +310,7 @@ def _read_file(
         if expression and _or_options(expression) is not None:
             role = "choice"
     assert expression is not None
-    expression = render(simplify(parse(expression)))
+    expression = _tidy(expression)
     reading = _FileReading(expression, role, min(scores), notes, weak, business)
     return reading
 
@@ -560,7 +560,7 @@ def decide(
     else:
         joined = combine(expressions, "AND")
         assert joined is not None
-        expression = render(simplify(parse(joined))) if len(expressions) > 1 else joined
+        expression = _tidy(joined) if len(expressions) > 1 else joined
     if disagree:
         weak.append(
             DISAGREE
@@ -575,8 +575,11 @@ def decide(
         for e in evidence
     )
     if business is not None and business.changed and business.change_license and expression:
-        change_keys = db.spdx_to_keys(business.change_license)
-        expression = _replace_key(expression, BUSL_KEY, change_keys)
+        try:
+            change_keys = db.spdx_to_keys(business.change_license)
+            expression = _replace_key(expression, BUSL_KEY, change_keys)
+        except LicensetierError:  # the Change License cannot be written: BUSL stays
+            business = replace(business, changed=False)
     return Decision(
         expression,
         tuple(evidence),
@@ -587,6 +590,14 @@ def decide(
             business_source=business,
         ),
     )
+
+
+def _tidy(expression: str) -> str:
+    """Nested operators of one kind flattened, repeated operands dropped."""
+    try:
+        return render(simplify(parse(expression)))
+    except UnknownLicenseError:
+        return expression
 
 
 def _is_patent(key: str, db: LicenseDB) -> bool:

@@ -127,3 +127,26 @@ def test_a_notice_detected_on_its_own_after_a_text_stays_a_grant(db: LicenseDB) 
     )
     d = decide([file_statement("LICENSE", r)], {"LICENSE": r}, {}, db, today=TODAY)
     assert d.license == "apache-2.0 AND mit"
+
+
+def test_busl_parameters_with_a_date_that_is_not_one_are_read_without_a_date(
+    db: LicenseDB,
+) -> None:
+    text = (
+        "Business Source License 1.1\n\nParameters\n\n"
+        "Licensor:             Example Inc.\n"
+        "Licensed Work:        Example\n"
+        "Change Date:          2023-13-45\n"
+        "Change License:       MIT\n\n"
+        "Terms\n" + "terms\n" * 40
+    )
+    busl = Match("bsl-1.1", "BUSL-1.1", 10, 50, 95.0, "3-seq", "bsl-1.1.LICENSE")
+    mit = Match("mit", "MIT", 8, 8, 100.0, "2-aho", "mit_30.RULE")
+    r = FileResult("LICENSE", "mit AND bsl-1.1", "MIT AND BUSL-1.1", (_one_detection(mit, busl),))
+    d = decide([file_statement("LICENSE", r)], {"LICENSE": r}, {"LICENSE": text}, db, today=TODAY)
+    assert d.license == "bsl-1.1"
+    b = d.reasoning.business_source
+    assert b is not None
+    assert (b.licensor, b.change_date, b.change_date_iso) == ("Example Inc.", "2023-13-45", None)
+    assert (b.change_license, b.changed) == ("MIT", False)
+    assert "MIT: a parameter of the Business Source License (line 8)" in d.statements[0].note
