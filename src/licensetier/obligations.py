@@ -42,6 +42,13 @@ from licensetier.paths import owning_artifact
 from licensetier.readers.model_card import ModelCard, load_hf_licenses
 from licensetier.weights import header_keys
 
+# the rules of license_db/rules.toml these checks raise
+COPY_RULE = "obligation-license-copy"
+NOTICE_RULE = "obligation-notice"
+ATTRIBUTION_RULE = "obligation-attribution"
+NAME_RULE = "obligation-model-name"
+USE_POLICY_RULE = "obligation-use-policy"
+
 MAX_TEXT_BYTES = 1024 * 1024  # a Notice file or a model card: read this much at most
 _POLICY_NAMES = re.compile(r"^(use[_-]?policy|acceptable[_-]?use|prohibited[_-]?use)", re.I)
 _NOTICE_NAME = re.compile(r"^notice", re.I)
@@ -224,12 +231,14 @@ def _finding(
 
 
 def _detected_as(ctx: Context, keys: set[str]) -> FileResult | None:
+    """The first file of the artifact that holds the text of one of ``keys``: a match
+    to ScanCode's full text of the license (its rule ``<key>.LICENSE``, even a partial
+    match), not a mention of its name (a notice or a reference rule)."""
     for f in ctx.files:
-        found = set(keys_in(f.license))
         for d in f.detections:
-            found |= keys_in(d.license)
-        if found & keys:
-            return f
+            for m in d.matches or (d,):
+                if keys_in(m.license) & keys and m.rule.lower().endswith(".license"):
+                    return f
     return None
 
 
@@ -240,7 +249,7 @@ def _license_copy(
     if _detected_as(ctx, accepted) is not None:
         return None
     return _finding(
-        "obligation-license-copy",
+        COPY_RULE,
         ctx,
         effect,
         term,
@@ -260,7 +269,7 @@ def _notice(
             return None
     looked = f"none of {', '.join(notices)} carries it" if notices else "no Notice file"
     return _finding(
-        "obligation-notice",
+        NOTICE_RULE,
         ctx,
         effect,
         term,
@@ -291,7 +300,7 @@ def _attribution(
     shown = " or ".join(f'"{a}"' for a in accepted)
     where = ", ".join(pages) if pages else "no README"
     return _finding(
-        "obligation-attribution",
+        ATTRIBUTION_RULE,
         ctx,
         effect,
         term,
@@ -327,7 +336,7 @@ def _model_name(
     if _name_only(name).startswith(_name_only(prefix)):
         return None
     return _finding(
-        "obligation-model-name",
+        NAME_RULE,
         ctx,
         effect,
         term,
@@ -346,7 +355,7 @@ def _use_policy(
     if any(_POLICY_NAMES.match(_name_of(f.path)) for f in ctx.files):
         return None
     return _finding(
-        "obligation-use-policy",
+        USE_POLICY_RULE,
         ctx,
         effect,
         term,
