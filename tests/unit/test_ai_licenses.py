@@ -107,7 +107,8 @@ def test_every_term_has_a_known_key_and_a_source_found_in_the_text(db: LicenseDB
             assert term.quote, (key, term)
             if term.verified:  # no ScanCode text to check it against: checked by hand
                 info = db.info(key)
-                assert info is not None and info.is_licenseref, (key, term.attribute)
+                assert info is not None, key
+                assert info.is_licenseref, (key, term.attribute)
                 assert term.verified.startswith("https://"), (key, term.attribute)
                 continue
             path = licenses / f"{term.text}.LICENSE"
@@ -168,7 +169,7 @@ def test_the_real_cases() -> None:
         ({"attribute": "naming_rule", "value": "Llama", "name": "x"}, "only acceptable_use_policy"),
         ({"attribute": "naming_rule", "value": "Llama", "keys": []}, "`keys`"),
         ({"attribute": "naming_rule", "value": "Llama", "source": "x"}, "unknown field"),
-        ({"attribute": "naming_rule", "value": "L", "satisfied_by": ["mit"]}, "take `satisfied_by`"),
+        ({"attribute": "naming_rule", "value": "L", "satisfied_by": ["mit"]}, "`satisfied_by`"),
         ({"attribute": "license_copy_must_ship", "value": True, "satisfied_by": []}, "non-empty"),
         ({"attribute": "naming_rule", "value": "L", "accepted": ["L"]}, "take `accepted`"),
         ({"attribute": "naming_rule", "value": "L", "verified": "x", "text": "mit"}, "no ScanCode"),
