@@ -44,11 +44,14 @@ def scancode_text(key: str) -> str:
 
 def example(correction: Correction) -> str:
     """A text of the correction's shape: a Llama use policy is Llama 4's (ScanCode's
-    only one) with another version's name and Markdown heading; a Notice line is
-    written here."""
+    only one) with another version's name and Markdown heading; the Llama 3 license is
+    Llama 3.1's renamed; a Notice line is written here."""
     version = re.search(r"llama-(\d(?:\.\d)?)-", correction.id + "-")
     assert version is not None
     number = version.group(1)
+    if correction.id == "llama-3-license":
+        text = scancode_text("llama-3.1-license-2024")
+        return text.replace("LLAMA 3.1", "META LLAMA 3").replace("Llama 3.1", "Meta Llama 3")
     if correction.id.endswith("-aup"):
         name = "Meta Llama 3" if number == "3" else f"Llama {number}"
         body = scancode_text("llama-4-license-2025").replace("Llama 4", name)
@@ -67,7 +70,9 @@ def detect(engine: Engine, tmp_path: Path, name: str, text: str) -> FileResult:
 def test_each_misreading_is_reproduced_and_corrected(
     correction: Correction, engine: Engine, db: LicenseDB, tmp_path: Path
 ) -> None:
-    name = "USE_POLICY.md" if correction.id.endswith("-aup") else "NOTICE"
+    name = {"aup": "USE_POLICY.md", "license": "LICENSE"}.get(
+        correction.id.split("-")[-1], "NOTICE"
+    )
     read = detect(engine, tmp_path, name, example(correction))
     # the misreading: what the installed ScanCode says of this shape of text
     assert {d.license for d in read.detections} & correction.detected, read.detections

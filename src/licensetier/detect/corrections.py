@@ -3,10 +3,11 @@
 
 A detection is corrected when ScanCode's license for it is one the table lists and
 the text of its lines, normalised (:func:`normal`), begins with the table's shape. The
-corrected detection keeps its lines, takes the right key, and says
-``licensetier:<id>`` as its rule (matcher ``licensetier-correction``), so a report
-shows the correction. Applied to every file after detection, the cache and followed
-references, so a correction table newer than the cache still applies.
+corrected detection keeps its lines and ScanCode's matches (their key corrected),
+takes the right key, and says ``licensetier:<id>`` as its rule (matcher
+``licensetier-correction``), so a report shows the correction. Applied to every
+file after detection, the cache and followed references, so a correction table newer
+than the cache still applies.
 """
 
 from __future__ import annotations
@@ -108,10 +109,11 @@ def corrected_detection(
     for c in corrections:
         if c.applies(detection, text):
             spdx = db.keys_to_spdx(c.key)
-            rule = f"licensetier:{c.id}"
-            match = Match(
-                c.key, spdx, detection.start_line, detection.end_line, 100.0, MATCHER, rule
-            )
+            # ScanCode's matches are kept (which rule matched where), with the key
+            # corrected: a match to a license's full text stays one
+            matches = tuple(
+                replace(m, license=c.key, license_spdx=spdx) for m in detection.matches
+            ) or (Match(c.key, spdx, detection.start_line, detection.end_line, 100.0, MATCHER, ""),)
             return Detection(
                 license=c.key,
                 license_spdx=spdx,
@@ -119,8 +121,8 @@ def corrected_detection(
                 end_line=detection.end_line,
                 score=100.0,
                 matcher=MATCHER,
-                rule=rule,
-                matches=(match,),
+                rule=f"licensetier:{c.id}",
+                matches=matches,
             )
     return None
 
