@@ -189,7 +189,7 @@ def test_a_use_policy_file_passes_the_restrictions_on(tmp_path: Path, db: Licens
     assert rules_of(found) == ["obligation-license-copy", "obligation-use-policy"]
     (policy,) = [f for f in found if f.rule == "obligation-use-policy"]
     assert "MUST be included as an enforceable provision" in policy.why
-    assert "Llama's Acceptable Use Policy is not checked" in policy.why
+    assert "as the Llama licenses do their Acceptable Use Policy" in policy.why
     files["USE_POLICY.md"] = ("# Use restrictions\n", None)
     assert rules_of(run(tmp_path, db, files, model_card=parsed, licenses=licenses)) == [
         "obligation-license-copy"
