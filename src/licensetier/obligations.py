@@ -267,14 +267,18 @@ def _notice(
         text = texts(path)
         if text is not None and pattern.search(normal(text)):
             return None
-    looked = f"none of {', '.join(notices)} carries it" if notices else "no Notice file"
+    message = (
+        f'none of {", ".join(notices)} carries the notice "{term.value}"'
+        if notices
+        else f'{ctx.named} ships no Notice file with the notice "{term.value}"'
+    )
     return _finding(
         NOTICE_RULE,
         ctx,
         effect,
         term,
         db,
-        f'{ctx.named} ships {looked}: the notice "{term.value}" is missing',
+        message,
         notice=str(term.value),
     )
 

@@ -138,7 +138,7 @@ def test_a_llama_3_fine_tune_without_anything(tmp_path: Path, db: LicenseDB) -> 
     assert '"repo" (the repository\'s directory name)' in name.message
     assert '1.b.i: "include "Llama 3" at the beginning of any such AI model name"' in name.why
     notice = by_rule["obligation-notice"]
-    assert "no Notice file" in notice.message
+    assert "the repository ships no Notice file with the notice" in notice.message
     assert LLAMA3_NOTICE in notice.action
     assert "website" in by_rule["obligation-attribution"].why  # why it is only information
 
@@ -210,7 +210,7 @@ def test_the_notice_must_be_in_a_notice_file(tmp_path: Path, db: LicenseDB) -> N
     }
     (found,) = run(tmp_path, db, files, model_card=parsed, licenses=licenses)
     assert found.rule == "obligation-notice"
-    assert "none of Notice.txt carries it" in found.message  # the README does not count
+    assert "none of Notice.txt carries the notice" in found.message  # the README does not count
     # the Llama version may differ (a 3.2 notice on a 3.1 model): spacing, case, (c)
     files["Notice.txt"] = (
         "LLAMA 3.2 is licensed under the Llama 3.2 Community License,\n"

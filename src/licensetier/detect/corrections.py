@@ -96,6 +96,8 @@ def load_corrections(directory: Path | None = None) -> tuple[Correction, ...]:
 
 
 def _span(lines: list[str], detection: Detection) -> str:
+    if detection.end_line > len(lines):
+        return ""  # not all read: no shape to match
     return normal("\n".join(lines[max(detection.start_line - 1, 0) : detection.end_line]))
 
 
@@ -143,8 +145,8 @@ def correct(
         if not any(d.license.lower() in watched for d in r.detections):
             out.append(r)
             continue
-        try:
-            data = fs.read_bytes(source / r.path, source, MAX_CORRECTED_BYTES)
+        try:  # a span beyond the first bytes read is left as it is
+            data = fs.read_head(source / r.path, source, MAX_CORRECTED_BYTES)
         except OSError as exc:
             errors.append(ScanError(r.path, f"not read again to check its detection: {exc}"))
             out.append(r)
