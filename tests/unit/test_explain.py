@@ -58,7 +58,7 @@ def test_explain_resolves_hub_ids_and_license_names(
         if key == "licensetier-llama-3":  # quotes checked by hand against Meta's text
             naming = payload["terms"][key]["naming_rule"]
             assert naming["value"] == "Llama 3"
-            assert naming["source"]["verified"] == "https://www.llama.com/llama3/license/"
+            assert naming["source"]["verified"].endswith("meta-llama/llama3/blob/main/LICENSE")
         else:
             assert payload["terms"] == {}  # no ScanCode text to cite
 
