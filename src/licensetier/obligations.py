@@ -111,11 +111,13 @@ def in_effect(
             continue
         key = resolved[0]
         origin = f"inherited from the base model {base.model} ({base.path})"
+        # config.json's _name_or_path is often the model itself: no sign of a derived one
+        derived = base.model if base.unverified_reported else None
         previous = found.get(key)
         if previous is None:
-            found[key] = InEffect(key, origin, base.model)
-        elif previous.base is None:  # declared, and a base model says it is derived
-            found[key] = InEffect(key, f"{previous.origin}, {origin}", base.model)
+            found[key] = InEffect(key, origin, derived)
+        elif previous.base is None and derived:  # declared, and derived from a base
+            found[key] = InEffect(key, f"{previous.origin}, {origin}", derived)
     return list(found.values())
 
 
@@ -171,7 +173,8 @@ class _Texts:
                 data = fs.read_head(self.source / path, self.source, MAX_TEXT_BYTES)
                 self._read[path] = data.decode("utf-8", errors="replace")
             except OSError as exc:
-                self.errors.append(ScanError(path, f"not read for its notice: {fs.reason(exc)}"))
+                why = f"not read for the license obligations: {fs.reason(exc)}"
+                self.errors.append(ScanError(path, why))
                 self._read[path] = None
         return self._read[path]
 

@@ -106,6 +106,10 @@ def test_licenses_in_effect_are_declared_and_inherited(db: LicenseDB) -> None:
     assert effects["apache-2.0"].base is None
     assert effects["gemma-tou-2025-03-24"].base == "google/gemma-2b"
     assert "inherited from the base model google/gemma-2b" in effects["gemma-tou-2025-03-24"].origin
+    # a weights header's license is declared too (a Hub id or license_name)
+    gguf = Weights("m.gguf", "gguf", license="other", license_name="qwen")
+    (effect,) = in_effect(Artifact(".", None, None, None), None, (gguf,), db)
+    assert (effect.key, effect.origin) == ("qwen-2024", "declared in m.gguf's header")
 
 
 # -- everything missing, everything present -------------------------------------------------
@@ -341,3 +345,17 @@ def test_a_mention_of_the_license_is_not_its_copy(tmp_path: Path, db: LicenseDB)
     art = Artifact(".", "model-weights", None, None, declared=licenses)
     found = obligation_findings(art, parsed, (WEIGHTS,), results, [art], tmp_path, db, [])
     assert rules_of(found) == ["obligation-license-copy"]
+
+
+def test_config_json_naming_a_model_is_no_sign_of_a_derived_one(db: LicenseDB) -> None:
+    """config.json's _name_or_path is often the model's own name (Meta's own repository
+    says meta-llama/Llama-3.1-8B): the license is in effect, the naming rule is not."""
+    config = Weights(
+        "config.json",
+        "transformers-config",
+        role="metadata",
+        base_models=("meta-llama/Llama-3.1-8B",),
+    )
+    art = Artifact(".", None, None, None)
+    (effect,) = in_effect(art, None, (config,), db)
+    assert (effect.key, effect.base) == ("llama-3.1-license-2024", None)
