@@ -25,6 +25,7 @@ from licensetier.deps import discover
 from licensetier.deps.base import Role
 from licensetier.deps.resolve import Options as DepsOptions
 from licensetier.deps.resolve import Resolver
+from licensetier.detect.corrections import correct
 from licensetier.detect.engine import Engine, scancode_version
 from licensetier.detect.files import NOT_SCANNED, Detected, FileDetector, Progress
 from licensetier.detect.pool import DEFAULT_WORKER_MEMORY
@@ -44,6 +45,7 @@ from licensetier.models import (
     SkippedFile,
     Weights,
 )
+from licensetier.obligations import obligation_findings
 from licensetier.paths import is_license_file_name
 from licensetier.policy import (
     Policy,
@@ -144,6 +146,7 @@ class Scanner:
         if detected.unscanned:
             errors.append(ScanError(".", self._incomplete(len(detected.unscanned))))
         results = self._with_references(detected, root.name, errors)
+        results = correct(results, source, self.db, errors)  # ScanCode's known misreadings
         by_path = {r.path: r for r in results}
         reading = Reading()  # each manifest and model card read and parsed once
         artifacts = [self._declared(source, a, by_path, errors, reading) for a in artifacts]
@@ -151,7 +154,7 @@ class Scanner:
         classified = [self._classified(r, artifacts, lockfiles, errors) for r in results]
         weights = self._weights(source, walked, artifacts, errors)
         findings = self._findings(
-            source, artifacts, classified, lockfiles, reading, errors, weights
+            source, artifacts, classified, lockfiles, reading, errors, weights, root.name
         )
         findings.extend(weights_findings(weights, artifacts, self.db))
         engine_info: dict[str, str] = {}
@@ -254,11 +257,26 @@ class Scanner:
         reading: Reading,
         errors: list[ScanError],
         weights: Sequence[Weights] = (),
+        root_name: str = "",
     ) -> list[Finding]:
         findings: list[Finding] = []
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
-            findings.extend(self._lineage(source, art, reading, errors, weights))
+            card = self._card(source, art, reading, errors)
+            findings.extend(lineage_findings(art, card, self.db, weights))
+            findings.extend(
+                obligation_findings(
+                    art,
+                    card,
+                    weights,
+                    classified,
+                    artifacts,
+                    source,
+                    self.db,
+                    errors,
+                    root_name=root_name or source.name,
+                )
+            )
         findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))
         return findings
 
@@ -383,18 +401,6 @@ class Scanner:
             declared_license=spdx,
             declared_classification=classification,
         )
-
-    def _lineage(
-        self,
-        root: Path,
-        art: Artifact,
-        reading: Reading,
-        errors: list[ScanError],
-        weights: Sequence[Weights] = (),
-    ) -> list[Finding]:
-        """The base models of the artifact's card and of its weights and metadata
-        files, checked against the declared license."""
-        return lineage_findings(art, self._card(root, art, reading, errors), self.db, weights)
 
     def _card(
         self, root: Path, art: Artifact, reading: Reading, errors: list[ScanError]

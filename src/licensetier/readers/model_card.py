@@ -119,6 +119,10 @@ class ModelCard:
     base_model_line: int | None = None
     base_model_relation: str | None = None
     errors: tuple[ScanError, ...] = ()
+    # the model's name: ``model_name``, else ``model-index``'s first ``name``
+    model_name: str | None = None
+    model_name_field: str | None = None  # "model_name" or "model-index[0].name"
+    model_name_line: int | None = None
 
 
 def find_model_card(directory: Path, base: Path | None = None) -> Path | None:
@@ -211,6 +215,11 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
             return None
         return value.strip() or None
 
+    model_name, name_field = string("model_name"), "model_name"
+    if model_name is None:
+        model_name, name_field = _model_index_name(data.get("model-index")), "model-index[0].name"
+    name_line = lines.get("model_name" if name_field == "model_name" else "model-index")
+
     return ModelCard(
         source=source,
         license=strings("license"),
@@ -223,7 +232,20 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
         base_model_line=lines.get("base_model"),
         base_model_relation=string("base_model_relation"),
         errors=tuple(errors),
+        model_name=model_name,
+        model_name_field=name_field if model_name else None,
+        model_name_line=name_line if model_name else None,
     )
+
+
+def _model_index_name(value: Any) -> str | None:
+    """``model-index``'s first entry's ``name`` (the Hub's evaluation results), if it
+    is a string; anything else is not a name (and not an error: the card's license
+    does not depend on it)."""
+    if not isinstance(value, list) or not value or not isinstance(value[0], dict):
+        return None
+    name = value[0].get("name")
+    return name.strip() or None if isinstance(name, str) else None
 
 
 def load(path: Path, source: str, base: Path) -> Document:
