@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -271,27 +272,54 @@ def dataset_infos(cards: Sequence[DatasetCard], artifacts: Sequence[Artifact]) -
 def kind_findings(cards: Sequence[DatasetCard], artifacts: Sequence[Artifact]) -> list[Finding]:
     """``dataset-kind-undeclared``: a dataset card whose artifact declares no kind, or
     that sits in a directory that is no artifact (inside one not of kind
-    ``training-data``)."""
+    ``training-data``). Cards in several directories below one artifact that share a
+    parent directory other than the artifact's (``datasets/a``, ``datasets/b``) make
+    one finding, for that parent."""
     findings: list[Finding] = []
+    below: dict[str, list[DatasetCard]] = {}
+    by_path = {a.path: a for a in artifacts}
     for card in cards:
         art = owning_artifact(card.path, artifacts)
-        if art.path == card.directory:
-            if art.kind is not None:
-                continue
-            where = "the repository" if art.path == "." else art.path
-            message = (
-                f"{where} has a dataset card ({card.path}) but declares no kind: "
-                f"declare it {TRAINING_DATA}"
-            )
-        else:
-            if art.kind == TRAINING_DATA:
-                continue
-            message = (
-                f"{card.directory} has a dataset card ({card.path}) but is no artifact: "
-                f"declare it one, of kind {TRAINING_DATA}"
-            )
+        if art.path != card.directory:
+            if art.kind != TRAINING_DATA:
+                below.setdefault(art.path, []).append(card)
+            continue
+        if art.kind is not None:
+            continue
+        where = "the repository" if art.path == "." else art.path
         findings.append(
-            rules.finding("dataset-kind-undeclared", message=message, artifact=art, path=card.path)
+            rules.finding(
+                "dataset-kind-undeclared",
+                message=f"{where} has a dataset card ({card.path}) but declares no kind: "
+                f"declare it {TRAINING_DATA}",
+                artifact=art,
+                path=card.path,
+            )
+        )
+    for path, held in below.items():
+        art = by_path[path]
+        common = posixpath.commonpath([c.directory for c in held]) if len(held) > 1 else ""
+        if common and common not in (".", path):
+            first = held[0]
+            findings.append(
+                rules.finding(
+                    "dataset-kind-undeclared",
+                    message=f"{common} holds {len(held)} dataset cards ({first.path}, ...) "
+                    f"but is no artifact: declare it one, of kind {TRAINING_DATA}",
+                    artifact=art,
+                    path=first.path,
+                )
+            )
+            continue
+        findings.extend(
+            rules.finding(
+                "dataset-kind-undeclared",
+                message=f"{card.directory} has a dataset card ({card.path}) but is no "
+                f"artifact: declare it one, of kind {TRAINING_DATA}",
+                artifact=art,
+                path=card.path,
+            )
+            for card in held
         )
     return findings
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 
-from tests.conftest import REPO, Run
+from tests.conftest import REPO, Run, git
 from tests.weights_files import write_gguf
 
 SCAN = ("scan", "--format", "json", "--no-deps", "--jobs", "1")
@@ -193,3 +193,30 @@ def test_a_dataset_card_at_the_root(tmp_path: Path, run_cli: Callable[..., Run])
     (artifact,) = report["artifacts"]
     assert artifact["declared_license"] == "CC-BY-NC-4.0"
     assert report["models"] == []
+
+
+def test_staged_keeps_the_models_and_dataset_cards_staged(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    root = repository(tmp_path / "m")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "model")
+    # a staged change to the dataset card alone: the card, not the model
+    card(root / "data" / "chats" / "README.md", "license: mit\npretty_name: Chats\nconfigs: []\n")
+    git(root, "add", "data/chats/README.md")
+    report = run_cli(*SCAN, root, "--staged", "--kind", "model-weights").json()
+    assert report["models"] == []
+    assert [(d["path"], d["license"]) for d in report["datasets"]] == [
+        ("data/chats/README.md", "MIT")
+    ]
+    assert data_rules(report) == [("dataset-kind-undeclared", "info", "data/chats/README.md", None)]
+    # the model card staged: the model, its datasets resolved against the staged card
+    card(root / "README.md", "license: mit\nlibrary_name: transformers\ndatasets: [me/chats]\n")
+    git(root, "add", "README.md")
+    report = run_cli(*SCAN, root, "--staged", "--kind", "model-weights").json()
+    (model,) = report["models"]
+    assert [(d["name"], d["card"], d["license"]) for d in model["datasets"]] == [
+        ("me/chats", "data/chats/README.md", "MIT")
+    ]
+    assert data_rules(report) == [("dataset-kind-undeclared", "info", "data/chats/README.md", None)]

@@ -349,6 +349,21 @@ def test_dataset_kind_undeclared(db: LicenseDB) -> None:
     assert kind_findings(cards, declared) == []
 
 
+def test_dataset_cards_below_one_parent_make_one_finding() -> None:
+    cards = [_dataset_card(f"datasets/{n}", "mit") for n in ("a", "b", "c/d")]
+    root = Artifact(".", None, None, None)
+    (one,) = kind_findings(cards, [root])
+    assert one.path == "datasets/a/README.md"
+    assert "datasets holds 3 dataset cards (datasets/a/README.md, ...) but is no artifact" in (
+        one.message
+    )
+    scattered = [_dataset_card("data", "mit"), _dataset_card("tools/x", "mit")]
+    assert [f.path for f in kind_findings(scattered, [root])] == [
+        "data/README.md",
+        "tools/x/README.md",
+    ]
+
+
 def test_model_info(db: LicenseDB) -> None:
     card = _card(
         "license: apache-2.0\nmodel-index:\n- name: tiny\npipeline_tag: text-generation\n"
