@@ -342,7 +342,8 @@ def named_datasets(
     """The artifact's training datasets, the card's first, each named once."""
     found: list[Named] = []
     if card is not None and not card.is_dataset:
-        found.extend(Named(d, card.source, card.datasets_line) for d in card.datasets)
+        own = dict(card.dataset_lines)
+        found.extend(Named(d, card.source, own.get(d, card.datasets_line)) for d in card.datasets)
     for w in weights:
         if w.artifact == art.path:
             found.extend(Named(d, w.path) for d in w.datasets if d.strip())

@@ -39,7 +39,7 @@ def test_a_commercial_license_on_alpaca(tmp_path: Path, run_cli: Callable[..., R
     run = run_cli(*SCAN, tmp_path, "--kind", "model-weights", "--fail-on", "warning")
     assert run.exit_code == 1, run.stderr
     report = run.json()
-    assert data_rules(report) == [("training-data-non-commercial", "warning", "README.md", 4)]
+    assert data_rules(report) == [("training-data-non-commercial", "warning", "README.md", 5)]
     (finding,) = (f for f in report["findings"] if f["rule"] == "training-data-non-commercial")
     assert "trained on tatsu-lab/alpaca" in finding["message"]
     assert "CC-BY-NC-4.0" in finding["message"]
@@ -76,7 +76,7 @@ def test_a_local_dataset_card(tmp_path: Path, run_cli: Callable[..., Run]) -> No
     assert data_rules(report) == [
         ("dataset-kind-undeclared", "info", "data/chats/README.md", None),
         ("dataset-unverified", "info", "tiny.gguf", None),
-        ("training-data-non-commercial", "warning", "README.md", 7),
+        ("training-data-non-commercial", "warning", "README.md", 8),
     ]
     by_rule = {f["rule"]: f for f in report["findings"]}
     assert (

@@ -46,8 +46,10 @@ def _card(front: str, source: str = "README.md") -> ModelCard:
 def test_datasets_as_a_string_or_a_list_with_their_line() -> None:
     one = _card("license: mit\ndatasets: tatsu-lab/alpaca\n")
     assert (one.datasets, one.datasets_line, one.errors) == (("tatsu-lab/alpaca",), 3, ())
-    many = _card("datasets:\n  - squad\n  - ''\n  - allenai/c4\nlicense: mit\n")
+    many = _card("datasets:\n  - squad\n  - ''\n  # a comment\n  - 'allenai/c4'\nlicense: mit\n")
     assert (many.datasets, many.datasets_line) == (("squad", "allenai/c4"), 2)
+    assert many.dataset_lines == (("squad", 3), ("", 4), ("allenai/c4", 6))
+    assert _card("datasets: [a, b]\nlicense: mit\n").dataset_lines == ()  # on the key's line
 
 
 def test_datasets_of_the_wrong_type_is_an_error_with_its_line() -> None:
@@ -292,8 +294,8 @@ def test_a_commercial_license_on_non_commercial_data(db: LicenseDB) -> None:
     findings, resolved = training_data_findings(_artifact(db, "Apache-2.0"), card, [], db)
     shown = [(f.rule, f.severity, f.path, f.line, f.license) for f in findings]
     assert shown == [
-        ("training-data-non-commercial", Severity.WARNING, "README.md", 3, "CC-BY-NC-4.0"),
-        ("dataset-unverified", Severity.INFO, "README.md", 3, None),
+        ("training-data-non-commercial", Severity.WARNING, "README.md", 4, "CC-BY-NC-4.0"),
+        ("dataset-unverified", Severity.INFO, "README.md", 5, None),  # each item's own line
     ]
     assert "trained on tatsu-lab/alpaca" in findings[0].message
     assert "https://github.com/tatsu-lab/stanford_alpaca" in findings[0].message

@@ -161,6 +161,7 @@ class ModelCard:
     errors: tuple[ScanError, ...] = ()
     datasets: tuple[str, ...] = ()
     datasets_line: int | None = None
+    dataset_lines: tuple[tuple[str, int], ...] = ()  # each block-list item's own line
     model_name: str | None = None  # ``model_name``, else ``model-index[0].name``
     pipeline_tag: str | None = None
     library_name: str | None = None
@@ -278,6 +279,7 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
         base_model_relation=string("base_model_relation"),
         datasets=strings("datasets"),
         datasets_line=lines.get("datasets"),
+        dataset_lines=_item_lines(body, first, lines.get("datasets")),
         model_name=string("model_name") or _model_index_name(data.get("model-index")),
         pipeline_tag=string("pipeline_tag"),
         library_name=string("library_name"),
@@ -286,6 +288,28 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
         model_keys=len(MODEL_KEYS.intersection(data)),
         errors=tuple(errors),
     )
+
+
+_ITEM = re.compile(r"^\s+-\s+(.*?)\s*$|^-\s+(.*?)\s*$")
+
+
+def _item_lines(body: str, first: int, key_line: int | None) -> tuple[tuple[str, int], ...]:
+    """The file line of each item of a block list under the key on ``key_line`` (a
+    flow list ``[a, b]`` stays on the key's line); items as written, unquoted."""
+    if key_line is None:
+        return ()
+    found: list[tuple[str, int]] = []
+    lines = body.splitlines()
+    for index in range(key_line - first + 1, len(lines)):
+        text = lines[index]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        item = _ITEM.match(text)
+        if item is None:
+            break  # the next key: the list is over
+        value = (item.group(1) if item.group(1) is not None else item.group(2)).strip("'\"")
+        found.append((value, index + first))
+    return tuple(found)
 
 
 def _model_index_name(value: Any) -> str | None:
