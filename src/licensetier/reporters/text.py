@@ -129,6 +129,41 @@ def _weights(console: Console, result: ScanResult, verbose: bool) -> None:
     console.print()
 
 
+def _models(console: Console, result: ScanResult, verbose: bool) -> None:
+    """Each artifact's model (card, base models, training data) and the dataset cards."""
+    if result.models:
+        console.print(f"[bold]Models ({len(result.models)})[/]")
+        for m in result.models if verbose else result.models[:WEIGHTS_SHOWN]:
+            said = [m.name] if m.name else []
+            said.append(f"license {m.license}" if m.license else "no license on its card")
+            if m.base_models:
+                said.append("base " + ", ".join(b.model for b in m.base_models))
+            if m.datasets:
+                said.append(
+                    "trained on "
+                    + ", ".join(
+                        d.name
+                        + (
+                            f" ({d.license}{', non-commercial' if d.non_commercial else ''})"
+                            if d.license or d.non_commercial
+                            else " (license not known)"
+                        )
+                        for d in m.datasets
+                    )
+                )
+            where = m.card or m.artifact
+            console.print(f"  {escape(where)} [dim]{escape('; '.join(said))}[/]")
+        console.print()
+    if result.datasets:
+        console.print(f"[bold]Dataset cards ({len(result.datasets)})[/]")
+        for d in result.datasets if verbose else result.datasets[:WEIGHTS_SHOWN]:
+            said = [d.name or d.path, d.license or "no license understood"]
+            if d.non_commercial:
+                said.append("non-commercial")
+            console.print(f"  {escape(d.path)} [dim]{escape('; '.join(said))}[/]")
+        console.print()
+
+
 def text_console(buf: io.StringIO, *, color: bool, width: int) -> Console:
     """The console the text reports print into: on a terminal rich wraps to its width;
     in a file or a pipe, lines are never cut."""
@@ -241,6 +276,8 @@ def render(
             _dependencies(console, result, verbose)
         if result.weights:
             _weights(console, result, verbose)
+        if result.models or result.datasets:
+            _models(console, result, verbose)
         if verbose:
             console.print("[bold]Files with a license[/]")
             for file in result.files:
