@@ -35,7 +35,7 @@ from licensetier.errors import LicenseDBError, LicensetierError, ManifestError
 from licensetier.expressions import keys_in
 from licensetier.formats import tomllib
 from licensetier.license_db import LicenseDB
-from licensetier.lineage import base_models, resolve_base
+from licensetier.lineage import base_models, local_base, resolve_base
 from licensetier.models import (
     Artifact,
     BaseModelRef,
@@ -485,10 +485,12 @@ def model_info(
     resolved: Sequence[Resolved],
     db: LicenseDB,
     weights: Sequence[Weights],
+    artifacts: Sequence[Artifact] = (),
 ) -> ModelInfo | None:
     """What the report says of the artifact's model; None when it has neither a
     model card (a card with a model's keys, or naming datasets or base models) nor
-    weights or model metadata files."""
+    weights or model metadata files. A base model that is another artifact of the
+    scan (:func:`licensetier.lineage.local_base`) has that artifact's declared license."""
     own = [w for w in weights if w.artifact == art.path]
     if card is not None and card.is_dataset:
         card = None
@@ -500,12 +502,15 @@ def model_info(
     for base in base_models(art, card, own):
         inherited = resolve_base(base.model)
         found = hf.resolve(inherited.hf_license) if inherited else None
+        sibling = local_base(base.model, art, artifacts) if inherited is None else None
         refs.append(
             BaseModelRef(
                 model=base.model,
                 source=base.path,
                 relation=base.relation,
-                license=_spdx(found[0], db) if found else None,
+                license=_spdx(found[0], db)
+                if found
+                else (sibling.declared_license if sibling else None),
                 original=inherited.original if inherited else None,
             )
         )

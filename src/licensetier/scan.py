@@ -280,7 +280,7 @@ class Scanner:
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
             card = self._model_card(source, art, reading, errors)
-            findings.extend(lineage_findings(art, card, self.db, weights))
+            findings.extend(lineage_findings(art, card, self.db, weights, artifacts))
             findings.extend(
                 obligation_findings(
                     art,
@@ -436,7 +436,7 @@ class Scanner:
             card = self._model_card(root, art, reading, errors)
             found, resolved = training_data_findings(art, card, cards, self.db, weights)
             findings.extend(found)
-            info = model_info(art, card, resolved, self.db, weights)
+            info = model_info(art, card, resolved, self.db, weights, artifacts)
             if info is not None:
                 models.append(info)
         return models
