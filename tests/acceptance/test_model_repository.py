@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import Run, make_git_repo
 from tests.model_repo import BASE, LLAMA_KEY, build_model_repository
 from tests.unit.test_reporters_sbom import cdx_problems, spdx_problems, spec_problems
+from tests.weights_files import write_safetensors
 
 SCAN = ("scan", "--no-deps", "--jobs", "1")
 LLAMA = "LicenseRef-scancode-llama-3.1-license-2024"
@@ -154,3 +155,17 @@ def test_the_ml_bom_of_the_repository(
     kinds = Counter(r["relationshipType"] for r in parsed["relationships"])
     assert kinds["DESCENDANT_OF"] == 4  # three models on Llama 3.1, the GGUF on the fine-tune
     assert kinds["GENERATED_FROM"] == 2  # the fine-tune and its GGUF, on the instruct mix
+
+
+def test_weights_without_a_card_say_so(tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    """An adapter pushed without a model card (a README without front matter): its
+    model is listed with its base and "no model card", not "no license on its card"."""
+    root = tmp_path / "adapter"
+    write_safetensors(root / "adapter_model.safetensors", {"format": "pt"})
+    (root / "adapter_config.json").write_text(
+        '{"base_model_name_or_path": "unsloth/meta-llama-3.1-8b-bnb-4bit"}', encoding="utf-8"
+    )
+    (root / "README.md").write_text("# An adapter\n", encoding="utf-8")
+    make_git_repo(root)
+    text = run_cli(*SCAN, root, "--kind", "model-weights").stdout
+    assert ". no model card; base unsloth/meta-llama-3.1-8b-bnb-4bit" in text

@@ -135,7 +135,10 @@ def _models(console: Console, result: ScanResult, verbose: bool) -> None:
         console.print(f"[bold]Models ({len(result.models)})[/]")
         for m in result.models if verbose else result.models[:WEIGHTS_SHOWN]:
             said = [m.name] if m.name else []
-            said.append(f"license {m.license}" if m.license else "no license on its card")
+            if m.license:
+                said.append(f"license {m.license}")
+            else:
+                said.append("no license on its card" if m.card else "no model card")
             if m.base_models:
                 said.append("base " + ", ".join(b.model for b in m.base_models))
             if m.datasets:
