@@ -108,6 +108,9 @@ class Detection:
     matcher: str
     rule: str
     matches: tuple[Match, ...] = ()
+    # ScanCode's own expression when licensetier corrected a known misreading
+    # (detect/corrections.py): ``license`` is then the correction's, ``matches`` ScanCode's
+    corrected_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class FileResult:
     clues: int = 0  # license clues ScanCode kept apart from detections
     classification: Classification | None = None
     engine: str = ""  # "exact" or "full": which path of detection answered
+    corrected_from: str | None = None  # ScanCode's expression, when a detection was corrected
 
 
 @dataclass(frozen=True)

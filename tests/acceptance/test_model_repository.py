@@ -54,12 +54,20 @@ def test_a_complete_release_passes(
     # only infos: each Llama artifact is custom-licensed, as its tier allows
     rules = Counter((f["severity"], f["rule"]) for f in report["findings"])
     assert rules == {("info", "declared-custom"): 3, ("info", "component-custom"): 3}
-    files = {f["path"]: f["scancode_license"] for f in report["files"]}
+    files = {f["path"]: f for f in report["files"]}
     for role in ("model", "adapter", "gguf"):
-        assert files[f"{paths[role]}/LICENSE"] == LLAMA_KEY
-        # Meta's Notice line alone: read as the license it names, not as ic-1.0
-        assert files[f"{paths[role]}/NOTICE"] == LLAMA_KEY
-    assert files["sdk/LICENSE"] == "apache-2.0"
+        assert files[f"{paths[role]}/LICENSE"]["scancode_license"] == LLAMA_KEY
+        assert files[f"{paths[role]}/LICENSE"]["corrected_to"] is None
+        # Meta's Notice line alone: ScanCode reads it as another license; licensetier
+        # as the one it names, and the report keeps both
+        notice = files[f"{paths[role]}/NOTICE"]
+        assert notice["scancode_license"] != LLAMA_KEY
+        assert (notice["corrected_to"], notice["license"]) == (LLAMA_KEY, LLAMA)
+        (detection,) = notice["detections"]
+        assert detection["rule"] == "licensetier:llama-3.1-notice"
+        assert detection["scancode_license"] == notice["scancode_license"]
+        assert {m["scancode_license"] for m in detection["matches"]} == {notice["scancode_license"]}
+    assert files["sdk/LICENSE"]["scancode_license"] == "apache-2.0"
 
 
 def test_weights_models_and_datasets_in_the_report(

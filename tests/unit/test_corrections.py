@@ -84,6 +84,11 @@ def test_each_misreading_is_reproduced_and_corrected(
     (detection,) = [d for d in fixed.detections if d.matcher == MATCHER]
     assert detection.rule == f"licensetier:{correction.id}"
     assert detection.score == 100.0
+    # ScanCode's answer is kept beside the correction: its expression, its matches
+    (original,) = [d for d in read.detections if d.license in correction.detected]
+    assert detection.corrected_from == original.license
+    assert detection.matches == original.matches
+    assert fixed.corrected_from == read.license
 
 
 def test_texts_of_other_shapes_are_left_as_read(

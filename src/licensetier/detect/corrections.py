@@ -3,11 +3,12 @@
 
 A detection is corrected when ScanCode's license for it is one the table lists and
 the text of its lines, normalised (:func:`normal`), begins with the table's shape. The
-corrected detection keeps its lines and ScanCode's matches (their key corrected),
-takes the right key, and says ``licensetier:<id>`` as its rule (matcher
-``licensetier-correction``), so a report shows the correction. Applied to every
-file after detection, the cache and followed references, so a correction table newer
-than the cache still applies.
+corrected detection keeps its lines and ScanCode's matches as they were, takes the
+right key, says ``licensetier:<id>`` as its rule (matcher ``licensetier-correction``)
+and keeps ScanCode's own expression in ``corrected_from`` (the file's too), so a report
+shows both: ``scancode_license`` stays ScanCode's answer, ``license`` is licensetier's.
+Applied to every file after detection, the cache and followed references, so a
+correction table newer than the cache still applies.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from licensetier import formats, fs
 from licensetier.errors import LicenseDBError, LicensetierError
 from licensetier.expressions import combine
 from licensetier.license_db import LicenseDB
-from licensetier.models import Detection, FileResult, Match, ScanError
+from licensetier.models import Detection, FileResult, ScanError
 from licensetier.paths import data_directory
 
 CORRECTIONS_FILE = "corrections.toml"
@@ -111,11 +112,9 @@ def corrected_detection(
     for c in corrections:
         if c.applies(detection, text):
             spdx = db.keys_to_spdx(c.key)
-            # ScanCode's matches are kept (which rule matched where), with the key
-            # corrected: a match to a license's full text stays one
-            matches = tuple(
-                replace(m, license=c.key, license_spdx=spdx) for m in detection.matches
-            ) or (Match(c.key, spdx, detection.start_line, detection.end_line, 100.0, MATCHER, ""),)
+            # ScanCode's matches are kept as they were (which rule of which license
+            # matched where, and how well): the evidence; the detection's license is
+            # the correction's, and ScanCode's own stays in ``corrected_from``
             return Detection(
                 license=c.key,
                 license_spdx=spdx,
@@ -124,7 +123,8 @@ def corrected_detection(
                 score=100.0,
                 matcher=MATCHER,
                 rule=f"licensetier:{c.id}",
-                matches=matches,
+                matches=detection.matches,
+                corrected_from=detection.license,
             )
     return None
 
@@ -166,5 +166,13 @@ def correct(
             spdx = db.keys_to_spdx(license_) if license_ else None
         except (LicensetierError, ValueError):
             spdx = combine([d.license_spdx for d in detections], "AND")
-        out.append(replace(r, license=license_, license_spdx=spdx, detections=tuple(detections)))
+        out.append(
+            replace(
+                r,
+                license=license_,
+                license_spdx=spdx,
+                detections=tuple(detections),
+                corrected_from=r.license,
+            )
+        )
     return out

@@ -24,7 +24,8 @@ from licensetier.models import (
 def _detection(d: Detection) -> dict[str, Any]:
     return {
         "license": d.license_spdx,
-        "scancode_license": d.license,
+        "scancode_license": d.corrected_from or d.license,
+        "corrected_to": d.license if d.corrected_from else None,
         "start_line": d.start_line,
         "end_line": d.end_line,
         "score": d.score,
@@ -50,7 +51,8 @@ def _file(f: FileResult) -> dict[str, Any]:
     return {
         "path": f.path,
         "license": f.license_spdx,
-        "scancode_license": f.license,
+        "scancode_license": f.corrected_from or f.license,
+        "corrected_to": f.license if f.corrected_from else None,
         "family": c.family.value if c else None,
         "strength": c.strength.value if c and c.strength else None,
         "detections": [_detection(d) for d in f.detections],
