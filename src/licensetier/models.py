@@ -230,6 +230,10 @@ class ScanError:
 LFS_POINTER = "git_lfs_pointer"  # the metadata key of a Git LFS pointer's object id
 
 
+#: The weights formats whose header is read (readers/weights.py WEIGHTS_FILES, header=True).
+HEADER_FORMATS = frozenset({"safetensors", "gguf"})
+
+
 @dataclass(frozen=True)
 class Weights:
     """A model weights file, or a model metadata file (``role="metadata"``:
@@ -248,6 +252,12 @@ class Weights:
     base_models: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def header_read(self) -> bool:
+        """Its header was read: a metadata file, or weights of a format with a header
+        licensetier reads (pickles, ONNX, Keras... are recognised by name only)."""
+        return self.role == "metadata" or self.format in HEADER_FORMATS
 
     @property
     def lfs_pointer(self) -> str | None:

@@ -114,6 +114,8 @@ def _weights(console: Console, result: ScanResult, verbose: bool) -> None:
     shown = result.weights if verbose else result.weights[:WEIGHTS_SHOWN]
     for w in shown:
         said = [f"license {w.license}"] if w.license else ["no license in its header"]
+        if not w.header_read:
+            said = ["recognised by name: never opened"]
         if w.role == "metadata":
             said = []
         if w.lfs_pointer is not None:  # the checkout holds the pointer, not the file
