@@ -39,6 +39,7 @@ from licensetier.license_db import LicenseDB
 from licensetier.lineage import base_models, resolve_base
 from licensetier.models import Artifact, FileResult, Finding, ScanError, Weights
 from licensetier.paths import owning_artifact
+from licensetier.readers import Reading
 from licensetier.readers.model_card import ModelCard, load_hf_licenses
 from licensetier.weights import header_keys
 
@@ -133,6 +134,7 @@ def obligation_findings(
     *,
     root_name: str = "",
     terms: AITerms | None = None,
+    reading: Reading | None = None,
 ) -> list[Finding]:
     """The obligations of the artifact's licenses that what it ships does not meet.
     Only an artifact holding weights or with a model card is checked."""
@@ -142,7 +144,7 @@ def obligation_findings(
     terms = terms or load_terms()
     mine = tuple(f for f in files if owning_artifact(f.path, artifacts).path == art.path)
     ctx = Context(art, card, own, mine, source, root_name or source.name)
-    texts = _Texts(source, errors)
+    texts = _Texts(source, errors, reading)
     findings: list[Finding] = []
     for effect in in_effect(art, card, weights, db):
         for term in terms.of(effect.key):
@@ -162,12 +164,19 @@ class _Texts:
     """The artifact's small text files, each read once (a file that cannot be read is
     a scan error, once)."""
 
-    def __init__(self, source: Path, errors: list[ScanError]) -> None:
+    def __init__(
+        self, source: Path, errors: list[ScanError], reading: Reading | None = None
+    ) -> None:
         self.source = source
         self.errors = errors
+        self.reading = reading  # the scan's reads: the model card was read already
         self._read: dict[str, str | None] = {}
 
     def __call__(self, path: str) -> str | None:
+        if path not in self._read and self.reading is not None:
+            known = self.reading.text_of(path)  # the same cap: MAX_MODEL_CARD_BYTES
+            if known is not None:
+                self._read[path] = known
         if path not in self._read:
             try:
                 data = fs.read_head(self.source / path, self.source, MAX_TEXT_BYTES)

@@ -292,6 +292,7 @@ class Scanner:
                     self.db,
                     errors,
                     root_name=root_name or source.name,
+                    reading=reading,
                 )
             )
         findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))

@@ -100,6 +100,15 @@ class Reading:
             raise outcome
         return outcome
 
+    def text_of(self, source: str) -> str | None:
+        """The text of a file some reader already read (``source``: relative to the
+        scan root, as given to :meth:`document`), so that a file is not read twice;
+        None when none did."""
+        for outcome in self._read.values():
+            if isinstance(outcome, Document) and outcome.source == source:
+                return outcome.text
+        return None
+
 
 def toml_table(ctx: Any, doc: Document, dotted_key: str) -> dict[str, Any] | None:
     """The table at ``dotted_key`` (``tool.poetry``) of a TOML document, None when it
