@@ -22,20 +22,21 @@ SCAN = ("scan", "--no-deps", "--jobs", "1")
 LLAMA = "LicenseRef-scancode-llama-3.1-license-2024"
 
 
-@pytest.fixture(scope="module")
-def complete(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    root = tmp_path_factory.mktemp("complete") / "acme-ai"
-    paths = build_model_repository(root, complete=True)
+def _repository(factory: pytest.TempPathFactory, *, complete: bool) -> tuple[Path, dict[str, str]]:
+    root = factory.mktemp("complete" if complete else "incomplete") / "acme-ai"
+    paths = build_model_repository(root, complete=complete)
     make_git_repo(root)
     return root, paths
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    return _repository(tmp_path_factory, complete=True)
 
 
 @pytest.fixture(scope="module")
 def incomplete(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    root = tmp_path_factory.mktemp("incomplete") / "acme-ai"
-    paths = build_model_repository(root, complete=False)
-    make_git_repo(root)
-    return root, paths
+    return _repository(tmp_path_factory, complete=False)
 
 
 def _json(run_cli: Callable[..., Run], root: Path, *extra: str) -> tuple[int, dict[str, Any]]:

@@ -3,13 +3,13 @@ versioned by ``schema_version``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from licensetier.models import (
     Artifact,
     DatasetInfo,
-    DatasetRef,
     Dependency,
     Detection,
     FileResult,
@@ -129,46 +129,10 @@ def _weights(w: Weights) -> dict[str, Any]:
     }
 
 
-def _dataset_ref(d: DatasetRef) -> dict[str, Any]:
-    return {
-        "name": d.name,
-        "source": d.source,
-        "card": d.card,
-        "license": d.license,
-        "non_commercial": d.non_commercial,
-    }
-
-
-def _model(m: ModelInfo) -> dict[str, Any]:
-    return {
-        "artifact": m.artifact,
-        "card": m.card,
-        "name": m.name,
-        "license": m.license,
-        "task": m.task,
-        "library": m.library,
-        "base_models": [
-            {
-                "model": b.model,
-                "source": b.source,
-                "relation": b.relation,
-                "license": b.license,
-                "original": b.original,
-            }
-            for b in m.base_models
-        ],
-        "datasets": [_dataset_ref(d) for d in m.datasets],
-    }
-
-
-def _dataset(d: DatasetInfo) -> dict[str, Any]:
-    return {
-        "path": d.path,
-        "artifact": d.artifact,
-        "name": d.name,
-        "license": d.license,
-        "non_commercial": d.non_commercial,
-    }
+def _plain(value: ModelInfo | DatasetInfo) -> dict[str, Any]:
+    """A model's or a dataset card's entry: the dataclass's fields, nested ones too
+    (models.py names them as the report does; docs/report-schema.json checks it)."""
+    return dataclasses.asdict(value)
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -219,8 +183,8 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "dependencies": [dependency(d) for d in result.dependencies],
         "weights": [_weights(w) for w in result.weights],
-        "models": [_model(m) for m in result.models],
-        "datasets": [_dataset(d) for d in result.datasets],
+        "models": [_plain(m) for m in result.models],
+        "datasets": [_plain(d) for d in result.datasets],
         "findings": [_finding(f) for f in result.findings],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
         "notes": list(result.notes),
