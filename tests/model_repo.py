@@ -81,6 +81,8 @@ def build_model_repository(root: Path, *, complete: bool = True) -> dict[str, st
     }
     artifacts = "".join(
         f'\n[[tool.licensetier.artifacts]]\npath = "{paths[role]}"\nkind = "{kind}"\n'
+        # the instruct mix is training data the company chose to open
+        + ('tier = "sometimes-open"\n' if role == "data" else "")
         for role, kind in kinds.items()
     )
     (root / "pyproject.toml").write_text(

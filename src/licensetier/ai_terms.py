@@ -26,8 +26,10 @@ ATTRIBUTES: Mapping[str, type] = {
     "non_commercial": bool,
     "user_threshold": int,
     "acceptable_use_policy": bool,
+    "use_restrictions_flow_down": bool,
     "naming_rule": str,
     "attribution_text": str,
+    "notice_text": str,
     "license_copy_must_ship": bool,
     "regional_limits": str,
     "output_restrictions": str,
@@ -37,9 +39,11 @@ ATTRIBUTES: Mapping[str, type] = {
 LABELS: Mapping[str, str] = {
     "non_commercial": "non-commercial",
     "user_threshold": "user threshold (monthly active users)",
-    "acceptable_use_policy": "acceptable use policy (flows down)",
+    "acceptable_use_policy": "acceptable use policy",
+    "use_restrictions_flow_down": "the use restrictions must be passed on",
     "naming_rule": "a derived model's name must begin with",
     "attribution_text": "attribution text",
+    "notice_text": "the notice a Notice file must carry",
     "license_copy_must_ship": "the license copy must ship",
     "regional_limits": "regional limits",
     "output_restrictions": "output restrictions",
@@ -56,6 +60,11 @@ class Term:
     quote: str
     text: str  # the ScanCode key whose text holds the quote
     name: str | None = None  # the acceptable use policy's name
+    # license_copy_must_ship, use_restrictions_flow_down: the keys a file may be
+    # detected as to satisfy the check (empty: the key itself)
+    satisfied_by: tuple[str, ...] = ()
+    accepted: tuple[str, ...] = ()  # attribution_text: the texts that satisfy it
+    verified: str | None = None  # no ScanCode text: where the quote was checked by hand
 
     def describe(self) -> str:
         """The value as shown to a person."""
@@ -67,13 +76,20 @@ class Term:
         return self.value
 
     def source(self) -> str:
+        if self.verified:
+            return f'{self.clause}: "{self.quote}" (checked by hand against {self.verified})'
         return f'{self.text}, {self.clause}: "{self.quote}"'
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"value": self.value}
         if self.name:
             out["name"] = self.name
-        out["source"] = {"license": self.text, "clause": self.clause, "quote": self.quote}
+        source: dict[str, object] = {"clause": self.clause, "quote": self.quote}
+        if self.verified:
+            source["verified"] = self.verified
+        else:
+            source["license"] = self.text
+        out["source"] = source
         return out
 
 
@@ -104,6 +120,28 @@ def _text(entry: Mapping[str, Any], name: str, where: str) -> str:
     return value.strip()
 
 
+# the attributes whose check a file detected as another key may satisfy
+_SATISFIABLE = {"license_copy_must_ship", "use_restrictions_flow_down"}
+
+
+def _listed(
+    entry: Mapping[str, Any], name: str, where: str, attributes: set[str]
+) -> tuple[str, ...]:
+    """An optional non-empty list of strings, allowed on ``attributes`` only."""
+    value = entry.get(name)
+    if value is None:
+        return ()
+    if entry.get("attribute") not in attributes:
+        raise _fail(where, f"only {' and '.join(sorted(attributes))} take `{name}`")
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise _fail(where, f"`{name}` must be a non-empty list of strings")
+    return tuple(v.strip() for v in value)
+
+
 def parse_terms(data: Mapping[str, Any]) -> AITerms:
     """Validate the file's content: known attributes, values of the right type, a
     clause and a quote for each, an AUP with its name, no attribute given twice."""
@@ -115,6 +153,7 @@ def parse_terms(data: Mapping[str, Any]) -> AITerms:
         raise LicenseDBError(f"{TERMS_FILE}: [[term]] entries expected")
     found: dict[str, dict[str, Term]] = {}
     allowed = {"keys", "attribute", "value", "name", "clause", "quote", "text"}
+    allowed |= {"satisfied_by", "accepted", "verified"}
     for index, entry in enumerate(entries):
         where = f"term #{index + 1}"
         if not isinstance(entry, dict):
@@ -144,6 +183,13 @@ def parse_terms(data: Mapping[str, Any]) -> AITerms:
         text = entry.get("text")
         if text is not None and (not isinstance(text, str) or not text.strip()):
             raise _fail(where, "`text` must be a license key")
+        satisfied_by = _listed(entry, "satisfied_by", where, _SATISFIABLE)
+        accepted = _listed(entry, "accepted", where, {"attribution_text"})
+        verified = entry.get("verified")
+        if verified is not None:
+            verified = _text(entry, "verified", where)
+            if text is not None:
+                raise _fail(where, "a `verified` quote has no ScanCode `text`")
         for key in keys:
             key = key.strip().lower()
             own = found.setdefault(key, {})
@@ -156,6 +202,9 @@ def parse_terms(data: Mapping[str, Any]) -> AITerms:
                 quote=quote,
                 text=(text or key).strip().lower(),
                 name=name,
+                satisfied_by=tuple(k.lower() for k in satisfied_by),
+                accepted=accepted,
+                verified=verified,
             )
     order = list(ATTRIBUTES)
     return AITerms(
@@ -228,6 +277,8 @@ def markdown_tables() -> str:
     for key in sorted(terms.keys()):
         for t in terms.of(key):
             where = t.clause + (f" of `{t.text}`" if t.text != key else "")
+            if t.verified:
+                where = f"{t.clause} (checked by hand against <{t.verified}>)"
             lines.append(
                 f'| `{key}` | {t.attribute} | {cell(t.describe())} | {cell(where)}: "{t.quote}" |'
             )

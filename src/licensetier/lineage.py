@@ -23,7 +23,7 @@ from pathlib import Path
 
 from licensetier import rules
 from licensetier.declared import ModelCard, load_hf_licenses
-from licensetier.errors import LicenseDBError
+from licensetier.errors import LicenseDBError, UnknownLicenseError
 from licensetier.formats import tomllib
 from licensetier.license_db import LicenseDB
 from licensetier.models import Artifact, Family, Finding, Weights
@@ -125,6 +125,23 @@ def resolve_base(model_id: str) -> Inherited | None:
     return None
 
 
+def local_base(model_id: str, art: Artifact, artifacts: Sequence[Artifact]) -> Artifact | None:
+    """The artifact of this scan that ``model_id`` names, when its model name (the part
+    after the organisation) is the name of another artifact's directory, compared
+    case-insensitively: a quantization or an adapter published beside the fine-tune it
+    is made from (``acme/Llama-3.1-Acme-8B`` for ``models/Llama-3.1-Acme-8B``). None
+    when no other artifact has that name, or when two have."""
+    name = normalized(model_id).rpartition("/")[2].lower()
+    if not name:
+        return None
+    found = [
+        other
+        for other in artifacts
+        if other.path not in (".", art.path) and other.path.rpartition("/")[2].lower() == name
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def inherited_license(model_id: str) -> str | None:
     """The Hugging Face license id of a well-known base model, or None."""
     found = resolve_base(model_id)
@@ -208,13 +225,21 @@ def lineage_findings(
     card: ModelCard | None,
     db: LicenseDB,
     weights: Sequence[Weights] = (),
+    artifacts: Sequence[Artifact] = (),
 ) -> list[Finding]:
+    """The findings on the artifact's base models: a base whose license carries over
+    (a well-known model, or another artifact of this scan, see :func:`local_base`)
+    while the artifact declares another; a base whose license is not known."""
     findings: list[Finding] = []
     hf = load_hf_licenses()
     declared = art.declared_license
     declared_keys = keys_of(db.spdx_to_keys(declared)) if declared else frozenset()
     for base in base_models(art, card, weights):
         inherited = resolve_base(base.model)
+        sibling = local_base(base.model, art, artifacts) if inherited is None else None
+        if sibling is not None and sibling.declared_license is not None:
+            findings.extend(_local_finding(art, base, sibling, declared_keys, db))
+            continue
         if inherited is None:
             if base.unverified_reported:
                 findings.append(
@@ -261,3 +286,42 @@ def lineage_findings(
             )
         )
     return findings
+
+
+def _local_finding(
+    art: Artifact,
+    base: BaseModel,
+    sibling: Artifact,
+    declared_keys: frozenset[str],
+    db: LicenseDB,
+) -> list[Finding]:
+    """A base model that is another artifact of this scan: its declared license
+    carries over unless it is permissive or the artifact declares it too."""
+    c = sibling.declared_classification
+    if c is not None and c.family is Family.PERMISSIVE:
+        return []
+    spdx = sibling.declared_license or ""
+    try:
+        keys = keys_of(db.spdx_to_keys(spdx))
+    except UnknownLicenseError:
+        keys = frozenset()
+    if keys and keys <= declared_keys:
+        return []
+    relation = f"base_model_relation: {base.relation}; " if base.relation else ""
+    return [
+        rules.finding(
+            "base-model-license",
+            message=(
+                f"{base.path}: {base.how} {base.model} ({relation}the artifact {sibling.path} "
+                f"of this scan), whose {spdx} carries over to derived weights, but the "
+                f"artifact declares {art.declared_license or 'no license'}"
+            ),
+            artifact=art,
+            path=base.path,
+            line=base.line,
+            license=spdx,
+            classification=c,
+            family=Family.UNKNOWN,
+            base_license=f"the license of {sibling.path}, `{spdx}`,",
+        )
+    ]

@@ -108,6 +108,9 @@ class Detection:
     matcher: str
     rule: str
     matches: tuple[Match, ...] = ()
+    # ScanCode's own expression when licensetier corrected a known misreading
+    # (detect/corrections.py): ``license`` is then the correction's, ``matches`` ScanCode's
+    corrected_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class FileResult:
     clues: int = 0  # license clues ScanCode kept apart from detections
     classification: Classification | None = None
     engine: str = ""  # "exact" or "full": which path of detection answered
+    corrected_from: str | None = None  # ScanCode's expression, when a detection was corrected
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,10 @@ class ScanError:
 LFS_POINTER = "git_lfs_pointer"  # the metadata key of a Git LFS pointer's object id
 
 
+#: The weights formats whose header is read (readers/weights.py WEIGHTS_FILES, header=True).
+HEADER_FORMATS = frozenset({"safetensors", "gguf"})
+
+
 @dataclass(frozen=True)
 class Weights:
     """A model weights file, or a model metadata file (``role="metadata"``:
@@ -273,6 +281,12 @@ class Weights:
     base_models: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def header_read(self) -> bool:
+        """Its header was read: a metadata file, or weights of a format with a header
+        licensetier reads (pickles, ONNX, Keras... are recognised by name only)."""
+        return self.role == "metadata" or self.format in HEADER_FORMATS
 
     @property
     def lfs_pointer(self) -> str | None:

@@ -22,10 +22,19 @@ from licensetier import declared as declared_mod
 from licensetier import fs, rules
 from licensetier.cache import DetectionCache
 from licensetier.config import MAX_FILE_SIZE_CEILING, Config, unread_config_files
+from licensetier.datasets import (
+    DatasetCard,
+    dataset_cards,
+    dataset_infos,
+    kind_findings,
+    model_info,
+    training_data_findings,
+)
 from licensetier.deps import discover
 from licensetier.deps.base import Role
 from licensetier.deps.resolve import Options as DepsOptions
 from licensetier.deps.resolve import Resolver
+from licensetier.detect.corrections import correct
 from licensetier.detect.engine import Engine, scancode_version
 from licensetier.detect.files import NOT_SCANNED, Detected, FileDetector, Progress
 from licensetier.detect.pool import DEFAULT_WORKER_MEMORY
@@ -36,15 +45,18 @@ from licensetier.license_db import LicenseDB
 from licensetier.lineage import lineage_findings
 from licensetier.models import (
     Artifact,
+    DatasetInfo,
     DeclaredLicense,
     Dependency,
     FileResult,
     Finding,
+    ModelInfo,
     ScanError,
     ScanResult,
     SkippedFile,
     Weights,
 )
+from licensetier.obligations import obligation_findings
 from licensetier.paths import is_license_file_name
 from licensetier.policy import (
     Policy,
@@ -146,6 +158,7 @@ class Scanner:
         if detected.unscanned:
             errors.append(ScanError(".", self._incomplete(len(detected.unscanned))))
         results = self._with_references(detected, root.name, errors)
+        results = correct(results, source, self.db, errors)  # ScanCode's known misreadings
         by_path = {r.path: r for r in results}
         reading = Reading()  # each manifest and model card read and parsed once
         artifacts = [self._declared(source, a, by_path, errors, reading) for a in artifacts]
@@ -153,9 +166,13 @@ class Scanner:
         classified = [self._classified(r, artifacts, lockfiles, errors) for r in results]
         weights = self._weights(source, walked, artifacts, errors)
         findings = self._findings(
-            source, artifacts, classified, lockfiles, reading, errors, weights
+            source, artifacts, classified, lockfiles, reading, errors, weights, root.name
         )
         findings.extend(weights_findings(weights, artifacts, self.db))
+        cards = dataset_cards(source, [f.path for f in walked.files], reading, self.db, root.name)
+        models = self._models(source, artifacts, reading, errors, weights, cards, findings)
+        findings.extend(kind_findings(cards, artifacts))
+        datasets = dataset_infos(cards, artifacts)
         engine_info: dict[str, str] = {}
         dependencies: list[Dependency] = []
         if self.deps is not None:
@@ -171,6 +188,7 @@ class Scanner:
         if only is not None:
             classified, findings, dependencies = _only(only, classified, findings, dependencies)
             weights = tuple(w for w in weights if w.path in only)
+            models, datasets = _only_models(only, models, datasets, weights)
         result = ScanResult(
             root=str(root),
             artifacts=tuple(artifacts),
@@ -183,6 +201,8 @@ class Scanner:
             dependencies=tuple(dependencies),
             not_scanned=len(detected.unscanned),
             weights=weights,
+            models=tuple(models),
+            datasets=tuple(datasets),
         )
         return result if compared else self._with_extras(result, root, source)
 
@@ -256,11 +276,27 @@ class Scanner:
         reading: Reading,
         errors: list[ScanError],
         weights: Sequence[Weights] = (),
+        root_name: str = "",
     ) -> list[Finding]:
         findings: list[Finding] = []
         for art in artifacts:
             findings.extend(evaluate_artifact(self.policy, art))
-            findings.extend(self._lineage(source, art, reading, errors, weights))
+            card = self._model_card(source, art, reading, errors)
+            findings.extend(lineage_findings(art, card, self.db, weights, artifacts))
+            findings.extend(
+                obligation_findings(
+                    art,
+                    card,
+                    weights,
+                    classified,
+                    artifacts,
+                    source,
+                    self.db,
+                    errors,
+                    root_name=root_name or source.name,
+                    reading=reading,
+                )
+            )
         findings.extend(evaluate_files(self.policy, classified, artifacts, lockfiles))
         return findings
 
@@ -403,17 +439,35 @@ class Scanner:
             reasoning=decision.reasoning,
         )
 
-    def _lineage(
+    def _models(
         self,
         root: Path,
-        art: Artifact,
+        artifacts: Sequence[Artifact],
         reading: Reading,
         errors: list[ScanError],
-        weights: Sequence[Weights] = (),
-    ) -> list[Finding]:
-        """The base models of the artifact's card and of its weights and metadata
-        files, checked against the declared license."""
-        return lineage_findings(art, self._card(root, art, reading, errors), self.db, weights)
+        weights: Sequence[Weights],
+        cards: Sequence[DatasetCard],
+        findings: list[Finding],
+    ) -> list[ModelInfo]:
+        """Each artifact's model (its card, weights, base models and training data),
+        with the findings on its training data added to ``findings``."""
+        models: list[ModelInfo] = []
+        for art in artifacts:
+            card = self._model_card(root, art, reading, errors)
+            found, resolved = training_data_findings(art, card, cards, self.db, weights)
+            findings.extend(found)
+            info = model_info(art, card, resolved, self.db, weights, artifacts)
+            if info is not None:
+                models.append(info)
+        return models
+
+    def _model_card(
+        self, root: Path, art: Artifact, reading: Reading, errors: list[ScanError]
+    ) -> ModelCard | None:
+        """The artifact's card when it describes a model (a dataset card has no base
+        model to inherit from, nor a model's obligations)."""
+        card = self._card(root, art, reading, errors)
+        return None if card is None or card.is_dataset else card
 
     def _card(
         self, root: Path, art: Artifact, reading: Reading, errors: list[ScanError]
@@ -544,6 +598,19 @@ def _not_components(results: Sequence[FileResult]) -> set[str]:
 def _skipped(walked: Walk, detected: Detected) -> tuple[SkippedFile, ...]:
     not_read = [SkippedFile(p, NOT_SCANNED) for p in detected.unscanned]
     return tuple(sorted([*walked.skipped, *detected.skipped, *not_read], key=lambda s: s.path))
+
+
+def _only_models(
+    paths: set[str],
+    models: Sequence[ModelInfo],
+    datasets: Sequence[DatasetInfo],
+    weights: Sequence[Weights],
+) -> tuple[list[ModelInfo], list[DatasetInfo]]:
+    """The models whose card or one of whose (kept) weights files is among ``paths``,
+    and the dataset cards among them."""
+    holding = {w.artifact for w in weights}
+    kept = [m for m in models if m.card in paths or m.artifact in holding]
+    return kept, [d for d in datasets if d.path in paths]
 
 
 def _only(

@@ -341,8 +341,9 @@ def test_a_scan_reads_the_manifest_and_the_model_card_once(
     tmp_path: Path, run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """pyproject.toml is read for its declared license and its dependencies, the model
-    card for its declared license and its lineage: each is read (through the guarded
-    fs) once."""
+    card for its declared license, its lineage, its training data and the obligations
+    of the license it inherits ("Built with Llama" in its text): each is read (through
+    the guarded fs) once."""
     from licensetier import fs
 
     (tmp_path / "licensetier.toml").write_text("", encoding="utf-8")  # not pyproject
@@ -370,5 +371,6 @@ def test_a_scan_reads_the_manifest_and_the_model_card_once(
         ("requests", "pyproject.toml")
     }
     assert any(f["rule"].startswith("base-model") for f in report["findings"]), report["findings"]
+    assert any(f["rule"] == "obligation-attribution" for f in report["findings"])
     assert reads.count("pyproject.toml") == 1
     assert reads.count("README.md") == 1

@@ -161,6 +161,15 @@ def test_weights_fine_tuned_from_llama_cannot_be_apache(
     assert error["family"] == "custom"
     assert "meta-llama/Llama-3.1-8B" in error["message"]
     assert "700 million" in error["why"]
+    # the obligations of Llama 3.1 the fine-tune does not meet
+    checked = {f["rule"]: f for f in report["findings"] if f["rule"].startswith("obligation-")}
+    assert sorted(checked) == [
+        "obligation-attribution",
+        "obligation-license-copy",
+        "obligation-model-name",
+        "obligation-notice",
+    ]
+    assert '"acme-support-8b" (README.md model_name)' in checked["obligation-model-name"]["message"]
     # Declaring the base model's license fixes it; its obligations are still listed.
     card = repo / "README.md"
     card.write_text(card.read_text().replace("license: apache-2.0", "license: llama3.1"))

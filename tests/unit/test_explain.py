@@ -55,7 +55,12 @@ def test_explain_resolves_hub_ids_and_license_names(
         assert payload["license"] == "LicenseRef-" + key
         entry = payload["licensetier_entries"][key]
         assert entry["source"].startswith("https://")
-        assert payload["terms"] == {}  # no ScanCode text to cite
+        if key == "licensetier-llama-3":  # quotes checked by hand against Meta's text
+            naming = payload["terms"][key]["naming_rule"]
+            assert naming["value"] == "Llama 3"
+            assert naming["source"]["verified"].endswith("meta-llama/llama3/blob/main/LICENSE")
+        else:
+            assert payload["terms"] == {}  # no ScanCode text to cite
 
 
 def test_explain_text_shows_terms_sources_and_obligations(run_cli: Callable[..., Run]) -> None:
@@ -66,7 +71,8 @@ def test_explain_text_shows_terms_sources_and_obligations(run_cli: Callable[...,
     assert "user threshold (monthly active users): 100,000,000" in out
     assert 'qwen-2024, 4. Restrictions: "more than 100 million monthly active users"' in out
     gemma = run_cli("explain", "gemma").stdout
-    assert "acceptable use policy (flows down): yes (Gemma Prohibited Use Policy)" in gemma
+    assert "acceptable use policy: yes (Gemma Prohibited Use Policy)" in gemma
+    assert "the use restrictions must be passed on: yes" in gemma
     assert "obligations of gemma-tou-2025-03-24:" in gemma
     own = run_cli("explain", "apple-amlr").stdout
     assert "licensetier's own entry" in own

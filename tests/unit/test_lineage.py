@@ -4,6 +4,8 @@ is checked both ways, from the model card and from weights and metadata files.""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from licensetier.declared import ModelCard, load_hf_licenses
@@ -12,6 +14,7 @@ from licensetier.lineage import (
     inherited_license,
     lineage_findings,
     load_base_models,
+    local_base,
     resolve_base,
 )
 from licensetier.models import Artifact, Family, Severity, Tier, Weights
@@ -223,3 +226,36 @@ def test_unknown_bases_of_metadata_files(db: LicenseDB) -> None:
     known = [_weights("config.json", "transformers-config", "meta-llama/Llama-2-7b-hf")]
     (error,) = lineage_findings(_artifact(db, "MIT"), None, db, known)
     assert (error.rule, error.path) == ("base-model-license", "config.json")
+
+
+def _at(db: LicenseDB, path: str, spdx: str | None) -> Artifact:
+    return replace(_artifact(db, spdx), path=path)
+
+
+def test_a_base_model_that_is_another_artifact_of_the_scan(db: LicenseDB) -> None:
+    """A quantization published beside the fine-tune it is made from inherits the
+    fine-tune's declared license; the unknown Hub id is not left unverified."""
+    llama = db.keys_to_spdx("llama-3.1-license-2024")
+    fine_tune = _at(db, "models/Llama-3.1-Acme-8B", llama)
+    card = ModelCard("m/README.md", base_model=("acme/llama-3.1-acme-8b",), base_model_line=3)
+    assert local_base("acme/llama-3.1-acme-8b", _at(db, "q", None), [fine_tune]) == fine_tune
+    assert (
+        local_base("https://huggingface.co/acme/Llama-3.1-Acme-8B", fine_tune, [fine_tune]) is None
+    )
+    same = _at(db, "models/Llama-3.1-Acme-8B-GGUF", llama)
+    assert lineage_findings(same, card, db, (), [fine_tune, same]) == []
+    apache = _at(db, "models/Llama-3.1-Acme-8B-GGUF", "Apache-2.0")
+    (error,) = lineage_findings(apache, card, db, (), [fine_tune, apache])
+    assert (error.rule, error.severity, error.line) == ("base-model-license", Severity.ERROR, 3)
+    assert "the artifact models/Llama-3.1-Acme-8B of this scan" in error.message
+    assert error.license == llama
+    assert "`LicenseRef-scancode-llama-3.1-license-2024`" in error.action
+    # a permissive sibling carries nothing over; a sibling without a license, or a
+    # name two artifacts share, is left unverified as before
+    mit = _at(db, "models/Llama-3.1-Acme-8B", "MIT")
+    assert lineage_findings(apache, card, db, (), [mit, apache]) == []
+    bare = _at(db, "models/Llama-3.1-Acme-8B", None)
+    (info,) = lineage_findings(apache, card, db, (), [bare, apache])
+    assert info.rule == "base-model-unverified"
+    twins = [fine_tune, _at(db, "other/Llama-3.1-Acme-8B", llama), apache]
+    assert local_base("acme/Llama-3.1-Acme-8B", apache, twins) is None

@@ -414,3 +414,14 @@ def test_a_real_sized_vocabulary_is_skipped_quickly(tmp_path: Path) -> None:
     w = one(tmp_path, "m.gguf")
     assert w.license == "mit"
     assert time.monotonic() - started < 5
+
+
+def test_the_formats_whose_header_is_read_are_the_models_list() -> None:
+    """models.HEADER_FORMATS (what the reports say was opened) is the reader's list."""
+    from licensetier.models import HEADER_FORMATS
+    from licensetier.readers.weights import WEIGHTS_FILES
+
+    assert {k.format for k in WEIGHTS_FILES if k.header} == HEADER_FORMATS
+    assert not Weights("pytorch_model.bin", "pytorch").header_read
+    assert Weights("model.gguf", "gguf").header_read
+    assert Weights("config.json", "transformers-config", role="metadata").header_read

@@ -9,8 +9,9 @@ from that file.
 ``composer_json``      composer.json: the declared license and the dependencies
 ``cargo_toml``         Cargo.toml: the declared license and the dependencies, and the
                        one search for the workspace root both inherit from
-``model_card``         README.md: a Hugging Face model card's front matter, read once
-                       for the declared license and the lineage (``base_model``)
+``model_card``         README.md: a Hugging Face model or dataset card's front
+                       matter, read once for the declared license, the lineage
+                       (``base_model``) and the training data (``datasets``)
 ``weights``            model weights (safetensors, GGUF headers; pickles by name only)
                        and model metadata (adapter_config.json, config.json,
                        model_index.json), headers only, bounded; its own table
@@ -98,6 +99,15 @@ class Reading:
                 self._reported.add(key)
             raise outcome
         return outcome
+
+    def text_of(self, source: str) -> str | None:
+        """The text of a file some reader already read (``source``: relative to the
+        scan root, as given to :meth:`document`), so that a file is not read twice;
+        None when none did."""
+        for outcome in self._read.values():
+            if isinstance(outcome, Document) and outcome.source == source:
+                return outcome.text
+        return None
 
 
 def toml_table(ctx: Any, doc: Document, dotted_key: str) -> dict[str, Any] | None:

@@ -1,9 +1,12 @@
 """``README.md``: a Hugging Face model card's YAML front matter, read once for the
-artifact's declared license and for its lineage (``base_model``).
+artifact's declared license, for its lineage (``base_model``) and for its training
+data (``datasets``).
 
 Declared license: ``license:`` (Hub ids mapped through ``license_db/hf_licenses.toml``;
 a card may list several); for ``other``, ``license_name:`` and ``license_link:``. A
-README without front matter is no model card.
+README without front matter is no model card. The same front matter describes a
+dataset on a Hugging Face dataset card: :attr:`ModelCard.is_dataset` tells the two
+apart by their keys (:data:`DATASET_KEYS`, :data:`MODEL_KEYS`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,39 @@ MODEL_CARD_NAMES = ("README.md", "readme.md", "README")
 MAX_MODEL_CARD_BYTES = 1024 * 1024  # front matter sits at the top of the card
 _FRONT_MATTER_OPEN = re.compile(r"^---[ \t]*$")
 _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+
+# Keys of the front matter only a dataset card has, and only a model card has
+# (the Hub's documented card metadata); ``license``, ``language``, ``tags`` are both's.
+DATASET_KEYS = frozenset(
+    {
+        "task_categories",
+        "task_ids",
+        "size_categories",
+        "dataset_info",
+        "configs",
+        "source_datasets",
+        "annotations_creators",
+        "language_creators",
+        "pretty_name",
+        "multilinguality",
+        "paperswithcode_id",
+        "train-eval-index",
+        "viewer",
+    }
+)
+MODEL_KEYS = frozenset(
+    {
+        "base_model",
+        "base_model_relation",
+        "pipeline_tag",
+        "library_name",
+        "model-index",
+        "model_name",
+        "widget",
+        "inference",
+        "new_version",
+    }
+)
 
 
 # -- Hugging Face license ids ----------------------------------------------------------
@@ -100,12 +136,16 @@ def load_hf_licenses(path: Path | None = None) -> HFLicenses:
 
 @dataclass(frozen=True)
 class ModelCard:
-    """The YAML front matter of a Hugging Face model card, as far as licenses go.
+    """The YAML front matter of a Hugging Face model or dataset card, as far as
+    licenses go.
 
     ``license`` holds the Hub ids as written (a card may list several);
-    ``base_model`` the models this one was derived from (its terms are inherited).
-    Lines are 1-based lines of the card. ``errors`` are fields of the wrong type,
-    reported without losing the rest of the card.
+    ``base_model`` the models this one was derived from (its terms are inherited);
+    ``datasets`` the datasets it was trained on (Hub ids or names). Lines are 1-based
+    lines of the card. ``errors`` are fields of the wrong type, reported without
+    losing the rest of the card. ``dataset_keys``/``model_keys``: how many of the
+    keys only a dataset card (:data:`DATASET_KEYS`) or only a model card
+    (:data:`MODEL_KEYS`) has.
     """
 
     source: str
@@ -119,6 +159,24 @@ class ModelCard:
     base_model_line: int | None = None
     base_model_relation: str | None = None
     errors: tuple[ScanError, ...] = ()
+    # the model's name: ``model_name``, else ``model-index``'s first ``name``
+    model_name: str | None = None
+    model_name_field: str | None = None  # "model_name" or "model-index[0].name"
+    model_name_line: int | None = None
+    datasets: tuple[str, ...] = ()
+    datasets_line: int | None = None
+    dataset_lines: tuple[tuple[str, int], ...] = ()  # each block-list item's own line
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    pretty_name: str | None = None
+    dataset_keys: int = 0
+    model_keys: int = 0
+
+    @property
+    def is_dataset(self) -> bool:
+        """A dataset card: more of the keys only a dataset card has than of those only
+        a model card has (a model card may borrow ``task_categories``)."""
+        return self.dataset_keys > self.model_keys
 
 
 def find_model_card(directory: Path, base: Path | None = None) -> Path | None:
@@ -211,6 +269,11 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
             return None
         return value.strip() or None
 
+    model_name, name_field = string("model_name"), "model_name"
+    if model_name is None:
+        model_name, name_field = _model_index_name(data.get("model-index")), "model-index[0].name"
+    name_line = lines.get("model_name" if name_field == "model_name" else "model-index")
+
     return ModelCard(
         source=source,
         license=strings("license"),
@@ -222,8 +285,51 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
         base_model=strings("base_model"),
         base_model_line=lines.get("base_model"),
         base_model_relation=string("base_model_relation"),
+        datasets=strings("datasets"),
+        datasets_line=lines.get("datasets"),
+        dataset_lines=_item_lines(body, first, lines.get("datasets")),
+        pipeline_tag=string("pipeline_tag"),
+        library_name=string("library_name"),
+        pretty_name=string("pretty_name"),
+        dataset_keys=len(DATASET_KEYS.intersection(data)),
+        model_keys=len(MODEL_KEYS.intersection(data)),
         errors=tuple(errors),
+        model_name=model_name,
+        model_name_field=name_field if model_name else None,
+        model_name_line=name_line if model_name else None,
     )
+
+
+def _model_index_name(value: Any) -> str | None:
+    """``model-index``'s first entry's ``name`` (the Hub's evaluation results), if it
+    is a string; anything else is not a name (and not an error: the card's license
+    does not depend on it)."""
+    if not isinstance(value, list) or not value or not isinstance(value[0], dict):
+        return None
+    name = value[0].get("name")
+    return name.strip() or None if isinstance(name, str) else None
+
+
+_ITEM = re.compile(r"^\s+-\s+(.*?)\s*$|^-\s+(.*?)\s*$")
+
+
+def _item_lines(body: str, first: int, key_line: int | None) -> tuple[tuple[str, int], ...]:
+    """The file line of each item of a block list under the key on ``key_line`` (a
+    flow list ``[a, b]`` stays on the key's line); items as written, unquoted."""
+    if key_line is None:
+        return ()
+    found: list[tuple[str, int]] = []
+    lines = body.splitlines()
+    for index in range(key_line - first + 1, len(lines)):
+        text = lines[index]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        item = _ITEM.match(text)
+        if item is None:
+            break  # the next key: the list is over
+        value = (item.group(1) if item.group(1) is not None else item.group(2)).strip("'\"")
+        found.append((value, index + first))
+    return tuple(found)
 
 
 def load(path: Path, source: str, base: Path) -> Document:

@@ -3,16 +3,19 @@ versioned by ``schema_version``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from licensetier.models import (
     Artifact,
     BusinessSource,
+    DatasetInfo,
     Dependency,
     Detection,
     FileResult,
     Finding,
+    ModelInfo,
     ScanResult,
     Severity,
     Weights,
@@ -22,7 +25,8 @@ from licensetier.models import (
 def _detection(d: Detection) -> dict[str, Any]:
     return {
         "license": d.license_spdx,
-        "scancode_license": d.license,
+        "scancode_license": d.corrected_from or d.license,
+        "corrected_to": d.license if d.corrected_from else None,
         "start_line": d.start_line,
         "end_line": d.end_line,
         "score": d.score,
@@ -48,7 +52,8 @@ def _file(f: FileResult) -> dict[str, Any]:
     return {
         "path": f.path,
         "license": f.license_spdx,
-        "scancode_license": f.license,
+        "scancode_license": f.corrected_from or f.license,
+        "corrected_to": f.license if f.corrected_from else None,
         "family": c.family.value if c else None,
         "strength": c.strength.value if c and c.strength else None,
         "detections": [_detection(d) for d in f.detections],
@@ -147,6 +152,12 @@ def _weights(w: Weights) -> dict[str, Any]:
     }
 
 
+def _plain(value: ModelInfo | DatasetInfo) -> dict[str, Any]:
+    """A model's or a dataset card's entry: the dataclass's fields, nested ones too
+    (models.py names them as the report does; docs/report-schema.json checks it)."""
+    return dataclasses.asdict(value)
+
+
 def _finding(f: Finding) -> dict[str, Any]:
     return {
         "severity": f.severity.value,
@@ -195,6 +206,8 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "dependencies": [dependency(d) for d in result.dependencies],
         "weights": [_weights(w) for w in result.weights],
+        "models": [_plain(m) for m in result.models],
+        "datasets": [_plain(d) for d in result.datasets],
         "findings": [_finding(f) for f in result.findings],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
         "notes": list(result.notes),

@@ -114,6 +114,8 @@ def _weights(console: Console, result: ScanResult, verbose: bool) -> None:
     shown = result.weights if verbose else result.weights[:WEIGHTS_SHOWN]
     for w in shown:
         said = [f"license {w.license}"] if w.license else ["no license in its header"]
+        if not w.header_read:
+            said = ["recognised by name: never opened"]
         if w.role == "metadata":
             said = []
         if w.lfs_pointer is not None:  # the checkout holds the pointer, not the file
@@ -127,6 +129,44 @@ def _weights(console: Console, result: ScanResult, verbose: bool) -> None:
             f"  [dim]... and {len(result.weights) - len(shown)} more (--verbose lists all)[/]"
         )
     console.print()
+
+
+def _models(console: Console, result: ScanResult, verbose: bool) -> None:
+    """Each artifact's model (card, base models, training data) and the dataset cards."""
+    if result.models:
+        console.print(f"[bold]Models ({len(result.models)})[/]")
+        for m in result.models if verbose else result.models[:WEIGHTS_SHOWN]:
+            said = [m.name] if m.name else []
+            if m.license:
+                said.append(f"license {m.license}")
+            else:
+                said.append("no license on its card" if m.card else "no model card")
+            if m.base_models:
+                said.append("base " + ", ".join(b.model for b in m.base_models))
+            if m.datasets:
+                said.append(
+                    "trained on "
+                    + ", ".join(
+                        d.name
+                        + (
+                            f" ({d.license}{', non-commercial' if d.non_commercial else ''})"
+                            if d.license or d.non_commercial
+                            else " (license not known)"
+                        )
+                        for d in m.datasets
+                    )
+                )
+            where = m.card or m.artifact
+            console.print(f"  {escape(where)} [dim]{escape('; '.join(said))}[/]")
+        console.print()
+    if result.datasets:
+        console.print(f"[bold]Dataset cards ({len(result.datasets)})[/]")
+        for d in result.datasets if verbose else result.datasets[:WEIGHTS_SHOWN]:
+            said = [d.name or d.path, d.license or "no license understood"]
+            if d.non_commercial:
+                said.append("non-commercial")
+            console.print(f"  {escape(d.path)} [dim]{escape('; '.join(said))}[/]")
+        console.print()
 
 
 def text_console(buf: io.StringIO, *, color: bool, width: int) -> Console:
@@ -271,6 +311,8 @@ def render(
             _dependencies(console, result, verbose)
         if result.weights:
             _weights(console, result, verbose)
+        if result.models or result.datasets:
+            _models(console, result, verbose)
         if verbose:
             console.print("[bold]Files with a license[/]")
             for file in result.files:
