@@ -49,9 +49,9 @@ by following the matcher's own steps and stopping at the first that rules it out
 Step 3 is a bound on token counts, not an alignment: it ignores order, so it errs
 towards falling back. It is not a proof either: ScanCode's refinement and grouping
 have more cases than these two, and the thresholds of step 3 are checked against
-the full engine on ScanCode's own data-driven tests by
-``benchmarks/fastpath_agreement.py`` (``docs/performance.md``), not derived for
-every case.
+the full engine on ScanCode's own data-driven tests and on license texts from other
+projects' collections by ``benchmarks/fastpath_agreement.py``
+(``docs/performance.md``), not derived for every case.
 
 A file whose name says it holds license text (LICENSE, COPYING, ...) stops at step 2:
 it falls back whenever there is a candidate at all. So does a file where the exact pass
