@@ -49,12 +49,15 @@ by following the matcher's own steps and stopping at the first that rules it out
 Step 3 is a bound on token counts, not an alignment: it ignores order, so it errs
 towards falling back. It is not a proof either: ScanCode's refinement and grouping
 have more cases than these two, and the thresholds of step 3 are checked against
-the full engine on ScanCode's own data-driven tests by
-``benchmarks/fastpath_agreement.py`` (``docs/performance.md``), not derived for
-every case.
+the full engine on ScanCode's own data-driven tests and on license texts from other
+projects' collections by ``benchmarks/fastpath_agreement.py``
+(``docs/performance.md``), not derived for every case.
 
 A file whose name says it holds license text (LICENSE, COPYING, ...) stops at step 2:
-it falls back whenever there is a candidate at all.
+it falls back whenever there is a candidate at all. So does a file where the exact pass
+found a license's text, or a license introduction (:func:`holds_license_text`): on
+license texts gathered from other projects' collections, step 3's bounds missed how
+ScanCode reads them whole (``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ MIN_QUERY_DENSITY = 0.4  # licensedcode.match.filter_spurious_matches
 CLUES_COVERAGE = 0.6  # licensedcode.detection.CLUES_MATCH_COVERAGE_THR / 100
 GROUPING_LINES = 4  # licensedcode.detection.LINES_THRESHOLD (via query.LINES_THRESHOLD)
 SMALL_RULE_COVERAGE = 0.8  # LicenseMatch.is_small: a small rule needs 80% coverage
+LONG_LICENSE_TEXT = 120  # licensedcode.index: a license text matched whole is subtracted
 NEAR_DUPLICATE = 0.8  # compute_candidates(high_resemblance_threshold=0.8)
 
 # Ours, checked against the full engine (benchmarks/fastpath_agreement.py).
@@ -416,38 +420,49 @@ class _Exact:
 
     # position -> length of the longest exact match covering it
     at: dict[int, int]
+    # position -> license expression of that match
+    expression_at: dict[int, str]
     # positions within GROUPING_LINES lines of an exact match
     near: frozenset[int]
-    # (first position, last position, length) of each match
-    spans: list[tuple[int, int, int]]
+    # (first position, last position, length, license expression) of each match
+    spans: list[tuple[int, int, int, str]]
 
 
 def _exact_evidence(qry: Any, exact_matches: list[Any]) -> _Exact:
     at: dict[int, int] = {}
+    expression_at: dict[int, str] = {}
     lines: set[int] = set()
-    spans: list[tuple[int, int, int]] = []
+    spans: list[tuple[int, int, int, str]] = []
     for match in exact_matches:
         start, end = match.lines()
         lines.update(range(start - GROUPING_LINES, end + GROUPING_LINES + 1))
         if match.coverage() != 100:
             continue
         length = match.len()
-        spans.append((match.qspan.start, match.qspan.end, length))
+        expression = str(match.rule.license_expression)
+        spans.append((match.qspan.start, match.qspan.end, length, expression))
         for pos in match.qspan:
-            at[pos] = max(length, at.get(pos, 0))
+            if length > at.get(pos, 0):
+                at[pos] = length
+                expression_at[pos] = expression
     near = frozenset(pos for pos, line in enumerate(qry.line_by_pos) if line in lines)
-    return _Exact(at=at, near=near, spans=spans)
+    return _Exact(at=at, expression_at=expression_at, near=near, spans=spans)
 
 
 def _lone_match_possible(
     rule: Any, rule_mset: Any, positions: list[int], tokens: list[int], exact: _Exact, need: int
 ) -> bool:
     """Some window of ``2.5 * len(rule)`` positions holds ``need`` tokens of the rule,
-    ``LONE_MARGIN`` more than the largest exact match in it."""
+    more than the largest exact match in it: by ``LONE_MARGIN`` of the rule when every
+    exact match in the window is of the rule's own expression, by one token otherwise
+    (a larger match replaces the exact ones it contains, and with them their
+    expressions: see :func:`_margin`)."""
     width = int(rule.length / MIN_QUERY_DENSITY)
+    own = str(rule.license_expression)
     margin = _margin(rule)
     counts: dict[int, int] = defaultdict(int)
     lengths: dict[int, int] = defaultdict(int)  # exact match length -> positions in window
+    others = 0  # positions in the window of exact matches of another expression
     held = 0
     first = 0
     for pos in positions:
@@ -458,6 +473,7 @@ def _lone_match_possible(
         length = exact.at.get(pos)
         if length:
             lengths[length] += 1
+            others += exact.expression_at[pos] != own
         while positions[first] <= pos - width:
             old = positions[first]
             first += 1
@@ -470,7 +486,8 @@ def _lone_match_possible(
                 lengths[length] -= 1
                 if not lengths[length]:
                     del lengths[length]
-        if held >= need and held - max(lengths, default=0) >= margin:
+                others -= exact.expression_at[old] != own
+        if held >= need and held - max(lengths, default=0) >= (1 if others else margin):
             return True
     return False
 
@@ -592,6 +609,7 @@ def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bo
             unexplained[tid] += 1
     spans = [span for span in exact.spans if span[0] <= end and span[1] >= start]
     smallest = min((span[2] for span in spans), default=0)
+    expressions = {span[3] for span in spans}
 
     positions_by_tid: dict[int, list[int]] | None = None
     rules = idx.rules_by_rid
@@ -612,7 +630,8 @@ def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bo
             held >= lone
             or (
                 bool(spans)
-                and min(held + explained - smallest, matched - smallest) >= _margin(rule)
+                and min(held + explained - smallest, matched - smallest)
+                >= (_margin(rule) if expressions <= {str(rule.license_expression)} else 1)
             )
         )
         need_high = max(NEAR_EXACT_HIGH, rule.min_high_matched_length)
@@ -632,6 +651,12 @@ def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bo
 
 
 def _margin(rule: Any) -> int:
+    """How much larger than the exact matches it overlaps, all of the rule's own
+    expression, a lone approximate match must be to count. Replacing exact matches of
+    the same expression changes the detected expression rarely; where an exact match
+    in the way is of another expression, one token more is enough (APSL-2.0's full
+    text, matched exactly in three pieces, one of them a title rule of APSL-1.0, is one
+    approximate match of the whole text for ScanCode)."""
     return max(1, math.ceil(LONE_MARGIN * int(rule.length) - _EPSILON))
 
 
@@ -645,7 +670,7 @@ def needs_approximate(idx: Any, qry: Any, exact_matches: list[Any], name: str) -
     # step 1: ScanCode itself stops here when nothing high-value is left to match.
     if not whole.is_matchable(include_low=False, qspans=matched):
         return False
-    if names_license_text(name):
+    if names_license_text(name) or holds_license_text(exact_matches):
         # step 2 only: any candidate at all
         found = any(True for _ in approximate_candidates(idx, matchable_tokens(whole)))
     else:
@@ -654,6 +679,29 @@ def needs_approximate(idx: Any, qry: Any, exact_matches: list[Any], name: str) -
             _run_would_count(idx, run, exact, qry.tokens) for run in qry.query_runs
         )
     return found and _matchable_after_exact_matchers(idx, qry, whole, matched)
+
+
+def holds_license_text(exact_matches: list[Any]) -> bool:
+    """Whether the exact pass found license text in the file, or an answer that rests
+    on a license introduction: then, as for a file named like a license file, the gate
+    stops at step 2 and falls back on any candidate.
+
+    * An exact match of a rule that is a license's text (``is_license_text``) of more
+      than ``LONG_LICENSE_TEXT`` tokens, ScanCode's own bound for a text "long enough"
+      to be taken out of the query once matched (a one-line "placed in the public
+      domain" is a license text too, in ScanCode's rules, and common in code): a file
+      that holds a full license text must get ScanCode's answer, and that text, matched
+      exactly only in pieces (a title rule of another version, a notice inside it, the
+      rest), is read by ScanCode's approximate matcher as a whole, or joined by a low
+      coverage match of the words the pieces left out, within step 3's bounds.
+    * An exact match of a license introduction ("Permission is hereby granted"), which
+      ScanCode reports as an unknown license reference when nothing follows it: an
+      approximate match a few tokens longer takes its place, whatever its coverage.
+    """
+    return any(
+        (m.rule.is_license_text and m.rule.length > LONG_LICENSE_TEXT) or m.rule.is_license_intro
+        for m in exact_matches
+    )
 
 
 def _matchable_after_exact_matchers(idx: Any, qry: Any, whole: Any, matched: list[Any]) -> bool:
