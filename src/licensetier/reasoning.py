@@ -42,6 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from licensetier.declared import LOW_CONFIDENCE_SCORE, VAGUE_KEYS
 from licensetier.errors import LicensetierError, UnknownLicenseError
 from licensetier.expressions import Leaf, Node, Op, With, combine, parse, render, simplify
 from licensetier.models import (
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
 
 DetectText = Callable[[str], tuple[str | None, float]]
 
-LOW_CONFIDENCE_SCORE = 90.0
 DISAGREE = "the statements name different licenses"  # a reason of its own finding
 PATENT_CATEGORY = "Patent License"
 BUSL_KEY = "bsl-1.1"
@@ -67,21 +67,6 @@ MENTION_AFTER_LINES = 12  # ... inside a full text, or this close after its end
 FULL_TEXT_MIN_LINES = 15  # a match this long is a license text, not a notice
 PREAMBLE_LINES = 40  # where a choice is looked for when the file holds no full text
 
-# vague keys: "a license is referred to, but not which one" (also in declared.py)
-VAGUE_KEYS = frozenset(
-    {
-        "unknown",
-        "unknown-license-reference",
-        "unknown-spdx",
-        "free-unknown",
-        "other-permissive",
-        "other-copyleft",
-        "see-license",
-        "license-file-reference",
-        "unstated",
-        "no-license",
-    }
-)
 
 _CHOICE = re.compile(
     r"\b(?:user'?s|your|licensee'?s|recipient'?s)\s+(?:choice|option)\b"

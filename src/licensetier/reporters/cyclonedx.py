@@ -91,19 +91,29 @@ def _artifact(a: Artifact, root_name: str) -> dict[str, Any]:
         "bom-ref": artifact_ref(a.path),
         "name": root_name if a.path == "." else printable(a.path),
     }
-    chosen = licenses(a.declared_license, declared=True)
+    c = a.declared_classification
+    return _described(
+        component,
+        a.declared_license,
+        artifact=a.path,
+        kind=a.kind,
+        tier=a.tier.value if a.tier else None,
+        intended_license=a.intended_license,
+        family=c.row if c is not None else None,
+    )
+
+
+def _described(
+    component: dict[str, Any], license_: str | None, **properties: str | None
+) -> dict[str, Any]:
+    """``component`` with its declared license and its ``licensetier:`` properties
+    (those that are not None, in the order given)."""
+    chosen = licenses(license_, declared=True)
     if chosen:
         component["licenses"] = chosen
-    properties = [_property("artifact", a.path)]
-    if a.kind:
-        properties.append(_property("kind", a.kind))
-    if a.tier:
-        properties.append(_property("tier", a.tier.value))
-    if a.intended_license:
-        properties.append(_property("intended_license", a.intended_license))
-    if a.declared_classification is not None:
-        properties.append(_property("family", a.declared_classification.row))
-    component["properties"] = properties
+    component["properties"] = [
+        _property(name, value) for name, value in properties.items() if value
+    ]
     return component
 
 
@@ -184,16 +194,13 @@ def _ancestor(m: Model, index: int) -> dict[str, Any]:
         "bom-ref": f"{model_ref(m.key)}:base:{printable(base.model)}",
         "name": base.model,  # printable (mlbom)
     }
-    chosen = licenses(base.license, declared=True)
-    if chosen:
-        component["licenses"] = chosen
-    properties = [_property("source", base.source)]
-    if base.relation:
-        properties.append(_property("relation", base.relation))
-    if base.original:
-        properties.append(_property("original", base.original))
-    component["properties"] = properties
-    return component
+    return _described(
+        component,
+        base.license,
+        source=base.source,
+        relation=base.relation,
+        original=base.original,
+    )
 
 
 def _model(m: Model, sha1s: Mapping[str, str]) -> dict[str, Any]:
