@@ -256,20 +256,52 @@ def test_setup_cfg_metadata(tmp_path: Path, read: Read) -> None:
     ]
 
 
-def test_setup_py_is_never_run(tmp_path: Path, read: Read) -> None:
+def test_setup_py_is_read_as_data_never_run(tmp_path: Path, read: Read) -> None:
+    """setup(license=...) is read from the syntax tree; the file's code never runs
+    (the marker it would write stays absent), and a computed value is left out."""
     marker = tmp_path / "setup_py_was_run"
-    write(
+    path = write(
         tmp_path,
         "setup.py",
         f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n"
-        "from setuptools import setup\nsetup(name='x', license='GPL-3.0')\n",
+        "import setuptools\nabout = {'__license__': 'MIT'}\n\n"
+        "if __name__ == '__main__':\n    setuptools.setup(\n        name='x',\n"
+        "        license='GPL-3.0'\n        ' WITH Classpath-exception-2.0',\n"
+        "        license_expression=about['__license__'],\n    )\n"
+        "setup(license='not the first call')\n",
     )
     write(tmp_path, "setup.cfg", "[metadata]\nname = x\nlicense = Apache-2.0\n")
     declared, errors = read()
     assert not marker.exists()
     assert errors == []
-    assert [d.license for d in declared] == ["apache-2.0"]
-    assert "setup.py" not in MANIFEST_PARSERS
+    assert [(d.source, d.field, d.license, d.line) for d in declared] == [
+        ("setup.cfg", "metadata.license", "apache-2.0", 3),
+        (
+            "setup.py",
+            "setup(license)",
+            "gpl-3.0 WITH classpath-exception-2.0",
+            line_of(path, "license='GPL-3.0'"),
+        ),
+    ]
+
+
+def test_setup_py_that_is_not_python_is_an_error_naming_the_line(
+    tmp_path: Path, read: Read
+) -> None:
+    write(tmp_path, "setup.py", "from setuptools import setup\nsetup(license='MIT'\n")
+    declared, errors = read()
+    assert declared == []
+    assert [(e.path, e.line) for e in errors] == [("setup.py", 2)]
+    assert "not valid Python" in errors[0].message
+    write(tmp_path, "setup.py", "setup(license='MIT')\x00\n")
+    declared, errors = read()
+    assert declared == []
+    assert [e.path for e in errors] == ["setup.py"]
+
+
+def test_setup_py_without_a_setup_call_declares_nothing(tmp_path: Path, read: Read) -> None:
+    write(tmp_path, "setup.py", "license = 'MIT'\nprint(license)\n")
+    assert read() == ([], [])
 
 
 # -- package.json ---------------------------------------------------------------------

@@ -33,6 +33,7 @@ def test_the_declaring_files_and_the_dependency_files_come_from_one_table() -> N
     assert names == [
         "pyproject.toml",
         "setup.cfg",
+        "setup.py",
         "package.json",
         "Cargo.toml",
         "composer.json",
@@ -45,6 +46,7 @@ def test_the_declaring_files_and_the_dependency_files_come_from_one_table() -> N
         assert route is not None, name
         assert route.reader is not None, name
     assert dependency_route("setup.cfg") is None
+    assert dependency_route("setup.py") is None  # read for its license, never run
     assert dependency_route("README.md") is None
 
 

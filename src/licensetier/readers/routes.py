@@ -55,8 +55,10 @@ ROUTES: tuple[Row, ...] = (
     # -- files that declare the artifact's license (in this order), and its dependencies
     # pyproject.toml
     Row(r"pyproject\.toml", R + "pyproject", MANIFEST, PYPI, declares=True),
-    # setup.cfg ([metadata] license; setup.py is never run)
+    # setup.cfg ([metadata] license)
     Row(r"setup\.cfg", R + "setup_cfg", declares=True),
+    # setup.py (setup(license=...) read as data with ast: never run)
+    Row(r"setup\.py", R + "setup_py", declares=True),
     # package.json
     Row(r"package\.json", R + "package_json", MANIFEST, NPM, declares=True),
     # Cargo.toml

@@ -1,5 +1,5 @@
 """``setup.cfg``: the artifact's declared license, ``[metadata] license`` and
-``license_expression``. ``setup.py`` is never run (nor read)."""
+``license_expression``. (``setup.py``: :mod:`licensetier.readers.setup_py`.)"""
 
 from __future__ import annotations
 
