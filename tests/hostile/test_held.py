@@ -332,10 +332,11 @@ def _gpl_tree(root: Path, n: int, salt: str = "") -> Path:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_the_cache_survives_kill_9(tmp_path: Path) -> None:
-    # Commits come every BATCH_SECONDS (2 s); with 40 files the last ones could be
-    # detected within the 0.1 s poll after the first commit and the scan end before the
-    # kill. 160 files at about 50 ms each leave several seconds after the first commit.
-    n = 160
+    # Commits come every BATCH_SECONDS (2 s) of detection, and at the end. A scan whose
+    # detection lasts less than that commits only as it ends, and is gone before the
+    # kill (160 files took 1 s, on CI as here). 1,500 files take about 9 s at -j 1
+    # (6 ms each, measured): the first commit comes while most are still to detect.
+    n = 1500
     root = _gpl_tree(tmp_path / "many", n)
     make_git_repo(root)
     cache_dir = tmp_path / "c"
@@ -347,7 +348,9 @@ def test_the_cache_survives_kill_9(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert victim.poll() is None, "the scan ended before it could be killed"
     victim.send_signal(signal.SIGKILL)
-    victim.communicate()
+    # its detection worker must not outlive it: a worker left waiting on its pipe
+    # would hold the scan's standard output open, and this would never return
+    victim.communicate(timeout=60)
     rerun = _cli(*args[:-3], "--format", "json")
     out, err = rerun.communicate(timeout=600)
     assert rerun.returncode == 0, err

@@ -36,9 +36,12 @@ per-file deadline to enforce, no memory a file can blow up), so a standard
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 import time
 import traceback
 from collections import deque
@@ -52,6 +55,8 @@ from licensetier.detect.prefilter import RuleSieve
 
 # How long past the engine's own deadline a worker may go before it is killed.
 GRACE_SECONDS = 5.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
 # From this many files, the parent's objects are frozen before the workers fork.
 FREEZE_FROM = 16
 # What a worker may allocate beyond what it shares with the parent (the index).
@@ -193,8 +198,37 @@ def _bound_memory(memory: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _worker(engine: Engine, conn: Connection, memory: int) -> None:
-    """A worker's loop: read (index, location), answer (index, payload, error)."""
+def _die_with_parent(parent: int) -> None:
+    """On Linux, ask the kernel to kill this worker when the scan that forked it dies
+    (``prctl(PR_SET_PDEATHSIG, SIGKILL)``; no library wraps this one system call): a
+    scan killed with SIGKILL while its worker detects a large file must not leave the
+    worker running. Elsewhere, the closed pipe (see :func:`_worker`) ends it at its
+    next read."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the scan died before the request was made
+        os._exit(1)
+
+
+def _worker(
+    engine: Engine,
+    conn: Connection,
+    memory: int,
+    inherited: Sequence[Connection] = (),
+    parent: int = 0,
+) -> None:
+    """A worker's loop: read (index, location), answer (index, payload, error).
+
+    ``inherited``: the scan's ends of this worker's pipe and of the workers' forked
+    before it, which fork copied into this one; they are closed first, or a scan that
+    is killed would leave this worker waiting for ever on a pipe it holds both ends of
+    (and holding the scan's standard output open)."""
+    for other in inherited:
+        other.close()
+    if parent:
+        _die_with_parent(parent)
     _bound_memory(memory)
     try:
         while True:
@@ -250,10 +284,15 @@ class _Pool:
         self.context = multiprocessing.get_context("fork")
         self.hard_deadline = engine.timeout + GRACE_SECONDS
 
-    def _spawn(self) -> _Slot:
+    def _spawn(self, others: Sequence[_Slot] = ()) -> _Slot:
+        """A new worker; ``others``: the live workers, whose pipes' scan-side ends
+        the new one inherits and closes."""
         parent, child = self.context.Pipe()
+        inherited = [s.conn for s in others if not s.conn.closed] + [parent]
         process = self.context.Process(
-            target=_worker, args=(self.engine, child, self.memory), daemon=True
+            target=_worker,
+            args=(self.engine, child, self.memory, inherited, os.getpid()),
+            daemon=True,
         )
         process.start()
         child.close()
@@ -267,7 +306,9 @@ class _Pool:
             gc.collect()
             gc.freeze()
         pending = deque(enumerate(locations))
-        slots = [self._spawn() for _ in range(self.jobs)]
+        slots: list[_Slot] = []
+        for _ in range(self.jobs):
+            slots.append(self._spawn(slots))
         remaining = len(locations)
         try:
             for slot in slots:
@@ -289,7 +330,7 @@ class _Pool:
                     if outcome is None:
                         continue
                     if slot.conn.closed:
-                        slots[slots.index(slot)] = slot = self._spawn()
+                        slots[slots.index(slot)] = slot = self._spawn(slots)
                     remaining -= 1
                     yield outcome
                     self._give(slot, pending)
