@@ -259,7 +259,8 @@ class ScanError:
 LFS_POINTER = "git_lfs_pointer"  # the metadata key of a Git LFS pointer's object id
 
 
-#: The weights formats whose header is read (readers/weights.py WEIGHTS_FILES, header=True).
+#: The weights formats whose header is read (readers/weights.py); the others are
+#: recognised by name only.
 HEADER_FORMATS = frozenset({"safetensors", "gguf"})
 
 

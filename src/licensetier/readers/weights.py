@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 
 from licensetier import formats, fs
 from licensetier.errors import ManifestError
-from licensetier.models import LFS_POINTER, ScanError, Weights
+from licensetier.models import HEADER_FORMATS, LFS_POINTER, ScanError, Weights
 
 MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # the format's own limit (safetensors' Rust crate)
 MAX_GGUF_KV_BYTES = 64 * 1024 * 1024  # the key-value section; a 128k vocabulary is ~3 MB
@@ -57,33 +57,36 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024  # config.json and friends
 class Kind:
     pattern: str  # the whole file name, case-insensitive
     format: str  # as reported in weights[].format
-    header: bool  # its header is read
+
+    @property
+    def header(self) -> bool:
+        """Its header is read (:data:`licensetier.models.HEADER_FORMATS`)."""
+        return self.format in HEADER_FORMATS
 
 
 WEIGHTS_FILES: tuple[Kind, ...] = (
     # model.safetensors, model-00001-of-00004.safetensors
-    Kind(r".+\.safetensors", "safetensors", header=True),
+    Kind(r".+\.safetensors", "safetensors"),
     # llama-3-8b.Q4_K_M.gguf
-    Kind(r".+\.gguf", "gguf", header=True),
+    Kind(r".+\.gguf", "gguf"),
     # model.pt, model.pth (pickles: never opened)
-    Kind(r".+\.(?:pt|pth)", "pytorch", header=False),
+    Kind(r".+\.(?:pt|pth)", "pytorch"),
     # model.ckpt
-    Kind(r".+\.ckpt", "checkpoint", header=False),
+    Kind(r".+\.ckpt", "checkpoint"),
     # model.onnx
-    Kind(r".+\.onnx", "onnx", header=False),
+    Kind(r".+\.onnx", "onnx"),
     # tf_model.h5, model.keras
-    Kind(r".+\.(?:h5|keras)", "keras", header=False),
+    Kind(r".+\.(?:h5|keras)", "keras"),
     # flax_model.msgpack
-    Kind(r".+\.msgpack", "flax", header=False),
+    Kind(r".+\.msgpack", "flax"),
     # model.tflite
-    Kind(r".+\.tflite", "tensorflow-lite", header=False),
+    Kind(r".+\.tflite", "tensorflow-lite"),
     # pytorch_model.bin, pytorch_model-00001-of-00002.bin, adapter_model.bin,
     # diffusion_pytorch_model.bin (any other *.bin only beside a model's config)
     Kind(
         r"(?:pytorch_model|adapter_model|diffusion_pytorch_model|tf_model|model)"
         r"(?:[-.][^/]*)?\.bin",
         "pytorch",
-        header=False,
     ),
 )
 
@@ -98,7 +101,7 @@ _MODEL_CONFIGS = frozenset(METADATA_FILES)
 _NAME_FLAGS = re.IGNORECASE | re.DOTALL
 _ANY_BIN = re.compile(r".+\.bin", _NAME_FLAGS)
 # any *.bin beside a model's configuration file (adapter_config.json, config.json...)
-_BESIDE_A_CONFIG = Kind(r".+\.bin", "pytorch", header=False)
+_BESIDE_A_CONFIG = Kind(r".+\.bin", "pytorch")
 
 
 class WeightsError(Exception):
@@ -410,7 +413,7 @@ def _lfs_pointer(handle: BinaryIO) -> tuple[tuple[str, str], ...] | None:
 def read_one(root: Path, path: str, fmt: str) -> Weights:
     """What one weights or metadata file says (:class:`WeightsError`, or ``OSError``
     for a file :mod:`licensetier.fs` refuses)."""
-    if fmt in ("safetensors", "gguf"):
+    if fmt in HEADER_FORMATS:
         with fs.open_binary(root / path, root) as handle:
             pointer = _lfs_pointer(handle)
             if pointer is not None:
