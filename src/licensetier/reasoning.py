@@ -344,7 +344,9 @@ def _modifications(
         added = tuple(
             a for a in found.added if not (busl_block and busl_block[0] <= a[0] <= busl_block[1])
         )
-        removed = found.removed_words if found.removed_words >= MIN_WORDS else 0
+        # a BUSL rule's own parameters are placeholders: what differs there is no change
+        busl = BUSL_KEY in _keys(m.license)
+        removed = found.removed_words if found.removed_words >= MIN_WORDS and not busl else 0
         if added or removed:
             out.append(
                 ModifiedText(source, db_spdx(m.license, db), m.rule, m.score, added, removed)
@@ -665,8 +667,9 @@ def _readme(
 ) -> None:
     """A README's License section: a grant when nothing else states a license; beside
     license files and manifests, it may repeat them or say which of them is a choice,
-    but a license only it names is not added to theirs: it is reported, as a reason
-    for low confidence."""
+    but a license only it names is not added to theirs: a section that names theirs
+    and others (the licenses of some files, in a monorepo's README) is noted, one that
+    names none of theirs is a reason for low confidence."""
     kept = strip_keys(s.license, lambda k: is_clue(k, db)) if s.license else None
     if kept is None:
         note = "the section names no license" if not s.license else "a clue, not a grant"
@@ -677,13 +680,12 @@ def _readme(
     extra = [k for k in _keys(kept) if k.removesuffix("-plus") not in stated]
     if stated and extra:
         names = ", ".join(db_spdx(k, db) for k in extra)
-        evidence.append(
-            replace(
-                s,
-                role="clue",
-                note=f"names {names}, which the license files and manifests do not: not counted",
-            )
-        )
+        if len(extra) < len(_keys(kept)):  # it names theirs too: perhaps of some files
+            note = f"names also {names} (of some of its files?), which the license files"
+            evidence.append(replace(s, role="clue", note=note + " and manifests do not"))
+            return
+        note = f"names {names}, which the license files and manifests do not: not counted"
+        evidence.append(replace(s, role="clue", note=note))
         others = combine([e for _i, e in units], "AND") or ""
         weak.append(
             f"{s.source}: the {README_FIELD} (line {s.line}) names {names}; "

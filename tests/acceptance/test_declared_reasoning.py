@@ -358,6 +358,22 @@ def test_a_readme_section_naming_another_license_is_not_added_but_said(
     assert "declared-low-confidence" in rules_of(run)
 
 
+def test_a_readme_section_naming_the_license_and_those_of_some_files_is_noted_only(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = (
+        "## Licensing\n\nThis project is licensed under the MIT license.\n"
+        "The files in `vendor/` are licensed under the GNU GPL version 3.\n"
+    )
+    root = repo(tmp_path, {"README.md": readme, "LICENSE": text("mit")})
+    _run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "MIT"
+    assert roles(artifact) == {"LICENSE": "grant", "License section": "clue"}
+    (section,) = [d for d in artifact["declared_by"] if d["field"] == "License section"]
+    assert section["note"].startswith("names also GPL-3.0")
+    assert not artifact["declared_low_confidence"], artifact["declared_why"]
+
+
 def test_a_readme_section_repeating_the_license_agrees(
     tmp_path: Path, run_cli: Callable[..., Run]
 ) -> None:
