@@ -5,8 +5,8 @@
 each list ``specs:``: a gem at four spaces of indentation, ``name (version)`` or
 ``name (version-platform)``, followed by its own dependencies at six spaces,
 ``name`` or ``name (requirement)``. ``DEPENDENCIES`` lists the gems the Gemfile
-names (``name``, ``name!`` for a gem from a GIT or PATH source, ``name
-(requirement)``): these are direct, every other gem is not. ``PATH`` gems are the
+names (``name``, ``name (requirement)``, each followed by ``!`` for a gem from a GIT,
+PATH or another source than the default one): these are direct, every other gem is not. ``PATH`` gems are the
 project's own code (a ``gemspec`` line): they are not dependencies, but the gems
 they depend on are direct. ``PLATFORMS``, ``RUBY VERSION``, ``BUNDLED WITH``,
 ``CHECKSUMS`` and unknown sections are skipped. A gem's platform variants (several
@@ -50,7 +50,9 @@ from licensetier.readers.routes import routes_for
 SOURCE_SECTIONS = frozenset({"GEM", "GIT", "PATH", "PLUGIN SOURCE"})
 SPEC_RE = re.compile(r"    (?! )(\S+) \(([^-)\s]+)(?:-([^)\s]+))?\)")
 SPEC_DEPENDENCY_RE = re.compile(r"      (?! )(\S+)(?: \(([^)]*)\))?")
-DEPENDENCY_RE = re.compile(r"  (?! )([^\s!]+)(!)?(?: \(([^)]*)\))?")
+# "name", "name!", "name (requirement)", "name (requirement)!": Bundler writes the "!" of
+# a gem from a git, path or other source after the requirement (Dependency#to_lock)
+DEPENDENCY_RE = re.compile(r"  (?! )([^\s!]+)(?: \(([^)]*)\))?(!)?")
 GEM_FILE_RE = re.compile(r"(.+?)-(\d+(?:\.[0-9A-Za-z]+)*)(?:-(.+))?")
 LICENSES_RE = re.compile(r"\.licenses\s*=\s*\[(.*?)\]", re.DOTALL)
 LICENSE_RE = re.compile(r"\.license\s*=\s*(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')")

@@ -35,7 +35,7 @@ def test_route_reads_the_lockfile_not_the_gemfile() -> None:
 def test_gemfile_lock_sections() -> None:
     found = parse_gemfile_lock(DATA / "app" / "Gemfile.lock", "app/Gemfile.lock")
     assert rows(found) == [
-        # GIT source: kept; "rails-extras!" in DEPENDENCIES
+        # GIT source: kept; "rails-extras (~> 0.4)!" in DEPENDENCIES (the "!" after the requirement)
         ("rails-extras", "0.4.0", True, True, 6, ("activesupport",)),
         # PATH demo_app is the project itself: not listed, its puma and rack are direct
         (
