@@ -139,8 +139,10 @@ def combine(group: Group) -> list[Found]:
         if seen is None or SCOPE_ORDER[d.scope] < SCOPE_ORDER[seen.scope]:
             declared_direct[d.key] = d
     if not locks:
+        # a manifest that says which of its entries are not direct (go.mod's
+        # "// indirect") is believed
         return [
-            Found(d, True, d.scope, d.manifest, d.line, locked=d.exact)
+            Found(d, d.direct is not False, d.scope, d.manifest, d.line, locked=d.exact)
             for d in declared_direct.values()
         ]
     nodes = _merge_locked(locks)

@@ -122,6 +122,24 @@ def test_go_sum_is_not_used_beside_go_mod() -> None:
     assert [f.declared.name for f in combine(group)] == ["example.invalid/a"]
 
 
+def test_go_mod_indirect_requirements_are_not_direct(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text(
+        "module example.invalid/app\n\ngo 1.22\n\nrequire (\n"
+        "\texample.invalid/a v1.0.0\n"
+        "\texample.invalid/b v0.2.0 // indirect\n)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "go.sum").write_text(
+        "example.invalid/a v1.0.0 h1:x=\nexample.invalid/b v0.2.0 h1:y=\n", encoding="utf-8"
+    )
+    (group,) = read_manifests(tmp_path, ["go.mod", "go.sum"])[0]
+    found = {f.declared.name: (f.direct, f.manifest, f.line) for f in combine(group)}
+    assert found == {
+        "example.invalid/a": (True, "go.mod", 6),
+        "example.invalid/b": (False, "go.mod", 7),
+    }
+
+
 def test_read_manifests_reports_a_bad_file_and_reads_the_others(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"dependencies": {"a": "1.0.0"}}')
     (tmp_path / "sub").mkdir()
