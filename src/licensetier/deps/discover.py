@@ -153,10 +153,21 @@ def combine(group: Group) -> list[Found]:
     if not direct_keys:
         required = {r for d in nodes.values() for r in d.requires}
         direct_keys = {k for k, _ in nodes if k not in required}
+    # of a package locked at several versions, the lockfile may say which one the
+    # project requires (npm's top-level copy): the others are copies nested under the
+    # packages that require them
+    told = {k for (k, _), d in nodes.items() if d.direct}
+
+    def is_direct(node_id: tuple[str, str | None]) -> bool:
+        key = node_id[0]
+        if key not in direct_keys:
+            return False
+        return bool(nodes[node_id].direct) if key in told and len(by_key[key]) > 1 else True
+
     # breadth first from the direct dependencies, runtime ones first
     reached: dict[tuple[str, str | None], tuple[Scope, tuple[str, str | None] | None]] = {}
     roots = sorted(
-        (node_id for node_id in nodes if node_id[0] in direct_keys),
+        (node_id for node_id in nodes if is_direct(node_id)),
         key=lambda n: SCOPE_ORDER[_root_scope(nodes[n], declared_direct)],
     )
     for root_id in roots:
@@ -174,7 +185,7 @@ def combine(group: Group) -> list[Found]:
                         queue.append(child)
     out: list[Found] = []
     for node_id, d in nodes.items():
-        direct = node_id[0] in direct_keys
+        direct = is_direct(node_id)
         via = reached.get(node_id)
         if direct:
             scope = _root_scope(d, declared_direct)

@@ -6,11 +6,11 @@ each list ``specs:``: a gem at four spaces of indentation, ``name (version)`` or
 ``name (version-platform)``, followed by its own dependencies at six spaces,
 ``name`` or ``name (requirement)``. ``DEPENDENCIES`` lists the gems the Gemfile
 names (``name``, ``name (requirement)``, each followed by ``!`` for a gem from a GIT,
-PATH or another source than the default one): these are direct, every other gem is not. ``PATH`` gems are the
-project's own code (a ``gemspec`` line): they are not dependencies, but the gems
-they depend on are direct. ``PLATFORMS``, ``RUBY VERSION``, ``BUNDLED WITH``,
-``CHECKSUMS`` and unknown sections are skipped. A gem's platform variants (several
-``nokogiri (1.16.0-<platform>)`` lines) are one dependency.
+PATH or another source than the default one): these are direct, every other gem is
+not. ``PATH`` gems are the project's own code (a ``gemspec`` line): they are not
+dependencies, but the gems they depend on are direct. ``PLATFORMS``, ``RUBY
+VERSION``, ``BUNDLED WITH``, ``CHECKSUMS`` and unknown sections are skipped. A gem's
+platform variants (several ``nokogiri (1.16.0-<platform>)`` lines) are one dependency.
 
 ``Gemfile`` and ``*.gemspec`` are Ruby programs: they are never parsed nor run.
 

@@ -140,6 +140,33 @@ def test_go_mod_indirect_requirements_are_not_direct(tmp_path: Path) -> None:
     }
 
 
+def test_only_the_version_the_project_requires_is_direct_not_nested_copies(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    (tmp_path / "package.json").write_text(
+        json.dumps({"name": "app", "dependencies": {"debug": "^4.3.0", "send": "^0.18.0"}}),
+        encoding="utf-8",
+    )
+    packages = {
+        "": {"name": "app", "dependencies": {"debug": "^4.3.0", "send": "^0.18.0"}},
+        "node_modules/debug": {"version": "4.3.4", "dependencies": {"ms": "2.1.2"}},
+        "node_modules/ms": {"version": "2.1.2"},
+        "node_modules/send": {"version": "0.18.0", "dependencies": {"debug": "2.6.9"}},
+        "node_modules/send/node_modules/debug": {"version": "2.6.9", "dev": True},
+    }
+    lock = {"name": "app", "lockfileVersion": 3, "packages": packages}
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock, indent=2), encoding="utf-8")
+    (group,) = read_manifests(tmp_path, ["package.json", "package-lock.json"])[0]
+    found = {
+        (f.declared.name, f.declared.version): (f.direct, f.scope, f.chain) for f in combine(group)
+    }
+    assert found[("debug", "4.3.4")] == (True, Scope.RUNTIME, ())
+    assert found[("debug", "2.6.9")] == (False, Scope.DEVELOPMENT, ("send@0.18.0",))
+    assert found[("ms", "2.1.2")] == (False, Scope.RUNTIME, ("debug@4.3.4",))
+
+
 def test_read_manifests_reports_a_bad_file_and_reads_the_others(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"dependencies": {"a": "1.0.0"}}')
     (tmp_path / "sub").mkdir()
