@@ -374,3 +374,22 @@ def test_a_scan_reads_the_manifest_and_the_model_card_once(
     assert any(f["rule"] == "obligation-attribution" for f in report["findings"])
     assert reads.count("pyproject.toml") == 1
     assert reads.count("README.md") == 1
+
+
+def test_why_unresolved_names_each_manifests_own_requirement(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    from tests.conftest import make_git_repo
+
+    for folder, requirement in (("api", "requests>=2.0"), ("worker", "requests<3")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "requirements.txt").write_text(requirement + "\n", encoding="utf-8")
+    make_git_repo(tmp_path)
+    report = run_cli("scan", tmp_path, "--offline", "--format", "json").json()
+    reasons = {d["manifest"]: d["reason"] for d in report["dependencies"]}
+    assert reasons == {
+        "api/requirements.txt": "no exact version: api/requirements.txt asks for >=2.0 and no "
+        "lockfile pins it, so no registry can be asked",
+        "worker/requirements.txt": "no exact version: worker/requirements.txt asks for <3 and "
+        "no lockfile pins it, so no registry can be asked",
+    }

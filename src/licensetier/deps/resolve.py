@@ -267,13 +267,7 @@ class Resolver:
                     answers[ident] = got
                     break
                 notes.append(got.reason or "")
-            if ident in answers:
-                continue
-            if ident[2] is None:
-                notes.append(
-                    f"no exact version: {d.manifest} asks for {d.version or 'any version'} and "
-                    "no lockfile pins it, so no registry can be asked"
-                )
+            if ident in answers or ident[2] is None:  # no exact version: said below
                 continue
             pending.append(ident)
         if pending:
@@ -285,10 +279,14 @@ class Resolver:
             answer = answers.get(ident)
             version = d.version if f.locked else (versions.get(ident) or d.version)
             exact = f.locked or bool(versions.get(ident))
+            notes = [r for r in reasons.get(ident, []) if r]
+            if answer is None and ident[2] is None:  # this manifest's requirement
+                notes.append(
+                    f"no exact version: {f.manifest} asks for {d.version or 'any version'} and "
+                    "no lockfile pins it, so no registry can be asked"
+                )
             reason = (
-                answer.reason
-                if answer is not None
-                else "; ".join(r for r in reasons.get(ident, []) if r) or "no source answered"
+                answer.reason if answer is not None else "; ".join(notes) or "no source answered"
             )
             out.append(
                 Dependency(
