@@ -20,7 +20,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -155,6 +155,11 @@ def _by_name(text: str, db: LicenseDB) -> Normalized | None:
 
 
 _TOP_LEVEL_OPERATOR = re.compile(r"\s+(OR|AND)\s+", re.IGNORECASE)
+# "GPL v2 or later": one license and its later versions, not a list of two
+_OR_LATER = re.compile(
+    r"\bor\s+(?:\(?at\s+your\s+option\)?\s+)?(?:any\s+)?(?:later|newer|greater|higher|above)\b",
+    re.IGNORECASE,
+)
 UNKNOWN_KEY = "unknown"  # ScanCode's key for a license that is named but not identified
 MAX_LIST_WORDS = 6  # a part of a joined list is a name, not a sentence
 
@@ -164,7 +169,7 @@ def _joined_list(text: str, db: LicenseDB, detect_text: DetectText | None) -> No
     understood on its own. A part that is not understood becomes ScanCode's
     ``unknown`` (low confidence) rather than being dropped; None when no part is."""
     operators = {o.upper() for o in _TOP_LEVEL_OPERATOR.findall(text)}
-    if len(operators) != 1 or "(" in text:
+    if len(operators) != 1 or "(" in text or _OR_LATER.search(text):
         return None
     raw_parts = _TOP_LEVEL_OPERATOR.split(text)[::2]
     if any(len(p.split()) > MAX_LIST_WORDS for p in raw_parts):
@@ -202,15 +207,19 @@ def normalize(raw: str, db: LicenseDB, detect_text: DetectText | None) -> Normal
     if not text:
         return NOT_UNDERSTOOD
     check_nesting(text)  # ExpressionTooDeep: neither parsed nor handed to ScanCode
-    for candidate in _spdx_candidates(text):
+    candidates = iter(_spdx_candidates(text))
+    with contextlib.suppress(UnknownLicenseError):  # the string itself
+        keys = db.spdx_to_keys(next(candidates))
+        return Normalized(keys, _spdx_of(keys, db) or text, 100.0, False)
+    named = _by_name(text, db)  # before the repairs: "MIT/X11" is one license's name
+    if named is not None:
+        return named
+    for candidate in candidates:
         try:
             keys = db.spdx_to_keys(candidate)
         except UnknownLicenseError:
             continue
         return Normalized(keys, _spdx_of(keys, db) or candidate, 100.0, False)
-    named = _by_name(text, db)
-    if named is not None:
-        return named
     with contextlib.suppress(LicensetierError):  # ScanCode's own keys ("bsd-simplified")
         keys = db.spdx_to_keys(db.keys_to_spdx(text))
         return Normalized(keys, _spdx_of(keys, db), 100.0, False)
@@ -219,8 +228,30 @@ def normalize(raw: str, db: LicenseDB, detect_text: DetectText | None) -> Normal
         return listed
     if detect_text is None:
         return NOT_UNDERSTOOD
-    expression, score = detect_text(raw.strip())
-    return from_detection(expression, score, db)
+    found = from_detection(*detect_text(raw.strip()), db)
+    if found.license_spdx and not _same_version(text, found.license_spdx):
+        # "Eclipse Public License v2.0" reads as EPL-1.0: asked again without the "v"
+        again = from_detection(*detect_text(_VERSION_V.sub("", text)), db)
+        if again.license_spdx and _same_version(text, again.license_spdx):
+            return again
+        return replace(found, low_confidence=True)  # a guessed variant
+    if found.license_spdx and _OR_LATER.search(text) and not _LATER_ID.search(found.license_spdx):
+        return replace(found, low_confidence=True)  # "GPL v3 or any later version" as GPL-3.0
+    return found
+
+
+_LATER_ID = re.compile(r"-or-later\b|\+")
+_VERSION_V = re.compile(r"(?<=\s)[vV]\.?\s?(?=\d)")
+_TEXT_VERSION = re.compile(r"(?<![\w.])[vV]?\.?(\d+(?:\.\d+)?)(?![\w.])")
+_ID_VERSION = re.compile(r"-(\d+(?:\.\d+)*)")
+
+
+def _same_version(text: str, spdx: str) -> bool:
+    """Whether the versions a declared string names (``2.0``, ``v3``) and those of the
+    licenses it was read as agree; True when either names none."""
+    said = {float(v) for v in _TEXT_VERSION.findall(text) if len(v) < 5}
+    read = {float(".".join([*v.split("."), "0"][:2])) for v in _ID_VERSION.findall(spdx)}
+    return not said or not read or bool(said & read)
 
 
 def all_of(expressions: Iterable[str]) -> str | None:
