@@ -16,10 +16,11 @@ What is asked
   ``/simple``, first the JSON API at the sibling path ``<prefix>/pypi/<name>/<version>/json``
   (served by the reference index and by most mirrors): ``info.license_expression``, else
   ``info.license`` unless blank or ``UNKNOWN``, else the ``License ::`` classifiers joined
-  with `` OR `` (passed through raw). When that answers 404 or is not JSON, or the index is
-  not ``.../simple``, the simple API: ``<index>/<normalized name>/`` (JSON or HTML), a
-  wheel or sdist of exactly that version that offers its core metadata (PEP 658/714), and
-  that ``<file URL>.metadata``: ``License-Expression``, ``License``, ``Classifier``.
+  with `` AND `` (what applies, not a choice; passed through raw). When that answers 404
+  or is not JSON, or the index is not ``.../simple``, the simple API:
+  ``<index>/<normalized name>/`` (JSON or HTML), a wheel or sdist of exactly that
+  version that offers its core metadata (PEP 658/714), and that ``<file URL>.metadata``:
+  ``License-Expression``, ``License``, ``Classifier``.
 * npm registry: the document of one version, ``<registry>/<name>/<version>`` (a scoped
   name's ``/`` sent as ``%2F``): ``license`` (a string or ``{"type": ...}``), else
   ``licenses`` (a list of those, joined with `` OR ``: the old field listed alternatives).
@@ -78,6 +79,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from licensetier.cache import DetectionCache
 from licensetier.deps.base import Ecosystem, normalize_pypi, package_key
+from licensetier.deps.python import CLASSIFIERS_JOINED
 from licensetier.expressions import combine
 
 #: The deps.dev API (an insights service about open source packages, not a registry).
@@ -302,7 +304,7 @@ class Answer:
 
     ``license`` is the declared string as the registry gives it (several joined: npm's
     ``licenses`` with `` OR ``, deps.dev's ``licenses`` with `` AND ``, classifiers with
-    `` OR ``); ``field`` names where it was found; ``url`` is what was asked (without
+    `` AND ``); ``field`` names where it was found; ``url`` is what was asked (without
     credentials); ``error`` says why there is no license, when there is none.
     """
 
@@ -526,7 +528,7 @@ def _from_metadata(headers: Message, url: str) -> Answer:
         c.strip() for c in headers.get_all("Classifier") or [] if c.strip().startswith("License ::")
     ]
     if classifiers:
-        return Answer(" OR ".join(classifiers), "Classifier", url)
+        return Answer(CLASSIFIERS_JOINED.join(classifiers), "classifiers", url)
     raise _Failure(_NO_LICENSE, cacheable=True)
 
 
@@ -822,7 +824,7 @@ class OnlineLookup:
             if isinstance(c, str) and c.strip().startswith("License ::")
         ]
         if found:
-            return Answer(" OR ".join(found), "classifiers", shown)
+            return Answer(CLASSIFIERS_JOINED.join(found), "classifiers", shown)
         raise _Failure(_NO_LICENSE, cacheable=True)
 
     def _pypi_simple(self, base: str, name: str, version: str, asked: list[str]) -> Answer:

@@ -71,6 +71,10 @@ from licensetier.readers.routes import routes_for
 
 PYPI = Ecosystem.PYPI
 CLASSIFIERS_FILE = "python_classifiers.toml"
+# A distribution's several license classifiers list what applies to it, not a choice:
+# nothing in the classifiers says "or" (PEP 639 replaces them with License-Expression
+# for that reason); read together, as the conservative AND.
+CLASSIFIERS_JOINED = " AND "
 MAX_METADATA_BYTES = 4 * 1024 * 1024  # headers sit at the top; the rest is the description
 
 # -- shared helpers ----------------------------------------------------------------------
@@ -595,8 +599,9 @@ def license_from_classifiers(
     classifiers: Iterable[str], table: ClassifierTable | None = None
 ) -> tuple[str, str] | None:
     """(license, field) from a package's classifiers: the ``License ::`` ones as SPDX,
-    several joined with `` OR ``; one that is not mapped gives its last segment. The
-    field is ``classifiers (ambiguous)`` when one of them was a guess."""
+    several joined with :data:`CLASSIFIERS_JOINED` (AND); one that is not mapped gives
+    its last segment. The field is ``classifiers (ambiguous)`` when one of them was a
+    guess."""
     table = table if table is not None else load_classifiers()
     found: dict[str, None] = {}
     ambiguous = False
@@ -612,7 +617,7 @@ def license_from_classifiers(
             ambiguous = ambiguous or mapped[1]
     if not found:
         return None
-    return " OR ".join(found), "classifiers (ambiguous)" if ambiguous else "classifiers"
+    return CLASSIFIERS_JOINED.join(found), "classifiers (ambiguous)" if ambiguous else "classifiers"
 
 
 # -- installed metadata ------------------------------------------------------------------

@@ -386,12 +386,12 @@ def _safe_find(locator: Locator, name: str, version: str | None) -> Evidence | N
 
 
 def _classifiers(raw: str) -> str:
-    """``License ::`` classifiers (joined with " OR ") as SPDX where known."""
-    from licensetier.deps.python import classifier_to_spdx
+    """``License ::`` classifiers (joined with " AND ") as SPDX where known."""
+    from licensetier.deps.python import CLASSIFIERS_JOINED, classifier_to_spdx
 
-    parts = [p.strip() for p in raw.split(" OR ") if p.strip()]
+    parts = [p.strip() for p in raw.split(CLASSIFIERS_JOINED) if p.strip()]
     mapped = [classifier_to_spdx(p) or p.rsplit("::", 1)[-1].strip() for p in parts]
-    return " OR ".join(dict.fromkeys(mapped))
+    return CLASSIFIERS_JOINED.join(dict.fromkeys(mapped))
 
 
 def _scancode() -> str:

@@ -230,7 +230,7 @@ def test_pypi_json_api_license_then_classifiers(registry: FakeRegistry) -> None:
     assert answers[(Ecosystem.PYPI, "legacy", "0.9")].field == "license"
     classy = answers[(Ecosystem.PYPI, "classy", "3.1")]
     assert classy.license == (
-        "License :: OSI Approved :: MIT License OR "
+        "License :: OSI Approved :: MIT License AND "
         "License :: OSI Approved :: Apache Software License"
     )
     assert classy.field == "classifiers"
@@ -788,3 +788,22 @@ def test_discovery_runs_nothing_of_the_scanned_directory(
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     assert pip_index_url() == (PyPI.simple_url, "pip's default index (pip install --help)")
     assert not marker.exists()
+
+
+def test_core_metadata_with_only_classifiers_lists_what_applies() -> None:
+    from email.parser import Parser
+
+    from licensetier.deps.online import _from_metadata
+    from licensetier.deps.resolve import _classifiers
+
+    headers = Parser().parsestr(
+        "Metadata-Version: 2.1\nName: both\nVersion: 1.0\n"
+        "Classifier: License :: OSI Approved :: MIT License\n"
+        "Classifier: Programming Language :: Python\n"
+        "Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)\n\n"
+    )
+    answer = _from_metadata(headers, "http://127.0.0.1/both.metadata")
+    # named like the JSON API's, so the resolver maps each classifier to SPDX
+    assert answer.field == "classifiers"
+    assert answer.license is not None
+    assert _classifiers(answer.license) == "MIT AND GPL-3.0-only"

@@ -460,10 +460,10 @@ def test_classifier_lookups() -> None:
             "License :: OSI Approved :: Apache Software License",
             "License :: OSI Approved :: MIT License",
         ]
-    ) == ("MIT OR Apache-2.0", "classifiers")
+    ) == ("MIT AND Apache-2.0", "classifiers")  # what applies, not a choice
     assert license_from_classifiers(
         ["License :: OSI Approved :: BSD License", "License :: Free For Home Use"]
-    ) == ("BSD-3-Clause OR Free For Home Use", "classifiers (ambiguous)")
+    ) == ("BSD-3-Clause AND Free For Home Use", "classifiers (ambiguous)")
     assert license_from_classifiers(["License :: OSI Approved"]) is None
 
 
