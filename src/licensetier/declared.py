@@ -168,6 +168,7 @@ def _by_name(text: str, db: LicenseDB) -> Normalized | None:
 
 
 _TOP_LEVEL_OPERATOR = re.compile(r"\s+(OR|AND)\s+", re.IGNORECASE)
+_OR_LATER = re.compile(r"\bor\s+(?:\(at\s+your\s+option\)\s+)?(?:any\s+)?later\b", re.IGNORECASE)
 UNKNOWN_KEY = "unknown"  # ScanCode's key for a license that is named but not identified
 MAX_LIST_WORDS = 6  # a part of a joined list is a name, not a sentence
 
@@ -176,6 +177,8 @@ def _joined_list(text: str, db: LicenseDB, detect_text: DetectText | None) -> No
     """A short list of names joined with one operator and no parentheses, each part
     understood on its own. A part that is not understood becomes ScanCode's
     ``unknown`` (low confidence) rather than being dropped; None when no part is."""
+    if _OR_LATER.search(text):
+        return None  # "v2.1 or later" is one license, not a list
     operators = {o.upper() for o in _TOP_LEVEL_OPERATOR.findall(text)}
     if len(operators) != 1 or "(" in text:
         return None

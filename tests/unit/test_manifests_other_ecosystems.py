@@ -75,12 +75,14 @@ def test_pattern_rows_declare_every_matching_file_in_name_order() -> None:
     assert r".+\.gemspec" in keys
     assert r".+\.nuspec" in keys
     names = ["b.gemspec", "README.md", "a.gemspec", "x.nuspec", "pom.xml", "build.gradle.kts"]
+    names.append("gradle.properties")
     assert declaring_files(names) == [
         ("a.gemspec", r".+\.gemspec"),
         ("b.gemspec", r".+\.gemspec"),
         ("x.nuspec", r".+\.nuspec"),
         ("pom.xml", "pom.xml"),
         ("build.gradle.kts", r"build\.gradle(?:\.kts)?"),
+        ("gradle.properties", "gradle.properties"),
         ("README.md", "README.md"),
     ]
     assert is_declaring("rails.gemspec")
@@ -504,3 +506,22 @@ def test_blanked_comments_keep_offsets_and_strings() -> None:
     assert code.splitlines()[0].rstrip() == "a = 'x // y'"
     assert bare.splitlines()[0].rstrip() == "a = '      '"
     assert code.splitlines()[2].strip() == "d"
+
+
+def test_gradle_properties_of_the_publishing_plugins(tmp_path: Path, read: Read) -> None:
+    write(
+        tmp_path,
+        "gradle.properties",
+        "org.gradle.jvmargs=-Xmx2g\n# POM_LICENSE_NAME=GPL-3.0\n"
+        "POM_LICENCE_NAME=The Apache Software License, \\\n    Version 2.0\n"
+        "POM_LICENCE_URL=https://www.apache.org/licenses/LICENSE-2.0.txt\n"
+        "POM_LICENCE_DIST=repo\n",
+    )
+    write(tmp_path, "build.gradle", "apply plugin: 'com.vanniktech.maven.publish'\n")
+    declared, errors = read()
+    assert errors == []
+    assert rows(declared) == [("gradle.properties", "POM_LICENCE_NAME", "Apache-2.0", 3)]
+    write(tmp_path, "gradle.properties", "POM_LICENSE_URL: https://opensource.org/licenses/MIT\n")
+    assert rows(read()[0]) == [("gradle.properties", "POM_LICENSE_URL", "MIT", 1)]
+    write(tmp_path, "gradle.properties", "POM_NAME=demo\n")
+    assert read() == ([], [])

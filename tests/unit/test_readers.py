@@ -42,6 +42,7 @@ def test_the_declaring_files_and_the_dependency_files_come_from_one_table() -> N
         r".+\.nuspec",
         "pom.xml",
         r"build\.gradle(?:\.kts)?",
+        "gradle.properties",
         "README.md",
         "readme.md",
         "README",
@@ -53,7 +54,7 @@ def test_the_declaring_files_and_the_dependency_files_come_from_one_table() -> N
     assert dependency_route("setup.cfg") is None
     assert dependency_route("setup.py") is None  # read for its license, never run
     assert dependency_route("README.md") is None
-    for name in ("DESCRIPTION", "demo.gemspec", "Demo.nuspec", "build.gradle"):
+    for name in ("DESCRIPTION", "demo.gemspec", "Demo.nuspec", "build.gradle", "gradle.properties"):
         assert dependency_route(name) is None, name  # they declare the license only
 
 

@@ -1,5 +1,5 @@
-"""``build.gradle`` and ``build.gradle.kts``: the declared license of a Gradle build
-that publishes a POM, read as text, never run.
+"""``build.gradle``, ``build.gradle.kts`` and ``gradle.properties``: the declared
+license of a Gradle build that publishes a POM, read as text, never run.
 
 A Gradle build script is a Groovy or Kotlin program; licensetier does not run it (nor
 Gradle). It reads the forms in which builds state the license of what they publish,
@@ -21,6 +21,10 @@ with regular expressions over the text with its comments blanked out:
   ``licenses`` block are alternatives (OR), as a POM's ``<licenses>`` are
   (:mod:`licensetier.readers.pom_xml`); each block is a statement (the same licenses
   in several blocks, one per publication, are one);
+* in ``gradle.properties``, the properties the publishing plugins built on
+  ``maven-publish`` (Vanniktech's ``gradle-maven-publish-plugin`` and the scripts it
+  grew from) fill the POM's license from: ``POM_LICENSE_NAME`` and ``POM_LICENSE_URL``,
+  or the British ``POM_LICENCE_NAME`` and ``POM_LICENCE_URL``; one license;
 * a list of license ids assigned to ``licenses`` (the Bintray plugin's
   ``pkg { licenses = ['Apache-2.0'] }``, still in many builds), or passed to
   ``setLicenses(...)``: alternatives (OR).
@@ -174,9 +178,57 @@ def statements(text: str, source: str) -> list[Statement]:
     return out
 
 
+PROPERTY = re.compile(r"[ \t\f]*([^#!\s=:][^\s=:]*)[ \t\f]*[=:\s][ \t\f]*(.*)")
+POM_PROPERTIES = {
+    "name": ("POM_LICENSE_NAME", "POM_LICENCE_NAME"),
+    "url": ("POM_LICENSE_URL", "POM_LICENCE_URL"),
+}
+
+
+def properties(text: str) -> dict[str, tuple[str, int]]:
+    """A Java properties file's ``key -> (value, line)`` (continuation lines joined;
+    escapes other than the line continuation are kept as written)."""
+    out: dict[str, tuple[str, int]] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        number, line = i + 1, lines[i]
+        i += 1
+        if not line.strip() or line.lstrip()[0] in "#!":
+            continue
+        while line.endswith("\\") and not line.endswith("\\\\") and i < len(lines):
+            line = line[:-1] + lines[i].lstrip()
+            i += 1
+        match = PROPERTY.match(line)
+        if match:
+            out[match.group(1)] = (match.group(2).strip(), number)  # the last one counts
+    return out
+
+
+def property_statements(text: str) -> list[Statement]:
+    found = properties(text)
+    values: dict[str, tuple[str, str, int]] = {}
+    for part, keys in POM_PROPERTIES.items():
+        for key in keys:
+            if key in found and found[key][0]:
+                values[part] = (key, *found[key])
+                break
+    if not values:
+        return []
+    name, url = values.get("name"), values.get("url")
+    first = name or url
+    assert first is not None
+    key, _, line = first
+    entry = Entry(name[1] if name else None, url[1] if url else None, line)
+    return [Statement(key, line, (entry,))]
+
+
 def load(path: Path, source: str, base: Path) -> Document:
     text = formats.read_text(path, source, base=base)
-    return Document(path, source, text, statements(text, source), base)
+    found = property_statements(text) if path.name == "gradle.properties" else None
+    return Document(
+        path, source, text, found if found is not None else statements(text, source), base
+    )
 
 
 def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:

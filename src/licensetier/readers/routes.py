@@ -77,6 +77,8 @@ ROUTES: tuple[Row, ...] = (
     Row(r"pom\.xml", R + "pom_xml", MANIFEST, MAVEN, declares=True),
     # build.gradle, build.gradle.kts (the maven-publish pom's licenses, read as text)
     Row(r"build\.gradle(?:\.kts)?", R + "gradle", declares=True),
+    # gradle.properties (POM_LICENSE_NAME, POM_LICENCE_URL... of the publishing plugins)
+    Row(r"gradle\.properties", R + "gradle", declares=True),
     # README.md (a Hugging Face model card when it opens with YAML front matter)
     Row(r"README\.md", R + "model_card", declares=True),
     # readme.md
