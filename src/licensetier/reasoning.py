@@ -10,7 +10,9 @@ works on top of them and decides what they mean together
    notice; ``not_a_license_of_use`` in the license database) or that only says "a
    license is referred to" (``unknown-license-reference``, ...) is kept as evidence
    but neither joins the declared expression nor decides its family. Patent grants
-   are the exception: a PATENTS grant is part of the grant it accompanies.
+   are the exception: a PATENTS grant is part of the grant it accompanies. A license
+   file that holds only R's license template (``YEAR:``, ``COPYRIGHT HOLDER:``, the
+   parameters of the ``MIT + file LICENSE`` a DESCRIPTION names) is a clue too.
 2. **Mentions are not grants.** A short match of another license inside or just after
    a full license text, in the region ScanCode detected with it (the CC0 named in
    Creative Commons' trademark notice, the Lesser GPL named in the GPL's preamble), is
@@ -53,6 +55,7 @@ from licensetier.models import (
     FileResult,
     Match,
 )
+from licensetier.readers.r_description import is_license_template
 
 if TYPE_CHECKING:
     from licensetier.license_db import LicenseDB
@@ -61,6 +64,10 @@ DetectText = Callable[[str], tuple[str | None, float]]
 
 DISAGREE = "the statements name different licenses"  # a reason of its own finding
 PATENT_CATEGORY = "Patent License"
+R_TEMPLATE_NOTE = (
+    "R's license template (YEAR:, COPYRIGHT HOLDER:): the year and holder of the license "
+    "a DESCRIPTION names with '+ file LICENSE', not a license"
+)
 BUSL_KEY = "bsl-1.1"
 MENTION_MAX_LINES = 3  # a mention is a short match ...
 MENTION_AFTER_LINES = 12  # ... inside a full text, or this close after its end
@@ -460,6 +467,9 @@ def decide(
             continue
         if s.license and all(is_clue(k, db) for k in _keys(s.license)):
             evidence.append(replace(s, role="clue", note="a clue, not a grant"))
+            continue
+        if s.field == "file" and not s.license and is_license_template(texts.get(s.source)):
+            evidence.append(replace(s, role="clue", note=R_TEMPLATE_NOTE))
             continue
         evidence.append(s)
         if s.license:

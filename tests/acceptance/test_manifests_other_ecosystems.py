@@ -149,3 +149,23 @@ def test_a_malformed_manifest_is_a_scan_problem_and_the_scan_goes_on(
     assert errors == [("Demo.nuspec", 3)]
     assert artifact["declared_license"] == "MIT"
     assert [d["path"] for d in artifact["declared_by"]] == ["demo.gemspec"]
+
+
+def test_an_r_package_with_the_mit_template_is_mit_without_an_unclear_license_file(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "DESCRIPTION": "Package: demo\nVersion: 1.0\nLicense: MIT + file LICENSE\n",
+            "LICENSE": "YEAR: 2024\nCOPYRIGHT HOLDER: demo authors\n",
+        },
+    )
+    run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "MIT"
+    assert artifact["declared_low_confidence"] is False
+    roles = {d["path"]: (d["role"], d["note"]) for d in artifact["declared_by"]}
+    assert roles["DESCRIPTION"][0] == "grant"
+    assert roles["LICENSE"][0] == "clue"
+    assert "R's license template" in roles["LICENSE"][1]
+    assert "declared-license-unclear" not in {f["rule"] for f in run.json()["findings"]}

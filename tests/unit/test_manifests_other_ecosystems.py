@@ -18,6 +18,7 @@ from licensetier.models import DeclaredLicense, ScanError
 from licensetier.readers import Reading
 from licensetier.readers.gemspec import assignments
 from licensetier.readers.gradle import blank_comments
+from licensetier.readers.r_description import is_license_template
 from licensetier.readers.routes import declaring, declaring_files, is_declaring
 
 MIT_TEXT = (
@@ -525,3 +526,17 @@ def test_gradle_properties_of_the_publishing_plugins(tmp_path: Path, read: Read)
     assert rows(read()[0]) == [("gradle.properties", "POM_LICENSE_URL", "MIT", 1)]
     write(tmp_path, "gradle.properties", "POM_NAME=demo\n")
     assert read() == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ("YEAR: 2024\nCOPYRIGHT HOLDER: demo authors\n", True),
+        ("YEAR: 2020\nCOPYRIGHT HOLDER: A\nORGANIZATION: B\n\n", True),
+        ("YEAR: 2024\nCOPYRIGHT HOLDER: x\nPermission is hereby granted...\n", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_r_license_template(text: str | None, template: bool) -> None:
+    assert is_license_template(text) is template

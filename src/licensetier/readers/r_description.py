@@ -21,8 +21,9 @@ The ``License:`` value is read with R's syntax ("Writing R Extensions", section
 * ``+ file LICENSE`` (or ``LICENCE``) after a name: the file holds additions to the
   license. For MIT and the BSD licenses it is R's template (``YEAR:`` and ``COPYRIGHT
   HOLDER:``), the license's parameters rather than a license text, so the statement is
-  the license's name; for the others the file is read as a license file anyway by the
-  scan, beside this statement;
+  the license's name (and the reasoning keeps such a file as a clue, not as a license
+  it could not identify: :func:`is_license_template`); for the others the file is read
+  as a license file anyway by the scan, beside this statement;
 * ``file LICENSE`` alone: the license is in that file, whose text is detected;
 * ``Unlimited`` (no restrictions beyond the law) has no SPDX id: not understood.
 """
@@ -47,6 +48,21 @@ FIELD = re.compile(r"([A-Za-z0-9][A-Za-z0-9@/._-]*):(.*)")
 VERSION_RANGE = re.compile(r"(.+?)\s*\(\s*(>=|==|>|<=|<)\s*([0-9][0-9.-]*)\s*\)")
 FILE_REFERENCE = re.compile(r"file\s+(LICEN[CS]E)", re.IGNORECASE)
 ADDITIONS = re.compile(r"(.+?)\s*\+\s*file\s+(LICEN[CS]E)", re.IGNORECASE)
+
+
+# R's license templates (share/licenses/MIT, BSD_2_clause, BSD_3_clause): the file
+# named by "MIT + file LICENSE" holds only these lines
+TEMPLATE_LINE = re.compile(r"[ \t]*(?:YEAR|COPYRIGHT HOLDER|ORGANIZATION)[ \t]*:.*")
+
+
+def is_license_template(text: str | None) -> bool:
+    """Whether ``text`` is R's license template filled in (``YEAR: 2024`` and
+    ``COPYRIGHT HOLDER: ...`` lines, ``ORGANIZATION:`` for the BSD licenses): the
+    parameters of a license a ``DESCRIPTION`` names, not a license."""
+    if not text:
+        return False
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and len(lines) <= 5 and all(TEMPLATE_LINE.fullmatch(x) for x in lines)
 
 
 @dataclass(frozen=True)
