@@ -30,6 +30,7 @@ one entry, and points a multi-licensed gem to the array; the array is how gems u
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -63,11 +64,11 @@ class _Dynamic(Exception):
 
 
 class _Scanner:
-    def __init__(self, text: str, source: str, at: int) -> None:
-        self.text, self.source, self.at = text, source, at
+    def __init__(self, text: str, source: str, at: int, newlines: list[int]) -> None:
+        self.text, self.source, self.at, self.newlines = text, source, at, newlines
 
     def line(self, at: int | None = None) -> int:
-        return self.text.count("\n", 0, self.at if at is None else at) + 1
+        return bisect.bisect_left(self.newlines, self.at if at is None else at) + 1
 
     def peek(self) -> str:
         return self.text[self.at] if self.at < len(self.text) else ""
@@ -177,8 +178,9 @@ class _Scanner:
 def assignments(text: str, source: str) -> list[Assignment]:
     """Every ``.license =`` / ``.licenses =`` at the start of a line, in order."""
     out: list[Assignment] = []
+    newlines = [i for i, c in enumerate(text) if c == "\n"] if "licens" in text else []
     for match in ASSIGNMENT.finditer(text):
-        scanner = _Scanner(text, source, match.end())
+        scanner = _Scanner(text, source, match.end(), newlines)
         line = scanner.line(match.start(1))
         try:
             values: tuple[str, ...] | None = scanner.value()

@@ -78,48 +78,51 @@ class Statement:
     entries: tuple[Entry, ...]
 
 
+_TOKEN = re.compile(
+    r"//[^\n]*"
+    r"|/\*.*?(?:\*/|\Z)"
+    r'|"""(?:.*?)(?:"""|\Z)'
+    r"|'''(?:.*?)(?:'''|\Z)"
+    r'|"(?:\\.|[^"\\\n])*(?:"|$)'
+    r"|'(?:\\.|[^'\\\n])*(?:'|$)",
+    re.DOTALL | re.MULTILINE,
+)
+
+
 def blank_comments(text: str) -> tuple[str, str]:
     """``(text without comments, text without comments nor string contents)``, both
     the length of ``text`` with its newlines in place: comments (``//``, ``/* */``)
     and the contents of strings become spaces, so that offsets and lines stay."""
-    code = list(text)
-    bare = list(text)
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if text.startswith("//", i):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            for j in range(i, end):
-                code[j] = bare[j] = " "
-            i = end
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            for j in range(i, end):
-                if text[j] != "\n":
-                    code[j] = bare[j] = " "
-            i = end
-        elif c in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                if text[j] == "\\":
-                    j += 1
-                elif text[j] == "\n" and len(quote) == 1:
-                    break  # an unterminated one-line string ends with its line
-                j += 1
-            for k in range(i + len(quote), min(j, n)):
-                if text[k] != "\n":
-                    bare[k] = " "
-            i = min(j + len(quote), n) if j < n and text.startswith(quote, j) else j
+    code: list[str] = []
+    bare: list[str] = []
+    at = 0
+    for token in _TOKEN.finditer(text):
+        code.append(text[at : token.start()])
+        bare.append(text[at : token.start()])
+        value = token.group()
+        blank = re.sub(r"[^\n]", " ", value) if "\n" in value else " " * len(value)
+        if value.startswith(("//", "/*")):
+            code.append(blank)
+            bare.append(blank)
         else:
-            i += 1
+            quote = 3 if value.startswith(('"""', "'''")) else 1
+            closed = len(value) >= 2 * quote and value.endswith(value[:quote])
+            inner = value[quote : len(value) - quote] if closed else value[quote:]
+            code.append(value)
+            bare.append(
+                value[:quote] + re.sub(r"[^\n]", " ", inner) + (value[-quote:] if closed else "")
+            )
+        at = token.end()
+    code.append(text[at:])
+    bare.append(text[at:])
     return "".join(code), "".join(bare)
 
 
 def _line(text: str, at: int) -> int:
     return text.count("\n", 0, at) + 1
+
+
+MAX_BLOCKS = 64  # licenses { } blocks read in one file (a real build has a few)
 
 
 def _block_end(bare: str, opening: int, source: str, what: str) -> int:
@@ -147,11 +150,15 @@ def _value(match: re.Match[str] | None) -> str | None:
 def statements(text: str, source: str) -> list[Statement]:
     code, bare = blank_comments(text)
     out: list[Statement] = []
-    for block in LICENSES_BLOCK.finditer(bare):
+    for count, block in enumerate(LICENSES_BLOCK.finditer(bare)):
+        if count >= MAX_BLOCKS:
+            break
         opening = block.end() - 1
         end = _block_end(bare, opening, source, "licenses")
         entries: list[Entry] = []
         for inner in LICENSE_BLOCK.finditer(bare, opening, end):
+            if len(entries) >= MAX_ENTRIES:
+                break
             inner_end = _block_end(bare, inner.end() - 1, source, "license")
             body = code[inner.end() : inner_end]
             name = _value(NAME.search(body))
@@ -162,7 +169,9 @@ def statements(text: str, source: str) -> list[Statement]:
             out.append(
                 Statement("licenses { license }", _line(text, block.start()), tuple(entries))
             )
-    for assignment in LIST_ASSIGNMENT.finditer(bare):
+    for count, assignment in enumerate(LIST_ASSIGNMENT.finditer(bare)):
+        if count >= MAX_BLOCKS:
+            break
         at = assignment.end()
         entries = []
         while len(entries) < MAX_ENTRIES:
