@@ -34,6 +34,10 @@ works on top of them and decides what they mean together
    Change License.
 6. **Confidence.** A declared license that rests on a match scored below 90, on
    statements that disagree, or on clues only is low confidence, with the reasons.
+7. **A version's text under "or later".** A license file that holds one version's
+   text (the GPL-2.0) beside a manifest that names that version "or later" (R's
+   ``GPL (>= 2)``, ``GPL-2.0-or-later``) is the text of what the manifest names: one
+   grant, the "or later" one, not a disagreement.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ DetectText = Callable[[str], tuple[str | None, float]]
 
 DISAGREE = "the statements name different licenses"  # a reason of its own finding
 PATENT_CATEGORY = "Patent License"
+OR_LATER_SUFFIX = "-plus"  # ScanCode's keys: gpl-2.0 and gpl-2.0-plus
 R_TEMPLATE_NOTE = (
     "R's license template (YEAR:, COPYRIGHT HOLDER:): the year and holder of the license "
     "a DESCRIPTION names with '+ file LICENSE', not a license"
@@ -482,6 +487,25 @@ def decide(
         if licenses:
             evidence[i] = replace(
                 evidence[i], role="companion", note="a patent grant beside the license: kept"
+            )
+
+    # a version's text beside a manifest's "that version or later": the text of it
+    later = {
+        e: i
+        for i, e in licenses
+        if evidence[i].field != "file" and len(_keys(e)) == 1 and e.endswith(OR_LATER_SUFFIX)
+    }
+    for n, (i, e) in enumerate(licenses):
+        named = later.get(e + OR_LATER_SUFFIX)
+        if evidence[i].field == "file" and len(_keys(e)) == 1 and named is not None:
+            licenses[n] = (i, e + OR_LATER_SUFFIX)
+            spdx = db_spdx(e + OR_LATER_SUFFIX, db)
+            evidence[i] = replace(
+                evidence[i],
+                note=_join(
+                    evidence[i].note,
+                    f"the text of the {spdx} that {evidence[named].source} names",
+                ),
             )
 
     # choices: a statement of one alternative of an OR stated elsewhere

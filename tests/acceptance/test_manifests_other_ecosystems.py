@@ -8,9 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import licensedcode
 import pytest
 
 from tests.conftest import Run, make_git_repo
+
+LICENSES = Path(licensedcode.__file__).parent / "data" / "licenses"
 
 
 def scan(run_cli: Callable[..., Run], root: Path) -> tuple[Run, dict[str, Any]]:
@@ -169,3 +172,21 @@ def test_an_r_package_with_the_mit_template_is_mit_without_an_unclear_license_fi
     assert roles["LICENSE"][0] == "clue"
     assert "R's license template" in roles["LICENSE"][1]
     assert "declared-license-unclear" not in {f["rule"] for f in run.json()["findings"]}
+
+
+def test_the_gpl_2_text_beside_gpl_2_or_later_in_description_is_one_grant(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """Rcpp's layout: LICENSE holds the GPL-2.0 text, DESCRIPTION says GPL (>= 2)."""
+    raw = (LICENSES / "gpl-2.0.LICENSE").read_text(encoding="utf-8")
+    gpl2 = raw.split("---\n", 2)[2] if raw.startswith("---") else raw
+    root = repo(
+        tmp_path,
+        {"DESCRIPTION": "Package: demo\nLicense: GPL (>= 2)\n", "LICENSE": gpl2},
+    )
+    run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "GPL-2.0-or-later"
+    assert artifact["declared_low_confidence"] is False
+    notes = {d["path"]: d["note"] for d in artifact["declared_by"]}
+    assert "the text of the GPL-2.0-or-later that DESCRIPTION names" in notes["LICENSE"]
+    assert "declared-licenses-disagree" not in {f["rule"] for f in run.json()["findings"]}
