@@ -166,6 +166,21 @@ class BusinessSource:
 
 
 @dataclass(frozen=True)
+class ModifiedText:
+    """A license file that changes the license text ScanCode matched it to
+    (licensetier.textdiff): the passages it adds, the words of the license it leaves
+    out, and what ScanCode read in the added lines."""
+
+    source: str  # the file, relative to the scan root
+    license: str  # SPDX: the license whose text it modifies
+    rule: str  # the ScanCode rule it was compared with
+    score: float  # ScanCode's score of that match
+    added: tuple[tuple[int, int], ...] = ()  # lines (1-based, inclusive) of each addition
+    removed_words: int = 0
+    read_in_additions: tuple[str, ...] = ()  # SPDX: what ScanCode found in the added lines
+
+
+@dataclass(frozen=True)
 class DeclaredReasoning:
     """How the declared license was decided from the evidence (licensetier.reasoning)."""
 
@@ -173,6 +188,7 @@ class DeclaredReasoning:
     why: tuple[str, ...] = ()  # why the answer is weak, naming the files
     disagree: bool = False  # statements that name different licenses, not explained
     business_source: BusinessSource | None = None
+    modified: tuple[ModifiedText, ...] = ()  # license texts changed from the license's
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from licensetier.models import (
     Tier,
 )
 from licensetier.paths import globs, owning_artifact
-from licensetier.reasoning import DISAGREE
+from licensetier.reasoning import DISAGREE, MODIFIED, describe_modified
 from licensetier.tiers import TierData
 
 CELL_RANK = {"ok": 0, "info": 1, "warning": 2, "error": 3}
@@ -330,8 +330,19 @@ def evaluate_artifact(policy: Policy, art: Artifact) -> list[Finding]:
             )
         )
     own_terms = _own_terms(policy, art)
-    # a disagreement has its own finding (declared-licenses-disagree, above)
-    weak = [w for w in reasoning.why if not w.startswith(DISAGREE)] if reasoning else []
+    for mod in reasoning.modified if reasoning else ():
+        findings.append(
+            rules.finding(
+                "declared-license-modified",
+                message=describe_modified(mod).removeprefix(MODIFIED),
+                artifact=art,
+                path=mod.source,
+                line=mod.added[0][0] if mod.added else None,
+                license=mod.license,
+            )
+        )
+    # a disagreement and a modified text have their own findings (above)
+    weak = [w for w in reasoning.why if not w.startswith((DISAGREE, MODIFIED))] if reasoning else []
     if weak and not own_terms:
         findings.append(
             rules.finding(

@@ -58,8 +58,10 @@ from licensetier.models import (
     Detection,
     FileResult,
     Match,
+    ModifiedText,
 )
 from licensetier.readers.r_description import is_license_template
+from licensetier.textdiff import MIN_WORDS, changes, rule_text
 
 if TYPE_CHECKING:
     from licensetier.license_db import LicenseDB
@@ -67,6 +69,8 @@ if TYPE_CHECKING:
 DetectText = Callable[[str], tuple[str | None, float]]
 
 DISAGREE = "the statements name different licenses"  # a reason of its own finding
+MODIFIED = "a license text is modified: "  # a reason of its own finding too
+README_FIELD = "License section"  # readers.readme.FIELD: a README's License section
 PATENT_CATEGORY = "Patent License"
 OR_LATER_SUFFIX = "-plus"  # ScanCode's keys: gpl-2.0 and gpl-2.0-plus
 R_TEMPLATE_NOTE = (
@@ -211,6 +215,7 @@ class _FileReading:
     notes: list[str] = field(default_factory=list)
     weak: list[str] = field(default_factory=list)  # low-confidence reasons
     business: BusinessSource | None = None
+    modified: list[ModifiedText] = field(default_factory=list)
 
 
 def _span(start: int, end: int) -> str:
@@ -244,13 +249,20 @@ def _read_file(
     if text is not None and any(BUSL_KEY in _keys(m.license) for m in matches):
         business, busl_block = _business_source(result.path, lines, matches, db, detect_text, today)
 
+    # a detection licensetier corrected was matched to another license's text
+    as_matched = [(n, m) for n, m in full_located if not result.detections[n].corrected_from]
+    changed = _modifications(result.path, lines, as_matched, busl_block, db)
+    added = [a for c in changed for a in c.added]
     why: dict[str, str] = {}  # key -> why it is not a grant of this file
     by_key: dict[str, list[str]] = {}  # key -> the kind of each of its matches
     for at, m in located:
         span = m.end_line - m.start_line + 1
+        in_addition = any(a <= m.start_line and m.end_line <= b for a, b in added)
         for key in _keys(m.license):
             if busl_block and busl_block[0] <= m.start_line <= busl_block[1] and key != BUSL_KEY:
                 kind = "parameter"
+            elif in_addition and key not in full_keys and span <= MENTION_MAX_LINES:
+                kind = "addition"
             elif (
                 key not in full_keys
                 and span <= MENTION_MAX_LINES
@@ -308,12 +320,67 @@ def _read_file(
             role = "choice"
     assert expression is not None
     expression = _tidy(expression)
-    reading = _FileReading(expression, role, min(scores), notes, weak, business)
-    return reading
+    modified = [
+        replace(
+            c,
+            read_in_additions=tuple(
+                dict.fromkeys(
+                    db_spdx(k, db)
+                    for m in matches
+                    if any(a <= m.start_line and m.end_line <= b for a, b in c.added)
+                    for k in _keys(m.license)
+                )
+            ),
+        )
+        for c in changed
+    ]
+    return _FileReading(expression, role, min(scores), notes, weak, business, modified)
+
+
+def _modifications(
+    source: str,
+    lines: list[str],
+    full_texts: Sequence[tuple[int, Match | Detection]],
+    busl_block: tuple[int, int] | None,
+    db: LicenseDB,
+) -> list[ModifiedText]:
+    """The full license texts of a file that change the text ScanCode matched: a
+    match scored below 100 compared, word by word, with its rule's text. A BUSL's
+    parameters are meant to differ and are not a change."""
+    out: list[ModifiedText] = []
+    for _n, m in full_texts:
+        reference = rule_text(m.rule) if m.score < 100 and lines else None
+        found = changes(lines, m.start_line, m.end_line, reference) if reference else None
+        if not found:
+            continue
+        added = tuple(
+            a for a in found.added if not (busl_block and busl_block[0] <= a[0] <= busl_block[1])
+        )
+        # a BUSL rule's own parameters are placeholders: what differs there is no change
+        busl = BUSL_KEY in _keys(m.license)
+        removed = found.removed_words if found.removed_words >= MIN_WORDS and not busl else 0
+        if added or removed:
+            out.append(
+                ModifiedText(source, db_spdx(m.license, db), m.rule, m.score, added, removed)
+            )
+    return out
+
+
+def describe_modified(c: ModifiedText) -> str:
+    """One sentence on a modified text, naming the file and the lines."""
+    said = [f"{c.source}: a modified {c.license} text (score {c.score:.0f} against {c.rule})"]
+    if c.added:
+        said.append(f"{', '.join(_span(a, b) for a, b in c.added)} added")
+    if c.removed_words:
+        said.append(f"about {c.removed_words} words of the license left out")
+    if c.read_in_additions:
+        said.append(f"ScanCode reads {', '.join(c.read_in_additions)} in the additions")
+    return MODIFIED + ", ".join(said[:1]) + ": " + "; ".join(said[1:])
 
 
 KIND_WORDS = {
     "parameter": "a parameter of the Business Source License",
+    "addition": "read in lines a modified license text adds (declared-license-modified)",
     "mention": "named inside another license's text",
     "clue": "a clue, not a grant",
 }
@@ -326,13 +393,17 @@ def db_spdx(keys: str, db: LicenseDB) -> str:
         return keys
 
 
+def says_choice(text: str) -> bool:
+    """Whether ``text`` says the user may choose between licenses."""
+    return bool(_CHOICE.search(" ".join(text.split())))
+
+
 def _says_choice(lines: list[str], full_texts: Sequence[Match | Detection]) -> bool:
     """Whether the file's preamble (the lines before its first full license text, or
     its first lines) says the user may choose."""
     starts = [m.start_line for m in full_texts]
     end = min(starts) - 1 if starts else PREAMBLE_LINES
-    preamble = " ".join(lines[: max(end, 0)])
-    return bool(_CHOICE.search(preamble))
+    return says_choice("\n".join(lines[: max(end, 0)]))
 
 
 # -- Business Source -----------------------------------------------------------------
@@ -451,12 +522,18 @@ def decide(
     units: list[tuple[int, str]] = []  # (statement index, expression)
     weak: list[str] = []
     business: BusinessSource | None = None
+    modified: list[ModifiedText] = []
+    readmes = [s for s in statements if s.field == README_FIELD]
     for s in statements:
+        if s.field == README_FIELD:
+            continue  # weighed once the files and manifests are (_readme)
         result = files.get(s.source) if s.field == "file" else None
         if result is not None and result.detections:
             reading = _read_file(result, texts.get(s.source), db, detect_text, today)
             business = business or reading.business
             weak.extend(reading.weak)
+            modified.extend(reading.modified)
+            weak.extend(describe_modified(c) for c in reading.modified)
             note = "; ".join(reading.notes)
             evidence.append(
                 replace(
@@ -479,6 +556,9 @@ def decide(
         evidence.append(s)
         if s.license:
             units.append((len(evidence) - 1, s.license))
+
+    for s in readmes:
+        _readme(s, evidence, units, weak, db)
 
     # a PATENTS grant accompanies the license beside it
     patents = [(i, e) for i, e in units if _keys(e) and all(_is_patent(k, db) for k in _keys(e))]
@@ -607,8 +687,58 @@ def decide(
             why=tuple(dict.fromkeys(weak)),
             disagree=disagree,
             business_source=business,
+            modified=tuple(modified),
         ),
     )
+
+
+def _readme(
+    s: DeclaredLicense,
+    evidence: list[DeclaredLicense],
+    units: list[tuple[int, str]],
+    weak: list[str],
+    db: LicenseDB,
+) -> None:
+    """A README's License section: a grant when nothing else states a license; beside
+    license files and manifests, it may repeat them or say which of them is a choice,
+    but a license only it names is not added to theirs: a section that names theirs
+    and others (the licenses of some files, in a monorepo's README) is noted, one that
+    names none of theirs is a reason for low confidence."""
+    kept = strip_keys(s.license, lambda k: is_clue(k, db)) if s.license else None
+    if kept is None:
+        note = "the section names no license" if not s.license else "a clue, not a grant"
+        evidence.append(replace(s, role="clue", note=note))
+        return
+    # GPL-3.0 in a README's words and GPL-3.0-or-later in the files are one license
+    stated = {k.removesuffix("-plus") for _i, e in units for k in _keys(e)}
+    extra = [k for k in _keys(kept) if k.removesuffix("-plus") not in stated]
+    if stated and extra:
+        names = ", ".join(db_spdx(k, db) for k in extra)
+        if len(extra) < len(_keys(kept)):  # it names theirs too: perhaps of some files
+            note = f"names also {names} (of some of its files?), which the license files"
+            evidence.append(replace(s, role="clue", note=note + " and manifests do not"))
+            return
+        note = f"names {names}, which the license files and manifests do not: not counted"
+        evidence.append(replace(s, role="clue", note=note))
+        others = combine([e for _i, e in units], "AND") or ""
+        weak.append(
+            f"{s.source}: the {README_FIELD} (line {s.line}) names {names}; "
+            f"the license files and manifests state {db_spdx(others, db)}"
+        )
+        return
+    note = "the README's License section"
+    if kept != s.license:
+        note += "; clues set aside"
+    if stated and _or_options(kept) is None:
+        note += ": it repeats what the license files and manifests state"
+    evidence.append(replace(s, license=kept, license_spdx=db_spdx(kept, db), note=note))
+    if not stated or _or_options(kept) is not None:  # alone, or saying which is a choice
+        units.append((len(evidence) - 1, kept))
+        if s.score < LOW_CONFIDENCE_SCORE:
+            weak.append(
+                f"{s.source}: the {README_FIELD} (line {s.line}) reads as {db_spdx(kept, db)}"
+                f" from a partial match (score {s.score:.0f})"
+            )
 
 
 def _tidy(expression: str) -> str:

@@ -68,7 +68,7 @@ from licensetier.policy import (
     owner_of,
     sort_findings,
 )
-from licensetier.readers import Reading, model_card
+from licensetier.readers import Reading, model_card, readme
 from licensetier.readers.model_card import ModelCard, find_model_card
 from licensetier.readers.weights import read_weights
 from licensetier.reasoning import decide, is_patent_grant_name
@@ -419,6 +419,7 @@ class Scanner:
             )
             statements.extend(found)
             errors.extend(problems)
+        statements.extend(self._readme_section(root, prefix, by_path, reading))
         decision = decide(
             statements,
             by_path,
@@ -438,6 +439,32 @@ class Scanner:
             declared_classification=classification,
             reasoning=decision.reasoning,
         )
+
+    def _readme_section(
+        self, root: Path, prefix: str, by_path: Mapping[str, FileResult], reading: Reading
+    ) -> list[DeclaredLicense]:
+        """The License section of the artifact's README (``prefix``: its directory's
+        path and a slash, empty at the root), as ScanCode read those lines."""
+        here = (p[len(prefix) :] for p in by_path if p.startswith(prefix))
+        names = sorted((n for n in here if "/" not in n), key=readme.preference)
+        for name in names:
+            if not readme.README_NAME.fullmatch(name):
+                continue
+            source = prefix + name
+            text = reading.text_of(source)
+            if text is None:
+                try:
+                    text = fs.read_text(
+                        root / source, root, declared_mod.MAX_LICENSE_FILE_BYTES, errors="replace"
+                    )
+                except OSError:
+                    continue  # a README that cannot be read states nothing
+            found = readme.statement(source, text, by_path.get(source), self._spdx)
+            return [found] if found is not None else []
+        return []
+
+    def _spdx(self, keys: str) -> str:
+        return declared_mod.spdx_or_none(keys, self.db) or keys
 
     def _models(
         self,

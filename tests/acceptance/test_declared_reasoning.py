@@ -290,3 +290,162 @@ def test_a_bad_licenseref_family_names_the_file_and_line(
     assert run.exit_code == 2
     assert "licensetier.toml:2" in run.stderr
     assert "not a LicenseRef id of your own" in run.stderr
+
+
+# -- a README's License section -------------------------------------------------------
+
+
+def test_a_readme_license_section_alone_declares_the_license(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = (
+        "# Example\n\nAn example library.\n\n## Usage\n\nImport it.\n\n"
+        "## License\n\nThis project is licensed under the terms of the MIT license.\n"
+    )
+    root = repo(tmp_path, {"README.md": readme, "lib.py": "x = 1\n"})
+    _run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "MIT"
+    assert artifact["declared_family"] == "permissive"
+    (statement,) = artifact["declared_by"]
+    assert (statement["path"], statement["field"], statement["line"]) == (
+        "README.md",
+        "License section",
+        9,
+    )
+    assert statement["role"] == "grant"
+    assert "MIT license" in statement["raw"]
+
+
+def test_a_readme_section_that_offers_a_choice_makes_the_license_files_an_or(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = (
+        "Example\n=======\n\nA crate.\n\nLicense\n-------\n\n"
+        "Licensed under either of\n\n"
+        " * Apache License, Version 2.0\n"
+        "   ([LICENSE-APACHE](LICENSE-APACHE) or http://www.apache.org/licenses/LICENSE-2.0)\n"
+        " * MIT license\n"
+        "   ([LICENSE-MIT](LICENSE-MIT) or http://opensource.org/licenses/MIT)\n\n"
+        "at your option.\n\nContribution\n------------\n\n"
+        "Contributions are accepted under the GPL-2.0 only.\n"
+    )
+    root = repo(
+        tmp_path,
+        {"README.md": readme, "LICENSE-APACHE": text("apache-2.0"), "LICENSE-MIT": text("mit")},
+    )
+    run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] in ("Apache-2.0 OR MIT", "MIT OR Apache-2.0")
+    assert roles(artifact) == {
+        "LICENSE-APACHE": "choice",
+        "LICENSE-MIT": "choice",
+        "License section": "choice",
+    }
+    assert not artifact["declared_low_confidence"]
+    assert "declared-licenses-disagree" not in rules_of(run)
+
+
+def test_a_readme_section_naming_another_license_is_not_added_but_said(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = "Example\n\nLICENSE\n\nThis program is licensed under the GNU GPL version 3.\n"
+    root = repo(tmp_path, {"README.txt": readme, "LICENSE": text("mit")})
+    run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "MIT"
+    assert roles(artifact) == {"LICENSE": "grant", "License section": "clue"}
+    assert artifact["declared_low_confidence"]
+    (why,) = artifact["declared_why"]
+    assert why.startswith("README.txt: the License section (line 3) names GPL-3.0")
+    assert "declared-low-confidence" in rules_of(run)
+
+
+def test_a_readme_section_naming_the_license_and_those_of_some_files_is_noted_only(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = (
+        "## Licensing\n\nThis project is licensed under the MIT license.\n"
+        "The files in `vendor/` are licensed under the GNU GPL version 3.\n"
+    )
+    root = repo(tmp_path, {"README.md": readme, "LICENSE": text("mit")})
+    _run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "MIT"
+    assert roles(artifact) == {"LICENSE": "grant", "License section": "clue"}
+    (section,) = [d for d in artifact["declared_by"] if d["field"] == "License section"]
+    assert section["note"].startswith("names also ")
+    assert "GPL-3.0-only" in section["note"]
+    assert not artifact["declared_low_confidence"], artifact["declared_why"]
+
+
+def test_a_readme_section_repeating_the_license_agrees(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = "Example\n\nLicense\n=======\n\nMIT License. See LICENSE.\n"
+    root = repo(tmp_path, {"README.rst": readme, "LICENSE": text("mit")})
+    run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "MIT"
+    assert roles(artifact)["License section"] == "grant"
+    assert not artifact["declared_low_confidence"], artifact["declared_why"]
+    assert rules_of(run) == ["no-tier-declared"]
+
+
+def test_a_readme_section_read_from_a_partial_match_is_low_confidence(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = (
+        "## License\n\n"
+        "Licensed under either of the Apache License, Version 2.0 or the MIT license,\n"
+        "at your option.\n"
+    )
+    root = repo(tmp_path, {"README.md": readme})
+    _run, artifact = scan(run_cli, root)
+    assert artifact["declared_low_confidence"]
+    assert any(
+        w.startswith("README.md: the License section (line 1) reads as") and "partial match" in w
+        for w in artifact["declared_why"]
+    ), artifact["declared_why"]
+
+
+# -- a modified well-known text --------------------------------------------------------
+
+ADDED_CLAUSE = (
+    "   10. Additional Restriction. Notwithstanding anything to the contrary in this\n"
+    "   License, You may not use the Work or any Derivative Works thereof for any\n"
+    "   commercial purpose without the prior written permission of the Licensor. All\n"
+    "   rights not expressly granted herein are reserved by the Licensor.\n\n"
+)
+
+
+def test_an_apache_text_with_an_added_clause_is_reported_as_modified(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    apache = text("apache-2.0")
+    at = apache.index("END OF TERMS AND CONDITIONS")
+    modified = apache[:at] + ADDED_CLAUSE + apache[at:]
+    first = modified[:at].count("\n") + 1  # the clause's first line
+    root = repo(tmp_path, {"LICENSE": modified})
+    run, artifact = scan(run_cli, root, "--kind", "sdk")
+    # the base license, not proprietary; but not silently either
+    assert artifact["declared_license"] == "Apache-2.0"
+    assert artifact["declared_low_confidence"]
+    (change,) = artifact["declared_modified"]
+    assert change["path"] == "LICENSE"
+    assert change["license"] == "Apache-2.0"
+    assert change["rule"] == "apache-2.0.LICENSE"
+    assert change["added_lines"] == [[first, first + 3]]
+    assert change["removed_words"] == 0
+    (finding,) = [f for f in run.json()["findings"] if f["rule"] == "declared-license-modified"]
+    assert finding["severity"] == "warning"
+    assert (finding["path"], finding["line"]) == ("LICENSE", first)
+    assert f"lines {first}-{first + 3} added" in finding["message"]
+    # ScanCode's own answer on the file is kept, and what it read in the addition named
+    (file_result,) = run.json()["files"]
+    assert file_result["scancode_license"] == "apache-2.0 AND proprietary-license"
+    assert change["read_in_additions"] == ["LicenseRef-scancode-proprietary-license"]
+
+
+def test_a_verbatim_text_is_not_modified(tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    notice = "Copyright 2026 Example Corp. All rights reserved.\n\n"
+    root = repo(tmp_path, {"LICENSE": notice + text("apache-2.0")})
+    run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] == "Apache-2.0"
+    assert artifact["declared_modified"] == []
+    assert "declared-license-modified" not in rules_of(run)

@@ -89,6 +89,18 @@ def _artifact(a: Artifact) -> dict[str, Any]:
         "declared_low_confidence": a.reasoning.low_confidence if a.reasoning else False,
         "declared_why": list(a.reasoning.why) if a.reasoning else [],
         "business_source": _business(a.reasoning.business_source if a.reasoning else None),
+        "declared_modified": [
+            {
+                "path": c.source,
+                "license": c.license,
+                "rule": c.rule,
+                "score": c.score,
+                "added_lines": [list(a) for a in c.added],
+                "removed_words": c.removed_words,
+                "read_in_additions": list(c.read_in_additions),
+            }
+            for c in (a.reasoning.modified if a.reasoning else ())
+        ],
         "origin": a.origin,
     }
 

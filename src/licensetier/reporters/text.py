@@ -11,6 +11,7 @@ from rich.table import Table
 
 from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
 from licensetier.printable import printable
+from licensetier.reasoning import MODIFIED, describe_modified
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 LICENSES_SHOWN = 15
@@ -206,6 +207,8 @@ def _declared_by(a: Artifact) -> list[str]:
         if b.changed:
             said.append(f"the change date has passed: judged as {b.change_license}")
         lines.append("  " + ", ".join(said))
+    for c in r.modified if r is not None else ():
+        lines.append("  " + describe_modified(c).removeprefix(MODIFIED))
     return lines
 
 
