@@ -39,7 +39,7 @@ from licensetier.readers.model_card import (
     parse_model_card,
     read_model_card,
 )
-from licensetier.readers.routes import declared_reader, declaring
+from licensetier.readers.routes import declared_reader, declaring, declaring_files
 
 if TYPE_CHECKING:
     from licensetier.license_db import LicenseDB
@@ -141,6 +141,19 @@ def declared_names(path: Path | None = None) -> tuple[dict[str, str], dict[str, 
     except (OSError, formats.TOMLDecodeError) as exc:
         raise LicenseDBError(f"{path}: {exc}") from None
     return dict(data.get("names", {})), dict(data.get("ambiguous", {}))
+
+
+@functools.cache
+def r_license_names(path: Path | None = None) -> dict[str, str]:
+    """``license_db/declared_names.toml``'s ``[r]``: R's license names (its
+    ``share/licenses/license.db``, lower case) -> SPDX, read only in an R package's
+    ``DESCRIPTION``."""
+    path = path or data_directory() / "declared_names.toml"
+    try:
+        data = formats.load_toml(path.read_text(encoding="utf-8"))
+    except (OSError, formats.TOMLDecodeError) as exc:
+        raise LicenseDBError(f"{path}: {exc}") from None
+    return dict(data.get("r", {}))
 
 
 def _by_name(text: str, db: LicenseDB) -> Normalized | None:
@@ -294,6 +307,20 @@ class ManifestContext:
         except ExpressionTooDeep as exc:  # a scan problem naming the file and the line
             raise ManifestError(str(exc), path=self.source, line=line) from None
 
+    def name_or_url(self, name: str | None, url: str | None, line: int | None) -> Normalized:
+        """A license given by a name and a URL (Maven's ``<license>``, Gradle's pom
+        block, NuGet's ``<licenseUrl>``): the name first; the URL when the name is
+        missing or not understood for certain. A URL is understood by ScanCode's
+        detection, which knows the license pages of opensource.org, apache.org,
+        gnu.org and the like; a URL of a project's own file is not understood."""
+        by_name = self.normalize(name, line) if name else NOT_UNDERSTOOD
+        if (by_name.license and not by_name.low_confidence) or not url:
+            return by_name
+        by_url = self.normalize(url, line)
+        if by_url.license and (not by_url.low_confidence or not by_name.license):
+            return by_url
+        return by_name
+
     def proprietary(self) -> Normalized:
         """All rights reserved: ScanCode's ``proprietary-license``."""
         return _proprietary(self.db)
@@ -306,13 +333,18 @@ class ManifestContext:
         return NOT_UNDERSTOOD
 
     def choice(self, alternatives: list[str], line: int | None) -> Normalized:
-        """Alternatives (OR) normalised one by one and joined.
+        """Alternatives (OR) normalised one by one and joined (:meth:`any_of`)."""
+        return self.any_of([self.normalize(a, line) for a in alternatives])
+
+    def any_of(self, parts: list[Normalized]) -> Normalized:
+        """Alternatives (OR), each already understood, joined.
 
         An alternative that is not understood is left out of the choice, and the whole
         is marked low confidence: dropping an option of an OR never makes the result
         look more favourable than what was declared.
         """
-        parts = [self.normalize(a, line) for a in alternatives]
+        if len(parts) == 1:
+            return parts[0]
         understood = [p for p in parts if p.license]
         if not understood:
             return NOT_UNDERSTOOD
@@ -392,9 +424,10 @@ ManifestParser = Callable[[ManifestContext], list[DeclaredLicense]]
 MANIFEST_PARSERS: Mapping[str, ManifestParser] = {
     name: declared_reader(module) for name, module in declaring()
 }
-"""File name (exact, directly in the artifact's directory) -> what reads its declared
-license: the rows of the one routing table (:data:`licensetier.readers.routes.ROUTES`)
-that declare, in their order."""
+"""File name (exact, directly in the artifact's directory), or the pattern of a row that
+reads several (``.+\\.gemspec``) -> what reads its declared license: the rows of the one
+routing table (:data:`licensetier.readers.routes.ROUTES`) that declare, in their order.
+Which files of a directory they read: :func:`licensetier.readers.routes.declaring_files`."""
 
 
 def _inside(path: Path, directory: Path) -> bool:
@@ -441,9 +474,8 @@ def read_declared(
 
     declared: list[DeclaredLicense] = []
     errors: list[ScanError] = []
-    for name, parser in MANIFEST_PARSERS.items():
-        if name not in names:
-            continue
+    for name, key in declaring_files(names):
+        parser = MANIFEST_PARSERS[key]
         source = name if rel == "." else f"{rel}/{name}"
         path = artifact_dir / name
         if not _inside(path, scan_root):

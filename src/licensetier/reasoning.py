@@ -10,7 +10,9 @@ works on top of them and decides what they mean together
    notice; ``not_a_license_of_use`` in the license database) or that only says "a
    license is referred to" (``unknown-license-reference``, ...) is kept as evidence
    but neither joins the declared expression nor decides its family. Patent grants
-   are the exception: a PATENTS grant is part of the grant it accompanies.
+   are the exception: a PATENTS grant is part of the grant it accompanies. A license
+   file that holds only R's license template (``YEAR:``, ``COPYRIGHT HOLDER:``, the
+   parameters of the ``MIT + file LICENSE`` a DESCRIPTION names) is a clue too.
 2. **Mentions are not grants.** A short match of another license inside or just after
    a full license text, in the region ScanCode detected with it (the CC0 named in
    Creative Commons' trademark notice, the Lesser GPL named in the GPL's preamble), is
@@ -32,6 +34,10 @@ works on top of them and decides what they mean together
    Change License.
 6. **Confidence.** A declared license that rests on a match scored below 90, on
    statements that disagree, or on clues only is low confidence, with the reasons.
+7. **A version's text under "or later".** A license file that holds one version's
+   text (the GPL-2.0) beside a manifest that names that version "or later" (R's
+   ``GPL (>= 2)``, ``GPL-2.0-or-later``) is the text of what the manifest names: one
+   grant, the "or later" one, not a disagreement.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ from licensetier.models import (
     Match,
     ModifiedText,
 )
+from licensetier.readers.r_description import is_license_template
 from licensetier.textdiff import MIN_WORDS, changes, rule_text
 
 if TYPE_CHECKING:
@@ -65,6 +72,11 @@ DISAGREE = "the statements name different licenses"  # a reason of its own findi
 MODIFIED = "a license text is modified: "  # a reason of its own finding too
 README_FIELD = "License section"  # readers.readme.FIELD: a README's License section
 PATENT_CATEGORY = "Patent License"
+OR_LATER_SUFFIX = "-plus"  # ScanCode's keys: gpl-2.0 and gpl-2.0-plus
+R_TEMPLATE_NOTE = (
+    "R's license template (YEAR:, COPYRIGHT HOLDER:): the year and holder of the license "
+    "a DESCRIPTION names with '+ file LICENSE', not a license"
+)
 BUSL_KEY = "bsl-1.1"
 MENTION_MAX_LINES = 3  # a mention is a short match ...
 MENTION_AFTER_LINES = 12  # ... inside a full text, or this close after its end
@@ -538,6 +550,9 @@ def decide(
         if s.license and all(is_clue(k, db) for k in _keys(s.license)):
             evidence.append(replace(s, role="clue", note="a clue, not a grant"))
             continue
+        if s.field == "file" and not s.license and is_license_template(texts.get(s.source)):
+            evidence.append(replace(s, role="clue", note=R_TEMPLATE_NOTE))
+            continue
         evidence.append(s)
         if s.license:
             units.append((len(evidence) - 1, s.license))
@@ -552,6 +567,25 @@ def decide(
         if licenses:
             evidence[i] = replace(
                 evidence[i], role="companion", note="a patent grant beside the license: kept"
+            )
+
+    # a version's text beside a manifest's "that version or later": the text of it
+    later = {
+        e: i
+        for i, e in licenses
+        if evidence[i].field != "file" and len(_keys(e)) == 1 and e.endswith(OR_LATER_SUFFIX)
+    }
+    for n, (i, e) in enumerate(licenses):
+        named = later.get(e + OR_LATER_SUFFIX)
+        if evidence[i].field == "file" and len(_keys(e)) == 1 and named is not None:
+            licenses[n] = (i, e + OR_LATER_SUFFIX)
+            spdx = db_spdx(e + OR_LATER_SUFFIX, db)
+            evidence[i] = replace(
+                evidence[i],
+                note=_join(
+                    evidence[i].note,
+                    f"the text of the {spdx} that {evidence[named].source} names",
+                ),
             )
 
     # choices: a statement of one alternative of an OR stated elsewhere
@@ -676,8 +710,8 @@ def _readme(
         evidence.append(replace(s, role="clue", note=note))
         return
     # GPL-3.0 in a README's words and GPL-3.0-or-later in the files are one license
-    stated = {k.removesuffix("-plus") for _i, e in units for k in _keys(e)}
-    extra = [k for k in _keys(kept) if k.removesuffix("-plus") not in stated]
+    stated = {k.removesuffix(OR_LATER_SUFFIX) for _i, e in units for k in _keys(e)}
+    extra = [k for k in _keys(kept) if k.removesuffix(OR_LATER_SUFFIX) not in stated]
     if stated and extra:
         names = ", ".join(db_spdx(k, db) for k in extra)
         if len(extra) < len(_keys(kept)):  # it names theirs too: perhaps of some files

@@ -17,10 +17,10 @@ from pathlib import Path
 from licensetier import vcs
 from licensetier.compare import against_base
 from licensetier.config import CONFIG_FILE_NAMES
-from licensetier.declared import MANIFEST_PARSERS
 from licensetier.deps import discover
 from licensetier.models import ScanResult, SkippedFile
 from licensetier.paths import is_license_file_name
+from licensetier.readers.routes import is_declaring
 from licensetier.scan import Scanner
 
 
@@ -65,7 +65,7 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     for path in index:
         name = path.rpartition("/")[2]
         parent = _parent(path)
-        declaring = is_license_file_name(name) or name in MANIFEST_PARSERS
+        declaring = is_license_file_name(name) or is_declaring(name)
         if (parent in artifact_dirs and declaring) or (parent == "." and name in CONFIG_FILE_NAMES):
             needed.add(path)
     needed.update(p for p, _ in discover.routed(index) if _parent(p) in touched)

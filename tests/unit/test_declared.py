@@ -845,6 +845,8 @@ def _parses(db: LicenseDB, expression: str) -> bool:
         ),
         # ScanCode's own keys, as ScanCode's own packages declare them
         ("apache-2.0 AND bsd-simplified", "Apache-2.0 AND BSD-2-Clause", 100.0, False),
+        # "or later" is part of one name, not a list (a POM's <name>)
+        ("GNU Lesser General Public License v2.1 or later", "LGPL-2.1-or-later", 100.0, False),
         # a part nobody understands is kept as unknown, not dropped
         ("MIT and Frobnitz Community Terms", "MIT AND LicenseRef-scancode-unknown", 0.0, True),
         # messy strings of package metadata

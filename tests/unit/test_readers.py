@@ -37,17 +37,25 @@ def test_the_declaring_files_and_the_dependency_files_come_from_one_table() -> N
         "package.json",
         "Cargo.toml",
         "composer.json",
+        "DESCRIPTION",
+        r".+\.gemspec",
+        r".+\.nuspec",
+        "pom.xml",
+        r"build\.gradle(?:\.kts)?",
+        "gradle.properties",
         "README.md",
         "readme.md",
         "README",
     ]
-    for name in ("pyproject.toml", "package.json", "Cargo.toml", "composer.json"):
+    for name in ("pyproject.toml", "package.json", "Cargo.toml", "composer.json", "pom.xml"):
         route = dependency_route(name)
         assert route is not None, name
         assert route.reader is not None, name
     assert dependency_route("setup.cfg") is None
     assert dependency_route("setup.py") is None  # read for its license, never run
     assert dependency_route("README.md") is None
+    for name in ("DESCRIPTION", "demo.gemspec", "Demo.nuspec", "build.gradle", "gradle.properties"):
+        assert dependency_route(name) is None, name  # they declare the license only
 
 
 def test_one_tomli_fallback_in_the_project() -> None:

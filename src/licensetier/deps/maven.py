@@ -113,9 +113,20 @@ def _version(value: str | None) -> tuple[str | None, bool]:
 def parse_pom(path: Path, source: str) -> list[Declared]:
     """The direct dependencies a ``pom.xml`` declares (see the module docstring)."""
     text = read_text(path, source)
+    root, lines = parse_project(text, source)
+    return pom_dependencies(root, lines, source)
+
+
+def parse_project(text: str, source: str) -> tuple[ET.Element, dict[int, int]]:
+    """A POM's ``<project>`` element and the line of each element (by ``id``)."""
     root, lines = parse_xml(text, source)
     if root.tag != "project":
         raise ManifestError(f"the root element is <{root.tag}>, not <project>", path=source)
+    return root, lines
+
+
+def pom_dependencies(root: ET.Element, lines: dict[int, int], source: str) -> list[Declared]:
+    """The direct dependencies of a parsed POM (:func:`parse_project`)."""
     properties = _properties(root)
     managed: dict[tuple[str | None, str | None], ET.Element] = {}
     for element in root.findall("dependencyManagement/dependencies/dependency"):

@@ -12,12 +12,13 @@ dependencies, but the gems they depend on are direct. ``PLATFORMS``, ``RUBY
 VERSION``, ``BUNDLED WITH``, ``CHECKSUMS`` and unknown sections are skipped. A gem's
 platform variants (several ``nokogiri (1.16.0-<platform>)`` lines) are one dependency.
 
-``Gemfile`` and ``*.gemspec`` are Ruby programs: they are never parsed nor run.
+``Gemfile`` and ``*.gemspec`` are Ruby programs: they are never run (a gemspec's
+license literals are read by :mod:`licensetier.readers.gemspec`'s tokenizer).
 
 :class:`VendorBundleLocator` reads gems installed with ``bundle install --path
 vendor/bundle`` (or ``BUNDLE_PATH=vendor/bundle``):
 ``vendor/bundle/ruby/<ruby version>/specifications/<name>-<version>.gemspec``, a
-file RubyGems generates. It is read with a regular expression, never evaluated:
+file RubyGems generates. It is read by the gemspec tokenizer, never evaluated:
 ``s.licenses = ["MIT".freeze]`` or ``s.license = "MIT"``; several licenses are a
 choice in RubyGems (the specification says "the license(s) for the library"; each
 one is a license the gem may be used under), so they are joined with `` OR ``. The
@@ -54,9 +55,6 @@ SPEC_DEPENDENCY_RE = re.compile(r"      (?! )(\S+)(?: \(([^)]*)\))?")
 # a gem from a git, path or other source after the requirement (Dependency#to_lock)
 DEPENDENCY_RE = re.compile(r"  (?! )([^\s!]+)(?: \(([^)]*)\))?(!)?")
 GEM_FILE_RE = re.compile(r"(.+?)-(\d+(?:\.[0-9A-Za-z]+)*)(?:-(.+))?")
-LICENSES_RE = re.compile(r"\.licenses\s*=\s*\[(.*?)\]", re.DOTALL)
-LICENSE_RE = re.compile(r"\.license\s*=\s*(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')")
-STRING_RE = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'")
 
 
 @dataclass
@@ -152,30 +150,23 @@ def parse_gemfile_lock(path: Path, source: str) -> list[Declared]:
 MANIFESTS: tuple[Route, ...] = routes_for(Ecosystem.GEM)
 
 
-def _strings(code: str) -> list[str]:
-    values = []
-    for match in STRING_RE.finditer(code):
-        raw = match.group(1) if match.group(1) is not None else match.group(2)
-        value = re.sub(r"\\(.)", r"\1", raw).strip()
-        if value and value not in values:
-            values.append(value)
-    return values
-
-
 def gemspec_licenses(text: str) -> tuple[str | None, str]:
-    """``(license, field)`` of a generated gemspec: ``s.licenses = [...]`` joined with
-    " OR ", else ``s.license = "..."``; ``(None, "")`` when it names none."""
-    match = LICENSES_RE.search(text)
-    if match:
-        values = _strings(match.group(1))
-        if values:
-            return " OR ".join(values), "licenses"
-    single = LICENSE_RE.search(text)
-    if single:
-        values = _strings(single.group(1))
-        if values:
-            return values[0], "license"
-    return None, ""
+    """``(license, field)`` of a generated gemspec, read by the gemspec tokenizer of
+    :mod:`licensetier.readers.gemspec` (the last literal ``s.licenses = [...]`` or
+    ``s.license = "..."``): several licenses joined with " OR "; ``(None, "")`` when
+    it names none, or none as a literal."""
+    from licensetier.readers.gemspec import assignments
+
+    try:
+        found = assignments(text, "")
+    except ManifestError:
+        return None, ""
+    if not found or found[-1].values is None:
+        return None, ""
+    values = list(dict.fromkeys(v.strip() for v in found[-1].values if v.strip()))
+    if not values:
+        return None, ""
+    return " OR ".join(values), found[-1].field
 
 
 class VendorBundleLocator:

@@ -9,6 +9,14 @@ from that file.
 ``composer_json``      composer.json: the declared license and the dependencies
 ``cargo_toml``         Cargo.toml: the declared license and the dependencies, and the
                        one search for the workspace root both inherit from
+``r_description``      DESCRIPTION: an R package's ``License:`` (R's license syntax)
+``gemspec``            *.gemspec: ``license``/``licenses`` literals (a tokenizer;
+                       the Ruby file is never run)
+``nuspec``             *.nuspec: ``<license>`` (expression or file), ``<licenseUrl>``
+``pom_xml``            pom.xml: ``<licenses>`` (a choice) and the Maven dependencies
+                       (:mod:`licensetier.deps.maven`), from one parse
+``gradle``             build.gradle(.kts): the published POM's ``licenses`` block;
+                       gradle.properties: ``POM_LICENSE_NAME``/``_URL``
 ``model_card``         README.md: a Hugging Face model or dataset card's front
                        matter, read once for the declared license, the lineage
                        (``base_model``) and the training data (``datasets``)

@@ -1,10 +1,12 @@
-"""The one routing table: which file goes to which reader.
+r"""The one routing table: which file goes to which reader.
 
 Data, not code: each row names a file by its whole name (a regular expression, with
 an example above it), the reader that parses it, and what licensetier reads from it:
 
 * ``declares``: the file may declare the license of the artifact whose directory
-  holds it (only files directly in that directory count; the names are plain names);
+  holds it (only files directly in that directory count). Most such rows are plain
+  names (``setup\.py``); a pattern (``.+\.gemspec``) reads every file of the
+  directory it matches, in name order;
 * ``role`` and ``ecosystem``: the file states dependencies, as a manifest (direct
   dependencies and requirements) or a lockfile (exact versions, often the graph).
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,6 +67,18 @@ ROUTES: tuple[Row, ...] = (
     Row(r"Cargo\.toml", R + "cargo_toml", MANIFEST, CARGO, declares=True),
     # composer.json
     Row(r"composer\.json", R + "composer_json", MANIFEST, COMPOSER, declares=True),
+    # DESCRIPTION (an R package's: Debian-control fields with a Package: field)
+    Row(r"DESCRIPTION", R + "r_description", declares=True),
+    # rails.gemspec, rack.gemspec (read as text, never run)
+    Row(r".+\.gemspec", R + "gemspec", declares=True),
+    # Newtonsoft.Json.nuspec
+    Row(r".+\.nuspec", R + "nuspec", declares=True),
+    # pom.xml (<licenses>, and the dependencies)
+    Row(r"pom\.xml", R + "pom_xml", MANIFEST, MAVEN, declares=True),
+    # build.gradle, build.gradle.kts (the maven-publish pom's licenses, read as text)
+    Row(r"build\.gradle(?:\.kts)?", R + "gradle", declares=True),
+    # gradle.properties (POM_LICENSE_NAME, POM_LICENCE_URL... of the publishing plugins)
+    Row(r"gradle\.properties", R + "gradle", declares=True),
     # README.md (a Hugging Face model card when it opens with YAML front matter)
     Row(r"README\.md", R + "model_card", declares=True),
     # readme.md
@@ -106,9 +120,6 @@ ROUTES: tuple[Row, ...] = (
     Row(r"go\.mod", D + "golang:parse_go_mod", MANIFEST, GOLANG),
     # go.sum
     Row(r"go\.sum", D + "golang:parse_go_sum", LOCKFILE, GOLANG),
-    # -- Maven
-    # pom.xml
-    Row(r"pom\.xml", D + "maven:parse_pom", MANIFEST, MAVEN),
     # -- Ruby
     # Gemfile.lock, gems.locked
     Row(r"Gemfile\.lock|gems\.locked", D + "ruby:parse_gemfile_lock", LOCKFILE, GEM),
@@ -149,17 +160,47 @@ def dependency_route(name: str) -> Route | None:
     return next((r for r in dependency_routes() if r.pattern.fullmatch(name)), None)
 
 
+def plain_name(pattern: str) -> str | None:
+    """The file name a row's pattern matches when it matches only one, else None."""
+    name = re.sub(r"\\(.)", r"\1", pattern)
+    return name if re.escape(name) == pattern else None
+
+
 @functools.cache
 def declaring() -> tuple[tuple[str, str], ...]:
-    """``(file name, reader module)`` of the files that declare an artifact's license,
-    in the order they are read."""
-    out = []
-    for row in ROUTES:
-        if row.declares:
-            name = re.sub(r"\\(.)", r"\1", row.pattern)
-            assert re.escape(name) == row.pattern, f"not a plain name: {row.pattern}"
-            out.append((name, row.reader))
-    return tuple(out)
+    r"""``(file name or pattern, reader module)`` of the files that declare an
+    artifact's license, in the order they are read: the plain name of a row that
+    names one file (``setup.py``), else the row's pattern (``.+\.gemspec``)."""
+    return tuple(
+        (plain_name(row.pattern) or row.pattern, row.reader) for row in ROUTES if row.declares
+    )
+
+
+@functools.cache
+def _declaring_patterns() -> tuple[tuple[str, re.Pattern[str] | None], ...]:
+    return tuple(
+        (key, None if plain_name(row.pattern) else re.compile(row.pattern))
+        for (key, _), row in zip(declaring(), (r for r in ROUTES if r.declares), strict=True)
+    )
+
+
+def declaring_files(names: Iterable[str]) -> list[tuple[str, str]]:
+    """``(file name, key of declaring())`` of the ``names`` (the files of one
+    directory) that declare: in the table's order, a pattern's files in name order."""
+    present = set(names)
+    out: list[tuple[str, str]] = []
+    for key, pattern in _declaring_patterns():
+        if pattern is None:
+            if key in present:
+                out.append((key, key))
+        else:
+            out.extend((n, key) for n in sorted(present) if pattern.fullmatch(n))
+    return out
+
+
+def is_declaring(name: str) -> bool:
+    """Whether a file of this name may declare its directory's artifact's license."""
+    return bool(declaring_files([name]))
 
 
 def declared_reader(module: str) -> Callable[[ManifestContext], list[DeclaredLicense]]:
