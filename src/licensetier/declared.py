@@ -132,28 +132,28 @@ AMBIGUOUS_NAME_SCORE = 50.0
 
 
 @functools.cache
-def declared_names(path: Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
-    """``license_db/declared_names.toml``: names ScanCode does not read on their own ->
-    SPDX, certain and ambiguous."""
+def _names_tables(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """``license_db/declared_names.toml``, read once: its tables by name."""
     path = path or data_directory() / "declared_names.toml"
     try:
         data = formats.load_toml(path.read_text(encoding="utf-8"))
     except (OSError, formats.TOMLDecodeError) as exc:
         raise LicenseDBError(f"{path}: {exc}") from None
-    return dict(data.get("names", {})), dict(data.get("ambiguous", {}))
+    return {name: dict(table) for name, table in data.items() if isinstance(table, dict)}
 
 
-@functools.cache
+def declared_names(path: Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """``license_db/declared_names.toml``: names ScanCode does not read on their own ->
+    SPDX, certain and ambiguous."""
+    tables = _names_tables(path)
+    return tables.get("names", {}), tables.get("ambiguous", {})
+
+
 def r_license_names(path: Path | None = None) -> dict[str, str]:
     """``license_db/declared_names.toml``'s ``[r]``: R's license names (its
     ``share/licenses/license.db``, lower case) -> SPDX, read only in an R package's
     ``DESCRIPTION``."""
-    path = path or data_directory() / "declared_names.toml"
-    try:
-        data = formats.load_toml(path.read_text(encoding="utf-8"))
-    except (OSError, formats.TOMLDecodeError) as exc:
-        raise LicenseDBError(f"{path}: {exc}") from None
-    return dict(data.get("r", {}))
+    return _names_tables(path).get("r", {})
 
 
 def _by_name(text: str, db: LicenseDB) -> Normalized | None:
