@@ -436,7 +436,7 @@ def decide(
     in them and a BUSL's parameters read from them).
     """
     evidence: list[DeclaredLicense] = []
-    units: list[tuple[int, str]] = []  # (statement index, expression)
+    units: list[tuple[tuple[int, ...], str]] = []  # (statement indexes, expression)
     weak: list[str] = []
     business: BusinessSource | None = None
     for s in statements:
@@ -456,33 +456,35 @@ def decide(
                 )
             )
             if reading.role != "clue" and reading.expression:
-                units.append((len(evidence) - 1, reading.expression))
+                units.append(((len(evidence) - 1,), reading.expression))
             continue
         if s.license and all(is_clue(k, db) for k in _keys(s.license)):
             evidence.append(replace(s, role="clue", note="a clue, not a grant"))
             continue
         evidence.append(s)
         if s.license:
-            units.append((len(evidence) - 1, s.license))
+            units.append(((len(evidence) - 1,), s.license))
+    units = _reuse_folder(evidence, units, db)
 
     # a PATENTS grant accompanies the license beside it
     patents = [(i, e) for i, e in units if _keys(e) and all(_is_patent(k, db) for k in _keys(e))]
     licenses = [(i, e) for i, e in units if (i, e) not in patents]
-    for i, _e in patents:
-        if licenses:
-            evidence[i] = replace(
-                evidence[i], role="companion", note="a patent grant beside the license: kept"
-            )
+    for ids, _e in patents:
+        for i in ids:
+            if licenses:
+                evidence[i] = replace(
+                    evidence[i], role="companion", note="a patent grant beside the license: kept"
+                )
 
     # choices: a statement of one alternative of an OR stated elsewhere
     merged: list[tuple[list[int], str]] = []
-    for i, e in licenses:
+    for ids, e in licenses:
         for group in merged:
             if _same(group[1]) == _same(e):
-                group[0].append(i)
+                group[0].extend(ids)
                 break
         else:
-            merged.append(([i], e))
+            merged.append((list(ids), e))
     ors = [(g, _or_options(e)) for g, e in merged]
     absorbed: set[int] = set()
     for n, (members, expr) in enumerate(merged):
@@ -575,6 +577,58 @@ def decide(
             business_source=business,
         ),
     )
+
+
+REUSE_ALL = "REUSE LICENSES/: the project's files are under these licenses together (AND)"
+REUSE_SOME = "a license of some of the project's files (REUSE LICENSES/)"
+
+
+def _reuse_folder(
+    evidence: list[DeclaredLicense],
+    units: list[tuple[tuple[int, ...], str]],
+    db: LicenseDB,
+) -> list[tuple[tuple[int, ...], str]]:
+    """The statements of a REUSE ``LICENSES/`` folder weighed (their roles set in
+    ``evidence``), and the units left to decide with.
+
+    With no other statement, the folder's licenses together (AND) are one statement:
+    what REUSE projects' own manifests say. Beside other statements, a folder license
+    that they state agrees with them (it is their text); the others are licenses of
+    some of the files, kept as ``companion`` and checked file by file - neither ANDed
+    into the declared license nor a disagreement. An exception (``LLVM-exception``) is
+    a companion: it is used with ``WITH`` in the files' own headers."""
+    from licensetier.reuse import FIELD
+
+    folder = [(ids, e) for ids, e in units if evidence[ids[0]].field == FIELD]
+    if not folder:
+        return units
+    others = [(ids, e) for ids, e in units if evidence[ids[0]].field != FIELD]
+
+    def mark(i: int, role: str, note: str) -> None:
+        evidence[i] = replace(evidence[i], role=role, note=_join(evidence[i].note, note))
+
+    licenses: list[tuple[tuple[int, ...], str]] = []
+    for ids, e in folder:
+        info = db.info(e)
+        if info is not None and info.is_exception:
+            mark(ids[0], "companion", "a license exception (REUSE LICENSES/), used with WITH")
+        else:
+            licenses.append((ids, e))
+    if not others:
+        for ids, _e in licenses:
+            mark(ids[0], "grant", REUSE_ALL)
+        joined = combine([e for _ids, e in licenses], "AND")
+        together = [(tuple(i for ids, _e in licenses for i in ids), joined)] if joined else []
+        return together
+    for ids, e in licenses:
+        stating = [(o, x) for o, x in others if e in _keys(x)]
+        if stating:
+            sources = ", ".join(dict.fromkeys(evidence[o[0]].source for o, _x in stating))
+            chosen = any(" or " in x.lower() for _o, x in stating)
+            mark(ids[0], "choice" if chosen else "grant", f"the text of a license {sources} states")
+        else:
+            mark(ids[0], "companion", REUSE_SOME)
+    return others
 
 
 def _tidy(expression: str) -> str:
