@@ -62,12 +62,17 @@ MAX_PATTERN_CHARS = 4096
 # -- LICENSES/ -------------------------------------------------------------------------
 
 
+_TEXT_EXTENSIONS = frozenset({"txt", "md", "markdown", "rst", "html", "htm", "adoc", "org", "tex"})
+
+
 def license_id(name: str, db: LicenseDB) -> tuple[str, str] | None:
-    """The SPDX id a ``LICENSES/`` file's name states, and its ScanCode key: the whole
-    name (``GPL-3.0-or-later``), else the name without its extension
-    (``GPL-3.0-or-later.txt``); None when neither is one known id or LicenseRef."""
-    stem, dot, _ext = name.rpartition(".")
-    for candidate in (name, stem if dot else ""):
+    """The SPDX id a ``LICENSES/`` file's name states, and its ScanCode key: the name
+    without a text extension (``GPL-3.0-or-later.txt``, ``LicenseRef-Acme-1.0.md``),
+    else the whole name (``GPL-3.0-or-later``: ids hold dots); None when neither is
+    one known id or LicenseRef."""
+    stem, dot, ext = name.rpartition(".")
+    order = (stem, name) if dot and ext.lower() in _TEXT_EXTENSIONS else (name, stem if dot else "")
+    for candidate in order:
         if not candidate or not re.fullmatch(r"[A-Za-z0-9.+:-]+", candidate):
             continue
         try:
