@@ -6,12 +6,15 @@ ScanCode's own."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from tests.acceptance.test_declared_reasoning import text
-from tests.conftest import Run, make_git_repo
+from tests.conftest import REPO, Run, make_git_repo
 
 
 def repo(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -27,6 +30,8 @@ def scan(run_cli: Callable[..., Run], root: Path, *args: str) -> dict[str, Any]:
     run = run_cli("scan", root, "--no-deps", "--no-cache", "--format", "json", *args)
     assert run.exit_code in (0, 1), run.stderr
     report: dict[str, Any] = run.json()
+    schema = json.loads((REPO / "docs" / "report-schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, schema)  # files[].annotated is in the documented shape
     return report
 
 
