@@ -136,6 +136,12 @@ def _spdx(keys: str, db: LicenseDB) -> str | None:
         return None
 
 
+def is_sidecar(path: str, paths: Iterable[str] | Mapping[str, object]) -> bool:
+    """``x.license`` beside a file ``x``: REUSE's sidecar, holding ``x``'s license (not a
+    license file of the project, though its name looks like one)."""
+    return path.endswith(SIDECAR) and path != SIDECAR and path[: -len(SIDECAR)] in paths
+
+
 # -- globbing --------------------------------------------------------------------------
 
 
@@ -383,9 +389,7 @@ def annotate(
                 errors.extend(problems)
                 configs["."] = entries
     by_path = {r.path: r for r in results}
-    sidecars = {
-        p[: -len(SIDECAR)]: p for p in paths if p.endswith(SIDECAR) and p[: -len(SIDECAR)] in paths
-    }
+    sidecars = {p[: -len(SIDECAR)]: p for p in paths if is_sidecar(p, paths)}
     data_files.update(sidecars.values())
     ordered = sorted(configs, key=lambda d: (d != ".", d.count("/"), d))  # outermost first
     out: list[FileResult] = []

@@ -186,6 +186,8 @@ def test_dep5_aggregates_with_the_header_and_a_sidecar_annotates_a_binary(
             "lib/deep/header.c": "/* SPDX-License-Identifier: MIT */\nint a;\n",
             "assets/logo.svg": "<svg/>\n",
             "assets/logo.svg.license": "SPDX-License-Identifier: CC-BY-SA-4.0\n",
+            "icon.svg": "<svg/>\n",
+            "icon.svg.license": "SPDX-License-Identifier: CC0-1.0\n",
         },
     )
     report = scan(run_cli, root, "--kind", "sdk")
@@ -198,6 +200,11 @@ def test_dep5_aggregates_with_the_header_and_a_sidecar_annotates_a_binary(
     logo = files["assets/logo.svg"]
     assert logo["annotated"]["path"] == "assets/logo.svg.license"
     assert logo["annotated"]["effective_license"] == "CC-BY-SA-4.0"
+    # a sidecar at the root is named like a license file, but it is the icon's
+    assert files["icon.svg"]["annotated"]["license"] == "CC0-1.0"
+    (artifact,) = report["artifacts"]
+    assert [d["path"] for d in artifact["declared_by"]] == ["LICENSE"]
+    assert artifact["declared_license"] == "MIT"
     rules = {(f["rule"], f["path"]) for f in report["findings"]}
     assert ("component-copyleft-weak", "lib/deep/header.c") in rules
     # the sidecar's license is the logo's: reported once, on the logo
