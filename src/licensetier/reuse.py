@@ -389,7 +389,9 @@ def annotate(
                 errors.extend(problems)
                 configs["."] = entries
     by_path = {r.path: r for r in results}
-    sidecars = {p[: -len(SIDECAR)]: p for p in paths if is_sidecar(p, paths)}
+    # a sidecar of a file that is not scanned (a binary file: skipped) keeps its own
+    # result, so that its license is still checked, on the sidecar
+    sidecars = {p[: -len(SIDECAR)]: p for p in paths if is_sidecar(p, by_path)}
     data_files.update(sidecars.values())
     ordered = sorted(configs, key=lambda d: (d != ".", d.count("/"), d))  # outermost first
     out: list[FileResult] = []

@@ -395,8 +395,10 @@ class Scanner:
             name = path[len(prefix) :]
             if not is_license_file_name(name) and not is_patent_grant_name(name):
                 continue
-            if reuse.is_sidecar(path, by_path):  # logo.png.license: the logo's license
-                continue
+            if name.endswith(reuse.SIDECAR) and fs.is_file(
+                root / path[: -len(reuse.SIDECAR)], root
+            ):
+                continue  # logo.png.license: REUSE's sidecar, holding the logo's license
             if is_patent_grant_name(name) and not result.detections:
                 continue
             first = result.detections[0] if result.detections else None

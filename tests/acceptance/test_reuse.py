@@ -190,8 +190,14 @@ def test_dep5_aggregates_with_the_header_and_a_sidecar_annotates_a_binary(
             "icon.svg.license": "SPDX-License-Identifier: CC0-1.0\n",
         },
     )
+    (root / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)))
+    (root / "photo.jpg.license").write_text("SPDX-License-Identifier: CC-BY-4.0\n")
+    make_git_repo(root)
     report = scan(run_cli, root, "--kind", "sdk")
     files = by_path(report["files"])
+    # a binary file is not scanned: its sidecar keeps its own result, checked there
+    assert "photo.jpg" not in files
+    assert files["photo.jpg.license"]["license"] == "CC-BY-4.0"
     header = files["lib/deep/header.c"]
     assert header["license"] == "MIT"
     assert header["annotated"]["path"] == ".reuse/dep5"

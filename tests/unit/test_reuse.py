@@ -288,7 +288,7 @@ def test_dep5_is_aggregate_and_a_sidecar_is_the_files_own(tmp_path: Path, db: Li
         "Format: x\n\nFiles: *\nCopyright: x\nLicense: MIT\n\n"
         "Files: *.png\nCopyright: x\nLicense: CC0-1.0\n"
     )
-    paths = write(tmp_path, {".reuse/dep5": dep5})
+    paths = write(tmp_path, {".reuse/dep5": dep5, "photo.jpg": "", "photo.jpg.license": ""})
     results = [
         result("a.c", "apache-2.0"),
         result("logo.png"),
@@ -301,6 +301,7 @@ def test_dep5_is_aggregate_and_a_sidecar_is_the_files_own(tmp_path: Path, db: Li
     assert got["a.c"] == "apache-2.0 AND mit"
     assert got["logo.png"] == "cc0-1.0"  # the last matching paragraph
     assert got["icon.bin"] == "cc-by-4.0"  # its sidecar
+    # the sidecar of a file not scanned (a binary file, skipped) keeps its own result
     assert out.data_files == {".reuse/dep5", "icon.bin.license"}
 
 
