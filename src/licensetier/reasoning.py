@@ -32,6 +32,9 @@ works on top of them and decides what they mean together
    Change License.
 6. **Confidence.** A declared license that rests on a match scored below 90, on
    statements that disagree, or on clues only is low confidence, with the reasons.
+7. **REUSE ``LICENSES/``.** Alone, the folder's licenses together (AND) are the
+   declared license; beside other statements, a folder license they state is its
+   text, and the others are licenses of some files (companions, checked file by file).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from licensetier.models import (
     FileResult,
     Match,
 )
+from licensetier.reuse import FIELD
 
 if TYPE_CHECKING:
     from licensetier.license_db import LicenseDB
@@ -597,8 +601,6 @@ def _reuse_folder(
     some of the files, kept as ``companion`` and checked file by file - neither ANDed
     into the declared license nor a disagreement. An exception (``LLVM-exception``) is
     a companion: it is used with ``WITH`` in the files' own headers."""
-    from licensetier.reuse import FIELD
-
     folder = [(ids, e) for ids, e in units if evidence[ids[0]].field == FIELD]
     if not folder:
         return units
