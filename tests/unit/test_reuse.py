@@ -15,6 +15,7 @@ from licensetier.models import DeclaredLicense, Detection, FileResult, ScanError
 from licensetier.reasoning import REUSE_ALL, REUSE_SOME, decide
 from licensetier.reuse import (
     FIELD,
+    MAX_REUSE_BYTES,
     annotate,
     dep5_glob,
     effective,
@@ -389,3 +390,21 @@ def test_a_folder_license_that_is_one_alternative_is_a_choice(db: LicenseDB) -> 
     decision = decide([cargo, *folder(db, "MIT", "Apache-2.0")], {}, {}, db, today=TODAY)
     assert decision.license == "mit OR apache-2.0"
     assert [s.role for s in decision.statements[1:]] == ["choice", "choice"]
+
+
+def test_a_reuse_toml_too_large_or_linked_out_of_the_root_is_not_read(
+    tmp_path: Path, db: LicenseDB
+) -> None:
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    big = 'version = 1\n[[annotations]]\npath = "**"\nSPDX-License-Identifier = "MIT"\n'
+    outside = tmp_path / "outside.toml"
+    outside.write_text(big)
+    (root / "REUSE.toml").symlink_to(outside)
+    (root / "sub" / "REUSE.toml").write_text(big + "#" * (MAX_REUSE_BYTES + 1) + "\n")
+    results = [result("a.c"), result("sub/b.c")]
+    errors: list[ScanError] = []
+    walked = ["REUSE.toml", "sub/REUSE.toml", "a.c", "sub/b.c"]
+    out = annotate(root, results, walked, db, errors)
+    assert [r.annotated for r in out.results] == [None, None]
+    assert sorted(e.path for e in errors) == ["REUSE.toml", "sub/REUSE.toml"]
