@@ -114,6 +114,21 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """A license a REUSE annotation gives a file from outside it (:mod:`licensetier.reuse`):
+    an ``[[annotations]]`` entry of a ``REUSE.toml``, a ``Files:`` paragraph of
+    ``.reuse/dep5``, or the ``<file>.license`` sidecar beside it. ScanCode's answer on
+    the file is not changed; the tier check judges the file's effective license
+    (:func:`licensetier.reuse.effective`)."""
+
+    license: str  # ScanCode key expression
+    license_spdx: str
+    source: str  # the REUSE.toml, .reuse/dep5 or .license file, relative to the scan root
+    line: int | None
+    precedence: str  # closest, aggregate or override (REUSE's words; a sidecar: override)
+
+
+@dataclass(frozen=True)
 class FileResult:
     """A scanned file: its detected license and every detection in it."""
 
@@ -125,6 +140,7 @@ class FileResult:
     classification: Classification | None = None
     engine: str = ""  # "exact" or "full": which path of detection answered
     corrected_from: str | None = None  # ScanCode's expression, when a detection was corrected
+    annotated: Annotation | None = None  # a REUSE annotation of the file (not ScanCode's)
 
 
 @dataclass(frozen=True)

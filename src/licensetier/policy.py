@@ -29,6 +29,7 @@ from licensetier.models import (
 )
 from licensetier.paths import globs, owning_artifact
 from licensetier.reasoning import DISAGREE, MODIFIED, describe_modified
+from licensetier.reuse import effective
 from licensetier.tiers import TierData
 
 CELL_RANK = {"ok": 0, "info": 1, "warning": 2, "error": 3}
@@ -118,7 +119,19 @@ def _line_for(result: FileResult, deciding: str) -> int | None:
     for det in result.detections:
         if deciding in keys_of(det.license):
             return det.start_line
+    if result.annotated is not None and deciding in keys_of(result.annotated.license):
+        return None  # the annotation decided: the message names its file and line
     return result.detections[0].start_line if result.detections else None
+
+
+def _annotated_by(result: FileResult, expression: str | None) -> str:
+    """`` (REUSE annotation: REUSE.toml line 7, aggregate)`` when the file's license is
+    not ScanCode's alone."""
+    a = result.annotated
+    if a is None or expression == result.license:
+        return ""
+    where = f"{a.source} line {a.line}" if a.line else a.source
+    return f" (REUSE annotation: {where}, {a.precedence})"
 
 
 def evaluate_files(
@@ -127,28 +140,32 @@ def evaluate_files(
     artifacts: Sequence[Artifact],
     data_files: Iterable[str] = (),
 ) -> list[Finding]:
-    """Component findings for the licenses detected in files. The artifacts' own
-    declarations and ``data_files`` (lockfiles: the licenses they name are their
-    dependencies', checked as dependencies) are not components."""
+    """Component findings for the licenses of files: each file's effective license
+    (ScanCode's, with a REUSE annotation applied: :func:`licensetier.reuse.effective`).
+    The artifacts' own declarations and ``data_files`` (lockfiles: the licenses they
+    name are their dependencies', checked as dependencies; REUSE.toml, dep5 and
+    sidecars: their licenses are other files') are not components."""
     findings: list[Finding] = []
     not_components = {d.source for a in artifacts for d in a.declared} | set(data_files)
     for result in files:
-        if not result.license or result.path in not_components:
+        expression, expression_spdx = effective(result)
+        if not expression or result.path in not_components:
             continue
         art = owner_of(result.path, artifacts)
         try:
-            c = policy.classify(result.license, art.tier, art.kind)
+            c = policy.classify(expression, art.tier, art.kind)
         except ExpressionTooDeep:
             continue  # not parsed: the scan reports it in errors[], naming the file
-        spdx = result.license_spdx or result.license
+        spdx = expression_spdx or expression
         line = _line_for(result, c.deciding)
+        annotated_by = _annotated_by(result, expression)
         why, also = _reasons(policy, c, art)
         if c.not_a_license_of_use:
             findings.append(
                 rules.finding(
                     "not-a-license-of-use",
                     message=f"{result.path}: {spdx} is a {c.category or 'patent grant or CLA'}, "
-                    "not a license of use",
+                    f"not a license of use{annotated_by}",
                     artifact=art,
                     path=result.path,
                     line=line,
@@ -173,7 +190,7 @@ def evaluate_files(
                         if sev is not Severity.INFO
                         else "comes with obligations in"
                     )
-                    + f" the {art.tier.value} tier of {_artifact_label(art)}"
+                    + f" the {art.tier.value} tier of {_artifact_label(art)}{annotated_by}"
                 ),
                 artifact=art,
                 path=result.path,

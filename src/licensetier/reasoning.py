@@ -38,6 +38,9 @@ works on top of them and decides what they mean together
    text (the GPL-2.0) beside a manifest that names that version "or later" (R's
    ``GPL (>= 2)``, ``GPL-2.0-or-later``) is the text of what the manifest names: one
    grant, the "or later" one, not a disagreement.
+8. **REUSE ``LICENSES/``.** Alone, the folder's licenses together (AND) are the
+   declared license; beside other statements, a folder license they state is its
+   text, and the others are licenses of some files (companions, checked file by file).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ from licensetier.models import (
     ModifiedText,
 )
 from licensetier.readers.r_description import is_license_template
+from licensetier.reuse import FIELD
 from licensetier.textdiff import MIN_WORDS, changes, rule_text
 
 if TYPE_CHECKING:
@@ -519,7 +523,7 @@ def decide(
     in them and a BUSL's parameters read from them).
     """
     evidence: list[DeclaredLicense] = []
-    units: list[tuple[int, str]] = []  # (statement index, expression)
+    units: list[tuple[tuple[int, ...], str]] = []  # (statement indexes, expression)
     weak: list[str] = []
     business: BusinessSource | None = None
     modified: list[ModifiedText] = []
@@ -545,7 +549,7 @@ def decide(
                 )
             )
             if reading.role != "clue" and reading.expression:
-                units.append((len(evidence) - 1, reading.expression))
+                units.append(((len(evidence) - 1,), reading.expression))
             continue
         if s.license and all(is_clue(k, db) for k in _keys(s.license)):
             evidence.append(replace(s, role="clue", note="a clue, not a grant"))
@@ -555,7 +559,8 @@ def decide(
             continue
         evidence.append(s)
         if s.license:
-            units.append((len(evidence) - 1, s.license))
+            units.append(((len(evidence) - 1,), s.license))
+    units = _reuse_folder(evidence, units, db)
 
     for s in readmes:
         _readme(s, evidence, units, weak, db)
@@ -563,40 +568,42 @@ def decide(
     # a PATENTS grant accompanies the license beside it
     patents = [(i, e) for i, e in units if _keys(e) and all(_is_patent(k, db) for k in _keys(e))]
     licenses = [(i, e) for i, e in units if (i, e) not in patents]
-    for i, _e in patents:
-        if licenses:
-            evidence[i] = replace(
-                evidence[i], role="companion", note="a patent grant beside the license: kept"
-            )
+    for ids, _e in patents:
+        for i in ids:
+            if licenses:
+                evidence[i] = replace(
+                    evidence[i], role="companion", note="a patent grant beside the license: kept"
+                )
 
     # a version's text beside a manifest's "that version or later": the text of it
     later = {
-        e: i
-        for i, e in licenses
-        if evidence[i].field != "file" and len(_keys(e)) == 1 and e.endswith(OR_LATER_SUFFIX)
+        e: ids[0]
+        for ids, e in licenses
+        if evidence[ids[0]].field != "file" and len(_keys(e)) == 1 and e.endswith(OR_LATER_SUFFIX)
     }
-    for n, (i, e) in enumerate(licenses):
+    for n, (ids, e) in enumerate(licenses):
         named = later.get(e + OR_LATER_SUFFIX)
-        if evidence[i].field == "file" and len(_keys(e)) == 1 and named is not None:
-            licenses[n] = (i, e + OR_LATER_SUFFIX)
+        if evidence[ids[0]].field == "file" and len(_keys(e)) == 1 and named is not None:
+            licenses[n] = (ids, e + OR_LATER_SUFFIX)
             spdx = db_spdx(e + OR_LATER_SUFFIX, db)
-            evidence[i] = replace(
-                evidence[i],
-                note=_join(
-                    evidence[i].note,
-                    f"the text of the {spdx} that {evidence[named].source} names",
-                ),
-            )
+            for i in ids:
+                evidence[i] = replace(
+                    evidence[i],
+                    note=_join(
+                        evidence[i].note,
+                        f"the text of the {spdx} that {evidence[named].source} names",
+                    ),
+                )
 
     # choices: a statement of one alternative of an OR stated elsewhere
     merged: list[tuple[list[int], str]] = []
-    for i, e in licenses:
+    for ids, e in licenses:
         for group in merged:
             if _same(group[1]) == _same(e):
-                group[0].append(i)
+                group[0].extend(ids)
                 break
         else:
-            merged.append(([i], e))
+            merged.append((list(ids), e))
     ors = [(g, _or_options(e)) for g, e in merged]
     absorbed: set[int] = set()
     for n, (members, expr) in enumerate(merged):
@@ -695,7 +702,7 @@ def decide(
 def _readme(
     s: DeclaredLicense,
     evidence: list[DeclaredLicense],
-    units: list[tuple[int, str]],
+    units: list[tuple[tuple[int, ...], str]],
     weak: list[str],
     db: LicenseDB,
 ) -> None:
@@ -733,12 +740,62 @@ def _readme(
         note += ": it repeats what the license files and manifests state"
     evidence.append(replace(s, license=kept, license_spdx=db_spdx(kept, db), note=note))
     if not stated or _or_options(kept) is not None:  # alone, or saying which is a choice
-        units.append((len(evidence) - 1, kept))
+        units.append(((len(evidence) - 1,), kept))
         if s.score < LOW_CONFIDENCE_SCORE:
             weak.append(
                 f"{s.source}: the {README_FIELD} (line {s.line}) reads as {db_spdx(kept, db)}"
                 f" from a partial match (score {s.score:.0f})"
             )
+
+
+REUSE_ALL = "REUSE LICENSES/: the project's files are under these licenses together (AND)"
+REUSE_SOME = "a license of some of the project's files (REUSE LICENSES/)"
+
+
+def _reuse_folder(
+    evidence: list[DeclaredLicense],
+    units: list[tuple[tuple[int, ...], str]],
+    db: LicenseDB,
+) -> list[tuple[tuple[int, ...], str]]:
+    """The statements of a REUSE ``LICENSES/`` folder weighed (their roles set in
+    ``evidence``), and the units left to decide with.
+
+    With no other statement, the folder's licenses together (AND) are one statement:
+    what REUSE projects' own manifests say. Beside other statements, a folder license
+    that they state agrees with them (it is their text); the others are licenses of
+    some of the files, kept as ``companion`` and checked file by file - neither ANDed
+    into the declared license nor a disagreement. An exception (``LLVM-exception``) is
+    a companion: it is used with ``WITH`` in the files' own headers."""
+    folder = [(ids, e) for ids, e in units if evidence[ids[0]].field == FIELD]
+    if not folder:
+        return units
+    others = [(ids, e) for ids, e in units if evidence[ids[0]].field != FIELD]
+
+    def mark(i: int, role: str, note: str) -> None:
+        evidence[i] = replace(evidence[i], role=role, note=_join(evidence[i].note, note))
+
+    licenses: list[tuple[tuple[int, ...], str]] = []
+    for ids, e in folder:
+        info = db.info(e)
+        if info is not None and info.is_exception:
+            mark(ids[0], "companion", "a license exception (REUSE LICENSES/), used with WITH")
+        else:
+            licenses.append((ids, e))
+    if not others:
+        for ids, _e in licenses:
+            mark(ids[0], "grant", REUSE_ALL)
+        joined = combine([e for _ids, e in licenses], "AND")
+        together = [(tuple(i for ids, _e in licenses for i in ids), joined)] if joined else []
+        return together
+    for ids, e in licenses:
+        stating = [(o, x) for o, x in others if e in _keys(x)]
+        if stating:
+            sources = ", ".join(dict.fromkeys(evidence[o[0]].source for o, _x in stating))
+            chosen = any(" or " in x.lower() for _o, x in stating)
+            mark(ids[0], "choice" if chosen else "grant", f"the text of a license {sources} states")
+        else:
+            mark(ids[0], "companion", REUSE_SOME)
+    return others
 
 
 def _tidy(expression: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from licensetier import declared as declared_mod
-from licensetier import fs, rules
+from licensetier import fs, reuse, rules
 from licensetier.cache import DetectionCache
 from licensetier.config import MAX_FILE_SIZE_CEILING, Config, unread_config_files
 from licensetier.datasets import (
@@ -159,10 +159,12 @@ class Scanner:
             errors.append(ScanError(".", self._incomplete(len(detected.unscanned))))
         results = self._with_references(detected, root.name, errors)
         results = correct(results, source, self.db, errors)  # ScanCode's known misreadings
+        annotated = reuse.annotate(source, results, [f.path for f in walked.files], self.db, errors)
+        results = annotated.results  # REUSE annotations beside ScanCode's answers
         by_path = {r.path: r for r in results}
         reading = Reading()  # each manifest and model card read and parsed once
         artifacts = [self._declared(source, a, by_path, errors, reading) for a in artifacts]
-        lockfiles = _not_components(results)
+        lockfiles = _not_components(results) | annotated.data_files
         classified = [self._classified(r, artifacts, lockfiles, errors) for r in results]
         weights = self._weights(source, walked, artifacts, errors)
         findings = self._findings(
@@ -393,6 +395,10 @@ class Scanner:
             name = path[len(prefix) :]
             if not is_license_file_name(name) and not is_patent_grant_name(name):
                 continue
+            if name.endswith(reuse.SIDECAR) and fs.is_file(
+                root / path[: -len(reuse.SIDECAR)], root
+            ):
+                continue  # logo.png.license: REUSE's sidecar, holding the logo's license
             if is_patent_grant_name(name) and not result.detections:
                 continue
             first = result.detections[0] if result.detections else None
@@ -412,6 +418,14 @@ class Scanner:
                 texts[path] = fs.read_text(
                     root / path, root, declared_mod.MAX_LICENSE_FILE_BYTES, errors="replace"
                 )
+        folder = f"{prefix}{reuse.LICENSES_DIR}/"
+        for path, result in sorted(by_path.items()):  # REUSE: LICENSES/<SPDX id>.<ext>
+            if path.startswith(folder) and "/" not in path[len(folder) :]:
+                statement = reuse.licenses_statement(path, result, self.db)
+                if isinstance(statement, ScanError):
+                    errors.append(statement)
+                elif statement is not None:
+                    statements.append(statement)
         directory = root if art.path == "." else root / art.path
         if fs.is_dir(directory, root):
             found, problems = declared_mod.read_declared(

@@ -20,6 +20,7 @@ from licensetier.models import (
     Severity,
     Weights,
 )
+from licensetier.reuse import effective
 
 
 def _detection(d: Detection) -> dict[str, Any]:
@@ -59,6 +60,22 @@ def _file(f: FileResult) -> dict[str, Any]:
         "detections": [_detection(d) for d in f.detections],
         "license_clues": f.clues,
         "detection_path": f.engine,
+        "annotated": _annotated(f),
+    }
+
+
+def _annotated(f: FileResult) -> dict[str, Any] | None:
+    """The REUSE annotation of a file, and the license the tier check judged it by."""
+    a = f.annotated
+    if a is None:
+        return None
+    keys, spdx = effective(f)
+    return {
+        "license": a.license_spdx,
+        "path": a.source,
+        "line": a.line,
+        "precedence": a.precedence,
+        "effective_license": spdx or keys,
     }
 
 
