@@ -145,42 +145,86 @@ def is_sidecar(path: str, paths: Iterable[str] | Mapping[str, object]) -> bool:
 # -- globbing --------------------------------------------------------------------------
 
 
-def reuse_glob(pattern: str) -> str:
-    """A ``REUSE.toml`` path pattern as a regular expression (anchored by the caller)."""
-    out: list[str] = []
+@dataclass(frozen=True)
+class Glob:
+    """Path patterns matched by walking them along the path, never by backtracking:
+    a regular expression of many wildcards (``**a**a**a...``) takes exponential time
+    on a path that almost matches, and a hostile ``REUSE.toml`` must not stall the
+    scan. Each pattern is a tuple of steps: a literal character, ``?`` (one
+    character), ``*`` (any run) - the wildcards crossing ``/`` or not; a path matches
+    when one pattern reaches its end with the path (time: path length x pattern
+    length)."""
+
+    patterns: tuple[tuple[tuple[str, str, bool], ...], ...]  # (kind, char, crosses "/")
+
+    def fullmatch(self, path: str) -> bool:
+        return any(_walk(steps, path) for steps in self.patterns)
+
+
+def _walk(steps: tuple[tuple[str, str, bool], ...], path: str) -> bool:
+    def closure(states: set[int]) -> set[int]:
+        out = set(states)
+        for p in sorted(states):
+            while p < len(steps) and steps[p][0] == "*":
+                p += 1
+                out.add(p)
+        return out
+
+    states = closure({0})
+    for ch in path:
+        reached: set[int] = set()
+        for p in states:
+            if p == len(steps):
+                continue
+            kind, char, crosses = steps[p]
+            if (kind == "=" and char == ch) or (kind == "?" and (crosses or ch != "/")):
+                reached.add(p + 1)
+            elif kind == "*" and (crosses or ch != "/"):
+                reached.add(p)
+        states = closure(reached)
+        if not states:
+            return False
+    return len(steps) in states
+
+
+def reuse_glob(pattern: str) -> tuple[tuple[str, str, bool], ...]:
+    """A ``REUSE.toml`` path pattern's steps: ``*`` stays within a directory, ``**``
+    crosses ``/``, ``\\`` escapes the next character."""
+    out: list[tuple[str, str, bool]] = []
     i = 0
     while i < len(pattern):
         c = pattern[i]
         if c == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            out.append(("=", pattern[i + 1], False))
             i += 2
         elif pattern.startswith("**", i):
-            out.append(".*")
+            out.append(("*", "", True))
             i += 2
         elif c == "*":
-            out.append("[^/]*")
+            out.append(("*", "", False))
             i += 1
         else:
-            out.append(re.escape(c))
+            out.append(("=", c, False))
             i += 1
-    return "".join(out)
+    return tuple(out)
 
 
-def dep5_glob(pattern: str) -> str:
-    """A ``Files:`` pattern of ``.reuse/dep5`` as a regular expression."""
-    out: list[str] = []
+def dep5_glob(pattern: str) -> tuple[tuple[str, str, bool], ...]:
+    """A ``Files:`` pattern of ``.reuse/dep5``'s steps: ``*`` and ``?`` match ``/``
+    too (Debian's copyright format)."""
+    out: list[tuple[str, str, bool]] = []
     i = 0
     if pattern.startswith("./"):
         pattern = pattern[2:]
     while i < len(pattern):
         c = pattern[i]
         if c == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            out.append(("=", pattern[i + 1], False))
             i += 2
             continue
-        out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+        out.append((c, "", True) if c in "*?" else ("=", c, False))
         i += 1
-    return "".join(out)
+    return tuple(out)
 
 
 # -- the annotations -------------------------------------------------------------------
@@ -190,7 +234,7 @@ def dep5_glob(pattern: str) -> str:
 class Entry:
     """One annotation: its paths (one regular expression), license and place."""
 
-    matcher: re.Pattern[str]
+    matcher: Glob
     license: str  # ScanCode keys
     license_spdx: str
     source: str
@@ -266,7 +310,7 @@ def _toml_entry(item: Any, source: str, line: int | None, db: LicenseDB) -> Entr
     found = _expression(item["SPDX-License-Identifier"], db)
     if isinstance(found, str):
         return found
-    matcher = re.compile("|".join(f"(?:{reuse_glob(p)})" for p in paths))
+    matcher = Glob(tuple(reuse_glob(p) for p in paths))
     return Entry(matcher, found[0], found[1], source, line, str(precedence))
 
 
@@ -300,7 +344,7 @@ def parse_dep5(text: str, source: str, db: LicenseDB) -> tuple[list[Entry], list
         if any(len(p) > MAX_PATTERN_CHARS for p in patterns):
             errors.append(ScanError(source, "a pattern too long", files_line))
             continue
-        matcher = re.compile("|".join(f"(?:{dep5_glob(p)})" for p in patterns), re.DOTALL)
+        matcher = Glob(tuple(dep5_glob(p) for p in patterns))
         entries.append(Entry(matcher, found[0], found[1], source, files_line, "aggregate"))
     return entries, errors
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
 from licensetier.printable import printable
 from licensetier.reasoning import MODIFIED, describe_modified
+from licensetier.reuse import FIELD as REUSE_FIELD
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 LICENSES_SHOWN = 15
@@ -190,7 +191,8 @@ def _declared_by(a: Artifact) -> list[str]:
         return []
     parts = []
     for d in a.declared:
-        where = d.source if d.field == "file" else f"{d.source} {d.field}"
+        # a file stands for itself; a field is named after its file
+        where = d.source if d.field in ("file", REUSE_FIELD) else f"{d.source} {d.field}"
         parts.append(f"{where} ({d.role})")
     lines = [f"{a.path}: declared by " + ", ".join(parts)]
     r = a.reasoning
