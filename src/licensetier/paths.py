@@ -10,8 +10,8 @@ scanned repository that several modules share, each written once.
   (never walked outside git), :data:`VENDOR_DIRS` and :data:`INSTALLED_DIRS` (copies of
   other packages), with :func:`in_installed_dir`.
 * :class:`Globs` - user-given path globs (``exclude``, an exception's ``path``), with the
-  pattern syntax of ``.gitignore`` (through ``pathspec``); ``docs/configuration.md``
-  describes them for users.
+  pattern syntax of ``.gitignore`` (through ``pathspec``, matched by RE2 in linear
+  time); ``docs/configuration.md`` describes them for users.
 
 Paths are POSIX and relative to the scanned root; ``"."`` is the root itself.
 """
@@ -237,7 +237,10 @@ def _spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
     from pathspec import GitIgnoreSpec
 
     try:
-        return GitIgnoreSpec.from_lines(patterns)
+        # RE2 matches in linear time: a backtracking engine takes minutes per path on a
+        # glob of many wildcards ("*a*a*a*a*a*b"), and the configuration may come from
+        # the repository being scanned
+        return GitIgnoreSpec.from_lines(patterns, backend="re2")
     except (ValueError, re.error) as exc:  # pathspec's GitIgnorePatternError, or a range
         raise ValueError(f"invalid path glob: {exc}") from None
 

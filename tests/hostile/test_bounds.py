@@ -149,3 +149,31 @@ def test_every_report_says_a_scan_is_incomplete(
     assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
     written = run_cli(*common, "--format", "json", "-o", tmp_path / "report.json")
     assert "INCOMPLETE: 1 files not scanned within the time budget" in written.stderr
+
+
+def test_globs_built_to_make_a_regex_engine_backtrack_do_not_stall_the_scan(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """The repository's own configuration and REUSE.toml hold path globs; a glob of
+    many wildcards takes a backtracking engine minutes per path (measured: 46 s for
+    one 250-character path with five). Both are matched in linear time."""
+    from tests.conftest import make_git_repo
+
+    name = "a" * 250  # no extension: a backtracking engine fails fast on ".py"
+    (tmp_path / "licensetier.toml").write_text(
+        f'exclude = ["{"*a" * 6}b"]\n\n[[exceptions]]\npath = "{"*a" * 6}b"\n'
+        'license = "AGPL-3.0-only"\nreason = "x"\nexpires = "2099-01-01"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "REUSE.toml").write_text(
+        f'version = 1\n\n[[annotations]]\npath = "{"**a" * 30}b"\n'
+        'SPDX-License-Identifier = "MIT"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / name).write_text("# SPDX-License-Identifier: AGPL-3.0-only\n", encoding="utf-8")
+    make_git_repo(tmp_path)
+    run = run_cli("scan", tmp_path, "--no-deps", "--kind", "sdk", "--format", "json")
+    assert run.exit_code in (0, 1), run.stderr
+    (finding,) = [f for f in run.json()["findings"] if f["path"] == name]
+    assert finding["rule"] == "component-copyleft-network"
+    assert finding["excepted"] is None  # the glob does not match: checked, in no time
