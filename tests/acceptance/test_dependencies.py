@@ -393,3 +393,37 @@ def test_why_unresolved_names_each_manifests_own_requirement(
         "worker/requirements.txt": "no exact version: worker/requirements.txt asks for <3 and "
         "no lockfile pins it, so no registry can be asked",
     }
+
+
+def test_installed_copies_come_from_the_manifests_own_tree_at_a_version_it_accepts(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """Two sibling projects, each with its own virtual environment: a copy installed
+    beside one is not the other's, and an installed version outside the requirement's
+    range is not the one asked for."""
+    from tests.conftest import make_git_repo
+
+    def project(folder: str, version: str, license_expression: str) -> None:
+        base = tmp_path / folder
+        site = base / ".venv" / "lib" / "python3.11" / "site-packages"
+        (site / f"fastserve-{version}.dist-info").mkdir(parents=True)
+        (base / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+        (site / f"fastserve-{version}.dist-info" / "METADATA").write_text(
+            f"Metadata-Version: 2.4\nName: fastserve\nVersion: {version}\n"
+            f"License-Expression: {license_expression}\n",
+            encoding="utf-8",
+        )
+        (base / "requirements.txt").write_text("fastserve>=2.0\n", encoding="utf-8")
+
+    project("old", "1.4.0", "SSPL-1.0")  # installed, but not a version >=2.0 accepts
+    project("new", "2.1.0", "MIT")
+    (tmp_path / ".gitignore").write_text(".venv/\n", encoding="utf-8")
+    make_git_repo(tmp_path)
+    report = run_cli("scan", tmp_path, "--offline", "--format", "json").json()
+    by_manifest = {d["manifest"]: d for d in report["dependencies"]}
+    new = by_manifest["new/requirements.txt"]
+    assert (new["license"], new["license_source"], new["version"]) == ("MIT", "installed", "2.1.0")
+    old = by_manifest["old/requirements.txt"]
+    # neither its own 1.4.0 (outside >=2.0) nor the sibling's 2.1.0
+    assert (old["license"], old["license_source"]) == (None, "unresolved")
+    assert old["version"] == ">=2.0"

@@ -28,7 +28,15 @@ from licensetier import declared as declared_mod
 from licensetier import fs
 from licensetier.cache import DetectionCache, blob_id
 from licensetier.deps import discover
-from licensetier.deps.base import Ecosystem, Environment, Evidence, Locator, Scope, purl
+from licensetier.deps.base import (
+    Declared,
+    Ecosystem,
+    Environment,
+    Evidence,
+    Locator,
+    Scope,
+    purl,
+)
 from licensetier.expressions import ExpressionTooDeep
 from licensetier.license_db import LicenseDB
 from licensetier.models import Dependency
@@ -138,6 +146,10 @@ class Resolver:
         self.options = options
         self.mode = mode
         self.online_sources: tuple[str, ...] = ()  # the registries asked, and why those
+        # locators by the directories a manifest may use copies from (_locators)
+        self._located: dict[
+            tuple[tuple[Path, ...], frozenset[Ecosystem]], dict[Ecosystem, list[Locator]]
+        ] = {}
 
     # -- normalisation, remembered -------------------------------------------------
     def _detect_text(self, text: str) -> tuple[str | None, float]:
@@ -232,22 +244,32 @@ class Resolver:
             reason = f"read as {spdx} from {origin} with score {n.score:.0f}: low confidence"
         return Answered(n.license, n.license_spdx, raw, source, where, n.score, low, reason)
 
+    def _locators(
+        self, manifest: str, ecosystems: set[Ecosystem]
+    ) -> dict[Ecosystem, list[Locator]]:
+        """The locators of the installed and vendored copies a manifest may use: in its
+        own directory and the directories above it up to the scan root (a sibling
+        project's ``vendor/`` or ``node_modules`` is not its own), and the package
+        managers' caches."""
+        directory = (self.root / manifest).parent
+        mine = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
+        key = (tuple(mine), frozenset(ecosystems))
+        if key not in self._located:
+            env = environment(self.root, mine, self.options)
+            self._located[key] = locators_for(env, ecosystems)
+        return self._located[key]
+
     def resolve(
         self, found: Sequence[discover.Found], artifact_of: Callable[[str], str]
     ) -> list[Dependency]:
-        env = environment(
-            self.root,
-            sorted({(self.root / f.manifest).parent for f in found}),
-            self.options,
-        )
-        locators = locators_for(env, {f.declared.ecosystem for f in found}) if found else {}
-        answers: dict[tuple[Ecosystem, str, str | None], Answered] = {}
-        versions: dict[tuple[Ecosystem, str, str | None], str | None] = {}
-        reasons: dict[tuple[Ecosystem, str, str | None], list[str]] = {}
-        pending: list[tuple[Ecosystem, str, str | None]] = []
+        ecosystems = {f.declared.ecosystem for f in found}
+        answers: dict[Key, Answered] = {}
+        versions: dict[Key, str | None] = {}
+        reasons: dict[Key, list[str]] = {}
+        pending: list[Key] = []
         for f in found:
             d = f.declared
-            ident = (d.ecosystem, d.full_name, d.version if f.locked else None)
+            ident = _key(f)
             if ident in answers or ident in reasons:
                 continue
             notes = reasons.setdefault(ident, [])
@@ -257,9 +279,9 @@ class Resolver:
                     answers[ident] = got
                     continue
                 notes.append(got.reason or "")
-            for locator in locators.get(d.ecosystem, ()):
+            for locator in self._locators(f.manifest, ecosystems).get(d.ecosystem, ()):
                 evidence = _safe_find(locator, d.full_name, ident[2])
-                if evidence is None:
+                if evidence is None or not _satisfies(d, f.locked, evidence.version):
                     continue
                 got = self._from_evidence(evidence)
                 versions[ident] = evidence.version
@@ -275,7 +297,7 @@ class Resolver:
         out: list[Dependency] = []
         for f in found:
             d = f.declared
-            ident = (d.ecosystem, d.full_name, d.version if f.locked else None)
+            ident = _key(f)
             answer = answers.get(ident)
             version = d.version if f.locked else (versions.get(ident) or d.version)
             exact = f.locked or bool(versions.get(ident))
@@ -334,9 +356,9 @@ class Resolver:
 
     def _online(
         self,
-        pending: list[tuple[Ecosystem, str, str | None]],
-        answers: dict[tuple[Ecosystem, str, str | None], Answered],
-        reasons: dict[tuple[Ecosystem, str, str | None], list[str]],
+        pending: list[Key],
+        answers: dict[Key, Answered],
+        reasons: dict[Key, list[str]],
     ) -> None:
         if self.options.offline:
             for ident in pending:
@@ -358,7 +380,7 @@ class Resolver:
             timeout=self.options.timeout,
             ttl_seconds=self.options.ttl_seconds,
         )
-        wanted = [(e, n, v) for e, n, v in pending if v is not None]
+        wanted = [(e, n, v) for e, n, v, _owner in pending if v is not None]
         got: dict[tuple[Ecosystem, str, str], Answer] = lookup.lookup_many(wanted)
         for ident in pending:
             answer = got.get((ident[0], ident[1], ident[2] or ""))
@@ -376,6 +398,37 @@ class Resolver:
                 answers[ident] = step
             else:
                 reasons[ident].append(step.reason or "")
+
+
+Key = tuple[Ecosystem, str, str | None, str]
+"""A dependency as resolved: ecosystem, name, exact version (None when nothing pins
+it), and for a requirement nothing pins, the manifest that states it (an installed
+copy that answers for one manifest may be another project's for another)."""
+
+
+def _key(f: discover.Found) -> Key:
+    d = f.declared
+    return (
+        d.ecosystem,
+        d.full_name,
+        d.version if f.locked else None,
+        "" if f.locked else f.manifest,
+    )
+
+
+def _satisfies(d: Declared, locked: bool, found: str | None) -> bool:
+    """Whether an installed copy at version ``found`` is the one ``d`` asks for: the
+    locator looked it up at the locked version; a Python requirement's range must
+    contain it (other ecosystems' ranges are taken as they are)."""
+    if locked or found is None or not d.version or d.ecosystem is not Ecosystem.PYPI:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(found) in SpecifierSet(d.version)
+    except (InvalidSpecifier, InvalidVersion):
+        return True  # a requirement or version packaging cannot read: not a mismatch
 
 
 def _safe_find(locator: Locator, name: str, version: str | None) -> Evidence | None:
