@@ -25,11 +25,11 @@ import importlib
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol
+from typing import Any, Protocol
 
 from packageurl import PackageURL
 
@@ -171,6 +171,9 @@ class Environment:
     go_mod_cache: Path | None = None  # <module>@<version>/ (case-escaped)
     maven_repo: Path | None = None  # ~/.m2/repository
     nuget_packages: Path | None = None  # ~/.nuget/packages/<id>/<version>/
+    # what locators read once and share across the environments of one resolution
+    # (an installed folder's index): keyed by the locator, not part of the identity
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def shown(self, path: Path) -> str:
         try:

@@ -824,13 +824,29 @@ class NodeModulesLocator:
         return list(seen)
 
     def _build(self) -> dict[str, dict[str | None, Path]]:
+        """The copies under each start, the nearest start's first: each start's own
+        index is read once per resolution (``env.memo``), however many manifests'
+        environments include it (a workspace's root ``node_modules``)."""
         index: dict[str, dict[str | None, Path]] = {}
         try:
             root = self.env.root.resolve()
         except (OSError, RuntimeError):
             return index
+        for start in self._starts():
+            key = ("npm:node_modules", root, start)
+            part = self.env.memo.get(key)
+            if part is None:
+                part = self.env.memo[key] = self._build_from(start, root)
+            for name, copies in part.items():
+                mine = index.setdefault(name, {})
+                for version, manifest in copies.items():
+                    mine.setdefault(version, manifest)
+        return index
+
+    def _build_from(self, start: Path, root: Path) -> dict[str, dict[str | None, Path]]:
+        index: dict[str, dict[str | None, Path]] = {}
         visited: set[Path] = set()  # node_modules folders and packages, by real path
-        queue = deque(self._starts())
+        queue = deque([start])
         while queue:
             folder = queue.popleft()
             real = _inside(folder, root)

@@ -750,26 +750,41 @@ class PythonEnvLocator:
         self._classifiers = classifiers
         self._index: dict[str, dict[Version | str, Path]] | None = None
 
-    def _metadata_files(self) -> Iterator[tuple[str, str | None, Path]]:
-        for env_path in self.env.python_envs:
-            base = self.env.base(env_path)
-            for directory in site_packages(env_path, base):
-                for entry in fs.list_dir(directory, base):
-                    if entry.kind == "outside":
-                        continue
-                    if entry.name.endswith(".dist-info"):
-                        meta = entry.path / "METADATA"
-                    elif entry.name.endswith(".egg-info"):
-                        meta = entry.path / "PKG-INFO" if entry.is_dir else entry.path
-                    else:
-                        continue
-                    parsed = _name_version(entry.path)
-                    if parsed is not None:
-                        yield parsed[0], parsed[1], meta
+    def _metadata_files(self, env_path: Path) -> Iterator[tuple[str, str | None, Path]]:
+        base = self.env.base(env_path)
+        for directory in site_packages(env_path, base):
+            for entry in fs.list_dir(directory, base):
+                if entry.kind == "outside":
+                    continue
+                if entry.name.endswith(".dist-info"):
+                    meta = entry.path / "METADATA"
+                elif entry.name.endswith(".egg-info"):
+                    meta = entry.path / "PKG-INFO" if entry.is_dir else entry.path
+                else:
+                    continue
+                parsed = _name_version(entry.path)
+                if parsed is not None:
+                    yield parsed[0], parsed[1], meta
 
     def _build_index(self) -> dict[str, dict[Version | str, Path]]:
+        """The installed copies of every environment, the first environment's first;
+        each environment's own index is read once per resolution (``env.memo``),
+        however many manifests' environments include it (a monorepo's root ``.venv``)."""
         index: dict[str, dict[Version | str, Path]] = {}
-        for name, version, meta in self._metadata_files():
+        for env_path in self.env.python_envs:
+            key = ("pypi:environment", env_path)
+            part = self.env.memo.get(key)
+            if part is None:
+                part = self.env.memo[key] = self._index_of(env_path)
+            for name, copies in part.items():
+                mine = index.setdefault(name, {})
+                for version, meta in copies.items():
+                    mine.setdefault(version, meta)
+        return index
+
+    def _index_of(self, env_path: Path) -> dict[str, dict[Version | str, Path]]:
+        index: dict[str, dict[Version | str, Path]] = {}
+        for name, version, meta in self._metadata_files(env_path):
             if not fs.is_file(meta, self.env.base(meta)):
                 continue
             if version is None:  # name.egg-info of a development install

@@ -80,7 +80,12 @@ class Answered:
     reason: str | None = None
 
 
-def environment(root: Path, manifest_dirs: Sequence[Path], options: Options) -> Environment:
+def environment(
+    root: Path,
+    manifest_dirs: Sequence[Path],
+    options: Options,
+    memo: dict[Any, Any] | None = None,
+) -> Environment:
     """Where installed copies may be: the repository's virtual environments and the
     package managers' caches, as their own environment variables place them."""
     env = options.environ
@@ -108,6 +113,7 @@ def environment(root: Path, manifest_dirs: Sequence[Path], options: Options) -> 
         go_mod_cache=go_cache,
         maven_repo=home / ".m2" / "repository",
         nuget_packages=nuget,
+        memo=memo if memo is not None else {},
     )
 
 
@@ -150,6 +156,7 @@ class Resolver:
         self._located: dict[
             tuple[tuple[Path, ...], frozenset[Ecosystem]], dict[Ecosystem, list[Locator]]
         ] = {}
+        self._memo: dict[Any, Any] = {}  # shared by their environments (Environment.memo)
 
     # -- normalisation, remembered -------------------------------------------------
     def _detect_text(self, text: str) -> tuple[str | None, float]:
@@ -245,17 +252,24 @@ class Resolver:
         return Answered(n.license, n.license_spdx, raw, source, where, n.score, low, reason)
 
     def _locators(
-        self, manifest: str, ecosystems: set[Ecosystem]
+        self, f: discover.Found, manifests: Sequence[str], ecosystems: set[Ecosystem]
     ) -> dict[Ecosystem, list[Locator]]:
-        """The locators of the installed and vendored copies a manifest may use: in its
-        own directory and the directories above it up to the scan root (a sibling
-        project's ``vendor/`` or ``node_modules`` is not its own), and the package
-        managers' caches."""
-        directory = (self.root / manifest).parent
-        mine = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
-        key = (tuple(mine), frozenset(ecosystems))
+        """The locators of the installed and vendored copies that may answer for ``f``.
+
+        A locked version is the same package wherever a copy of it is installed: every
+        manifest's directory is searched, with one index. A requirement nothing pins
+        is answered only by a copy its manifest's project can use: in the manifest's
+        own directory and those above it up to the scan root (a sibling project's
+        ``vendor/`` or ``node_modules``, with another version, is not its own), and
+        the package managers' caches."""
+        if f.locked:
+            dirs = sorted({(self.root / m).parent for m in manifests})
+        else:
+            directory = (self.root / f.manifest).parent
+            dirs = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
+        key = (tuple(dirs), frozenset(ecosystems))
         if key not in self._located:
-            env = environment(self.root, mine, self.options)
+            env = environment(self.root, dirs, self.options, self._memo)
             self._located[key] = locators_for(env, ecosystems)
         return self._located[key]
 
@@ -263,6 +277,7 @@ class Resolver:
         self, found: Sequence[discover.Found], artifact_of: Callable[[str], str]
     ) -> list[Dependency]:
         ecosystems = {f.declared.ecosystem for f in found}
+        manifests = sorted({f.manifest for f in found})
         answers: dict[Key, Answered] = {}
         versions: dict[Key, str | None] = {}
         reasons: dict[Key, list[str]] = {}
@@ -279,7 +294,7 @@ class Resolver:
                     answers[ident] = got
                     continue
                 notes.append(got.reason or "")
-            for locator in self._locators(f.manifest, ecosystems).get(d.ecosystem, ()):
+            for locator in self._locators(f, manifests, ecosystems).get(d.ecosystem, ()):
                 evidence = _safe_find(locator, d.full_name, ident[2])
                 if evidence is None or not _satisfies(d, f.locked, evidence.version):
                     continue
