@@ -390,6 +390,19 @@ class _UvGraph:
         seen: set[tuple[int, str]] = set()
         return [t for e in entries for t in self.edges(e, seen)]
 
+    def extra_requires(self, entries: Iterable[Mapping[str, Any]]) -> dict[int, set[str]]:
+        """For each package an entry asks for with ``extra = [...]``, the names those
+        extras bring in: edges of the package in this lock's resolution, which its own
+        ``dependencies`` do not list (``requests[socks]`` -> PySocks)."""
+        out: dict[int, set[str]] = {}
+        for entry in entries:
+            extras = entry.get("extra", [])
+            for t in self.targets(entry):
+                for extra in extras if isinstance(extras, list) else []:
+                    for sub in self.grouped(t, "optional-dependencies").get(extra, []):
+                        out.setdefault(t, set()).add(sub["name"])
+        return out
+
 
 def parse_uv_lock(path: Path, source: str) -> list[Declared]:
     """``uv.lock``: every ``[[package]]`` but the workspace members, whose
@@ -413,6 +426,7 @@ def parse_uv_lock(path: Path, source: str) -> list[Declared]:
 
     roots: dict[Scope, list[int]] = {Scope.RUNTIME: [], Scope.OPTIONAL: [], Scope.DEVELOPMENT: []}
     direct: set[int] = set()
+    sections_of_projects: list[list[dict[str, Any]]] = []
     for p in projects:
         sections = [
             (Scope.RUNTIME, graph.dep_entries(p, packages[p].get("dependencies"), "dependencies"))
@@ -421,10 +435,23 @@ def parse_uv_lock(path: Path, source: str) -> list[Declared]:
             (Scope.OPTIONAL, e) for e in graph.grouped(p, "optional-dependencies").values()
         ]
         sections += [(Scope.DEVELOPMENT, e) for e in graph.grouped(p, "dev-dependencies").values()]
+        sections_of_projects.extend(entries for _scope, entries in sections)
         for scope, entries in sections:
             for entry in entries:
                 direct.update(graph.targets(entry))
                 roots[scope].extend(graph.edges(entry, set()))
+
+    # every entry of the lock: the projects' sections and each package's dependencies
+    # and optional dependencies (an extra may ask for another package's extra)
+    every = [e for entries in sections_of_projects for e in entries] + [
+        e
+        for i, pkg in enumerate(packages)
+        for e in (
+            graph.dep_entries(i, pkg.get("dependencies"), "dependencies")
+            + [x for group in graph.grouped(i, "optional-dependencies").values() for x in group]
+        )
+    ]
+    extra_requires = graph.extra_requires(every)
 
     scope_of: dict[int, Scope] = {}
     for scope in (Scope.RUNTIME, Scope.OPTIONAL, Scope.DEVELOPMENT):
@@ -454,7 +481,7 @@ def parse_uv_lock(path: Path, source: str) -> list[Declared]:
                 direct=(i in direct) if projects else None,
                 scope=scope_of.get(i, Scope.RUNTIME),
                 line=line,
-                requires=_names(d["name"] for d in deps),
+                requires=_names([*(d["name"] for d in deps), *sorted(extra_requires.get(i, ()))]),
             )
         )
     return out

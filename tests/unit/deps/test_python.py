@@ -315,7 +315,8 @@ def test_uv_lock_workspace_scopes_and_roots() -> None:
         ("h2", "4.1.0", True, False, DEV, 128, ("hpack", "hyperframe")),  # httpx[http2]
         ("hpack", "4.0.0", True, False, DEV, 141, ()),
         ("httpcore", "1.0.7", True, False, DEV, 150, ("certifi", "h11")),
-        ("httpx", "0.28.1", True, True, DEV, 163, ("anyio", "certifi", "httpcore", "idna")),
+        # h2 through the "http2" extra the project asks httpx for: an edge of httpx here
+        ("httpx", "0.28.1", True, True, DEV, 163, ("anyio", "certifi", "httpcore", "idna", "h2")),
         ("hyperframe", "6.0.1", True, False, DEV, 183, ()),
         ("idna", "3.10", True, False, RUN, 192, ()),  # runtime through anyio wins over dev
         ("iniconfig", "2.0.0", True, False, DEV, 201, ()),
@@ -330,6 +331,17 @@ def test_uv_lock_workspace_scopes_and_roots() -> None:
         ("starlette", "0.41.3", True, False, RUN, 290, ("anyio",)),
         ("typing-extensions", "4.12.2", True, False, RUN, 302, ()),
     ]
+
+
+def test_uv_lock_packages_reached_through_extras_have_their_chain() -> None:
+    from licensetier.deps.discover import Group, combine
+
+    found = parse(parse_uv_lock, "uv/uv.lock")
+    group = Group(".", Ecosystem.PYPI, tuple((Role.LOCKFILE, d) for d in found))
+    chains = {f.declared.name: (f.scope, f.chain) for f in combine(group)}
+    assert chains["h2"] == (DEV, ("httpx@0.28.1",))
+    assert chains["hpack"] == (DEV, ("httpx@0.28.1", "h2@4.1.0"))
+    assert chains["async-timeout"] == (OPT, ("redis@5.2.1",))
 
 
 def test_uv_lock_without_project_does_not_know_roots(tmp_path: Path) -> None:
