@@ -145,6 +145,46 @@ def test_a_dual_license_file_with_the_classpath_exception(
     assert "classpath-exception-2.0" in expression
 
 
+def test_a_dual_license_header_with_the_classpath_exception_and_a_copyright(
+    engines: tuple[Engine, Engine], tmp_path: Path
+) -> None:
+    """Java EE's CDDL-1.1 or GPL-2.0 header with its Classpath exception paragraph, with a
+    copyright line of our own after its first line, as fossology's test files have it.
+    The exact pass finds the header without its first lines as a notice of ``gpl-2.0 OR
+    cddl-1.1``; ScanCode's approximate matcher reads the whole header, 10 tokens longer,
+    as ``cddl-1.1 OR gpl-2.0 WITH classpath-exception-2.0``. Under the margin the gate
+    once asked of a lone match (5% of the rule, 15 tokens), the exception was lost."""
+    header = scancode_data("rules", "cddl-1.1_or_gpl-2.0_with_classpath-exception-2.0_1.RULE")
+    first = "* DO NOT ALTER OR REMOVE COPYRIGHT NOTICES OR THIS HEADER.\n"
+    assert first in header
+    text = header.replace(
+        first, first + "*\n* Copyright (c) 2010 Example Corp. All rights reserved.\n", 1
+    )
+    path = tmp_path / "Header.java"
+    path.write_text(text, encoding="utf-8")
+    assert agree(engines, path) == ("cddl-1.1 OR gpl-2.0 WITH classpath-exception-2.0", "full")
+
+
+def test_a_license_title_then_the_rest_of_its_terms(
+    engines: tuple[Engine, Engine], tmp_path: Path
+) -> None:
+    """The end of the WTFPL alone, as google/licensecheck's testdata has one variant: its
+    title, "terms and conditions" and the one clause. The exact pass finds the title, a
+    license reference (``wtfpl-2.0``); ScanCode's approximate matcher aligns the title's
+    tokens again with the words after it, one low-coverage match of the license's text
+    that replaces the title and is a clue: no license. The words after the title hold
+    only two legalese tokens of that text the exact pass left unexplained; the title
+    holds the rest."""
+    licence = scancode_data("licenses", "wtfpl-2.0.LICENSE")
+    title = licence.splitlines()[0].strip()
+    text = licence[licence.rindex(title) :]
+    assert "0. You just" in text
+    assert "Version 2" not in text
+    path = tmp_path / "WTFPL.t4"
+    path.write_text(text, encoding="utf-8")
+    assert agree(engines, path) == (None, "full")
+
+
 def test_holds_license_text_reads_scancodes_rule_kinds(engines: tuple[Engine, Engine]) -> None:
     index = engines[1].index()
 

@@ -37,7 +37,10 @@ by following the matcher's own steps and stopping at the first that rules it out
    * *next to an exact match*, within ``LINES_THRESHOLD`` lines of one, where ScanCode
      puts both in one detection whatever the coverage; the gate asks for
      ``NEAR_EXACT_TOKENS`` tokens that the exact pass left unexplained, with
-     ``NEAR_EXACT_HIGH`` legalese ones, within ``2.5`` times as many positions.
+     ``NEAR_EXACT_HIGH`` legalese tokens of the rule (explained or not: ScanCode
+     takes only long license texts out of the query, and its approximate matcher
+     aligns the tokens of shorter exact matches again), within ``2.5`` times as many
+     positions.
 
    For every candidate of every query run, a sliding window over the positions of the
    rule's tokens counts how many the rule could match (each token at most as often
@@ -502,31 +505,43 @@ def _near_exact_match_possible(
     len_legalese: int,
 ) -> bool:
     """Some window of ``2.5 * need`` positions, next to an exact match, holds ``need``
-    tokens of the rule that the exact pass did not explain, ``need_high`` of them
-    legalese."""
+    tokens of the rule that the exact pass did not explain, and ``need_high`` legalese
+    tokens of the rule, explained or not: the approximate matcher aligns the tokens of
+    short exact matches again (ScanCode takes only long license texts out of the
+    query), and its refinement counts every legalese token of a match (a WTFPL title,
+    matched exactly as a reference, is one low-coverage match of the license's text
+    with the words after it, a clue)."""
     width = math.ceil(need / MIN_QUERY_DENSITY)
-    unexplained = [pos for pos in positions if pos not in exact.at]
-    counts: dict[int, int] = defaultdict(int)
+    counts: dict[int, int] = defaultdict(int)  # unexplained tokens in the window
+    high_counts: dict[int, int] = defaultdict(int)  # legalese tokens in the window
     held = 0
     held_high = 0
     near = 0
     first = 0
-    for pos in unexplained:
+    for pos in positions:
         tid = tokens[pos]
-        if counts[tid] < rule_mset[tid]:
-            held += 1
-            held_high += tid < len_legalese
-        counts[tid] += 1
-        near += pos in exact.near
-        while unexplained[first] <= pos - width:
-            old = unexplained[first]
+        if pos not in exact.at:
+            if counts[tid] < rule_mset[tid]:
+                held += 1
+            counts[tid] += 1
+            near += pos in exact.near
+        if tid < len_legalese:
+            if high_counts[tid] < rule_mset[tid]:
+                held_high += 1
+            high_counts[tid] += 1
+        while positions[first] <= pos - width:
+            old = positions[first]
             first += 1
             tid = tokens[old]
-            counts[tid] -= 1
-            if counts[tid] < rule_mset[tid]:
-                held -= 1
-                held_high -= tid < len_legalese
-            near -= old in exact.near
+            if old not in exact.at:
+                counts[tid] -= 1
+                if counts[tid] < rule_mset[tid]:
+                    held -= 1
+                near -= old in exact.near
+            if tid < len_legalese:
+                high_counts[tid] -= 1
+                if high_counts[tid] < rule_mset[tid]:
+                    held_high -= 1
         if near and held >= need and held_high >= need_high:
             return True
     return False
@@ -599,10 +614,12 @@ def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bo
     # in the window, the explained ones are at most that match, and so on: this
     # bounds held - E in _lone_match_possible without sliding a window.
     unexplained: dict[int, int] = defaultdict(int)
+    run_counts: dict[int, int] = defaultdict(int)  # explained or not
     explained = 0
     for offset, tid in enumerate(run_tokens):
         if tid == -1:
             continue
+        run_counts[tid] += 1
         if start + offset in exact.at:
             explained += 1
         else:
@@ -620,10 +637,9 @@ def _run_would_count(idx: Any, run: Any, exact: _Exact, tokens: list[int]) -> bo
         held = held_high = 0
         for tid, count in rule_mset.items():
             if tid in unexplained:
-                least = min(count, unexplained[tid])
-                held += least
-                if tid < len_legalese:
-                    held_high += least
+                held += min(count, unexplained[tid])
+            if tid < len_legalese and tid in run_counts:
+                held_high += min(count, run_counts[tid])
         # In a window without exact matches, held <= the unexplained tokens; in one
         # with, held - E <= those plus the other explained tokens, and <= matched - E.
         try_lone = matched >= lone and (
