@@ -741,7 +741,7 @@ def _readme(
     evidence.append(replace(s, license=kept, license_spdx=db_spdx(kept, db), note=note))
     if not stated or _or_options(kept) is not None:  # alone, or saying which is a choice
         units.append(((len(evidence) - 1,), kept))
-        if s.score < LOW_CONFIDENCE_SCORE:
+        if not stated and s.score < LOW_CONFIDENCE_SCORE:  # beside texts, they answer
             weak.append(
                 f"{s.source}: the {README_FIELD} (line {s.line}) reads as {db_spdx(kept, db)}"
                 f" from a partial match (score {s.score:.0f})"

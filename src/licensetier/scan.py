@@ -71,7 +71,7 @@ from licensetier.policy import (
 from licensetier.readers import Reading, model_card, readme
 from licensetier.readers.model_card import ModelCard, find_model_card
 from licensetier.readers.weights import read_weights
-from licensetier.reasoning import decide, is_patent_grant_name
+from licensetier.reasoning import decide, is_clue, is_patent_grant_name
 from licensetier.tiers import TierData, load_tiers
 from licensetier.walk import SIZE_CAPPED, Walk, walk
 from licensetier.weights import owned, weights_findings
@@ -473,7 +473,9 @@ class Scanner:
                     )
                 except OSError:
                     continue  # a README that cannot be read states nothing
-            found = readme.statement(source, text, by_path.get(source), self._spdx)
+            found = readme.statement(
+                source, text, by_path.get(source), self._spdx, lambda k: is_clue(k, self.db)
+            )
             return [found] if found is not None else []
         return []
 

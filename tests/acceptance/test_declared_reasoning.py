@@ -387,6 +387,26 @@ def test_a_readme_section_repeating_the_license_agrees(
     assert rules_of(run) == ["no-tier-declared"]
 
 
+def test_a_readme_choice_read_partially_beside_the_full_texts_is_not_low_confidence(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    readme = (
+        "# Crate\n\n#### License\n\n<sup>\n"
+        'This crate is licensed under either of <a href="LICENSE-APACHE">Apache License, '
+        'Version\n2.0</a> or <a href="LICENSE-MIT">MIT license</a>, at your option.\n</sup>\n'
+    )
+    root = repo(
+        tmp_path,
+        {"README.md": readme, "LICENSE-APACHE": text("apache-2.0"), "LICENSE-MIT": text("mit")},
+    )
+    _run, artifact = scan(run_cli, root)
+    assert artifact["declared_license"] in ("Apache-2.0 OR MIT", "MIT OR Apache-2.0")
+    (section,) = [d for d in artifact["declared_by"] if d["field"] == "License section"]
+    assert section["score"] < 90  # ScanCode reads the HTML-wrapped sentence partly
+    # the license files answer at 100; the section only says they are a choice
+    assert not artifact["declared_low_confidence"], artifact["declared_why"]
+
+
 def test_a_readme_section_read_from_a_partial_match_is_low_confidence(
     tmp_path: Path, run_cli: Callable[..., Run]
 ) -> None:

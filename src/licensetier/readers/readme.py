@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from licensetier.expressions import combine
+from licensetier.expressions import combine, keys_in
 from licensetier.models import DeclaredLicense
 from licensetier.reasoning import README_FIELD, says_choice
 
@@ -141,11 +141,17 @@ FIELD = README_FIELD  # the DeclaredLicense.field of a README's section
 
 
 def statement(
-    source: str, text: str, result: FileResult | None, spdx: Callable[[str], str]
+    source: str,
+    text: str,
+    result: FileResult | None,
+    spdx: Callable[[str], str],
+    is_clue: Callable[[str], bool],
 ) -> DeclaredLicense | None:
     """The README's License section as a statement: the licenses ScanCode detected in
     its lines (``result``: the scan's result of the README; ``spdx`` renders ScanCode
-    keys in SPDX), or None when the README has no such section.
+    keys in SPDX), or None when the README has no such section. Its score is that of
+    the matches of licenses, not of a clue beside them (``is_clue``: a ScanCode key
+    that is not a grant, :func:`licensetier.reasoning.is_clue`).
 
     A section in which ScanCode found nothing is kept too (``license`` None): it says
     where the project states its license, and the reasoning records it as a clue.
@@ -169,7 +175,10 @@ def statement(
         license=expression,
         license_spdx=spdx(expression) if expression else None,
         raw=raw or f"(the {section.heading!r} section is empty)",
-        score=min((m.score for m in found), default=0.0),
+        score=min(
+            (m.score for m in found if not all(is_clue(k) for k in keys_in(m.license))),
+            default=min((m.score for m in found), default=0.0),
+        ),
         line=section.line,
         low_confidence=expression is None,
     )
