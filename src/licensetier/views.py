@@ -14,12 +14,13 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from licensetier import vcs
+from licensetier import reuse, vcs
 from licensetier.compare import against_base
 from licensetier.config import CONFIG_FILE_NAMES
 from licensetier.deps import discover
 from licensetier.models import ScanResult, SkippedFile
 from licensetier.paths import is_license_file_name
+from licensetier.readers import readme
 from licensetier.readers.routes import is_declaring
 from licensetier.scan import Scanner
 
@@ -49,10 +50,29 @@ def _parent(path: str) -> str:
     return parent if slash else "."
 
 
+def _is_readme(name: str) -> bool:
+    return bool(readme.README_NAME.fullmatch(name))
+
+
+def _reuse_data(path: str, parent: str, artifact_dirs: set[str], staged: set[str]) -> bool:
+    """What REUSE says of the staged paths: an artifact's ``LICENSES/`` texts (its
+    declared license), every ``REUSE.toml`` and ``.reuse/dep5`` (the annotations), and
+    the sidecar of a staged file."""
+    name = path.rpartition("/")[2]
+    if name == reuse.REUSE_TOML or path == reuse.DEP5:
+        return True
+    folder, _slash, last = parent.rpartition("/")
+    if last == reuse.LICENSES_DIR and (folder or ".") in artifact_dirs:
+        return True
+    return path.endswith(reuse.SIDECAR) and path[: -len(reuse.SIDECAR)] in staged
+
+
 def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     """The staged paths, with what they affect: a staged manifest or lockfile re-checks
     the dependencies of its directory; a staged LICENSE or manifest the declared license
-    of its artifact. Findings elsewhere in the repository are not reported."""
+    of its artifact. They are judged with what a full scan judges them with: the
+    artifacts' license files, manifests, READMEs and REUSE ``LICENSES/``, and the REUSE
+    annotations. Findings elsewhere in the repository are not reported."""
     root = root.resolve()
     repo = _repository(root, "--staged")
     staged = set(vcs.staged_paths(repo, root))
@@ -65,8 +85,12 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     for path in index:
         name = path.rpartition("/")[2]
         parent = _parent(path)
-        declaring = is_license_file_name(name) or is_declaring(name)
-        if (parent in artifact_dirs and declaring) or (parent == "." and name in CONFIG_FILE_NAMES):
+        declaring = is_license_file_name(name) or is_declaring(name) or _is_readme(name)
+        if (
+            (parent in artifact_dirs and declaring)
+            or (parent == "." and name in CONFIG_FILE_NAMES)
+            or _reuse_data(path, parent, artifact_dirs, staged)
+        ):
             needed.add(path)
     needed.update(p for p, _ in discover.routed(index) if _parent(p) in touched)
     written = sorted(p for p in needed if p in index)

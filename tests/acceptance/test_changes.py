@@ -346,3 +346,47 @@ def test_staged_sbom_checksums_are_those_of_the_staged_content(
     document = json.loads(run.stdout)
     (entry,) = [f for f in document["files"] if f["fileName"] == "./src/a.py"]
     assert entry["checksums"][0]["checksumValue"] == work_tree
+
+
+def test_a_staged_scan_judges_with_the_readme_and_reuse_data_a_full_scan_reads(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """A REUSE project: no LICENSE file, its licenses in LICENSES/, its vendored code
+    annotated in REUSE.toml, its license said in the README too. A commit that stages one
+    vendored file is judged as the whole scan judges it."""
+    import licensedcode
+
+    from tests.conftest import make_git_repo
+
+    texts = Path(licensedcode.__file__).parent / "data" / "licenses"
+    (tmp_path / "LICENSES").mkdir()
+    for key, spdx in (("mit", "MIT"),):
+        raw = (texts / f"{key}.LICENSE").read_text(encoding="utf-8").split("---\n", 2)[2]
+        (tmp_path / "LICENSES" / f"{spdx}.txt").write_text(raw, encoding="utf-8")
+    (tmp_path / "REUSE.toml").write_text(
+        'version = 1\n\n[[annotations]]\npath = "vendor/**"\n'
+        'SPDX-License-Identifier = "AGPL-3.0-only"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "README.rst").write_text(
+        "Tool\n====\n\nLicense\n-------\n\nThis project is licensed under the terms of"
+        " the MIT license.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "old.py").write_text("x = 1\n", encoding="utf-8")
+    make_git_repo(tmp_path)
+    (tmp_path / "vendor" / "new.py").write_text("y = 2\n", encoding="utf-8")
+    git(tmp_path, "add", "vendor/new.py")
+    flags = ("--no-deps", "--kind", "sdk", "--format", "json")
+    full = run_cli("scan", tmp_path, *flags).json()
+    staged = run_cli("scan", tmp_path, "--staged", *flags).json()
+    assert full["artifacts"][0]["declared_license"] == "MIT"
+    assert staged["artifacts"][0]["declared_license"] == "MIT"
+    assert {d["path"] for d in staged["artifacts"][0]["declared_by"]} >= {
+        "LICENSES/MIT.txt",
+        "README.rst",
+    }
+    assert [(f["rule"], f["path"]) for f in staged["findings"] if f["severity"] == "error"] == [
+        ("component-copyleft-network", "vendor/new.py")
+    ]
