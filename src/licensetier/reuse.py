@@ -41,6 +41,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from licensetier import formats
+from licensetier.declared import spdx_or_none
 from licensetier.errors import LicensetierError, ManifestError
 from licensetier.expressions import combine, keys_in
 from licensetier.formats.lines import toml_line
@@ -121,19 +122,12 @@ def licenses_statement(
         source=path,
         field=FIELD,
         license=key,
-        license_spdx=_spdx(key, db) or ident,
+        license_spdx=spdx_or_none(key, db) or ident,
         raw=name,
         score=100.0,
         line=first,
         note=note,
     )
-
-
-def _spdx(keys: str, db: LicenseDB) -> str | None:
-    try:
-        return db.keys_to_spdx(keys)
-    except LicensetierError:
-        return None
 
 
 def is_sidecar(path: str, paths: Iterable[str] | Mapping[str, object]) -> bool:
@@ -260,7 +254,7 @@ def _expression(raw: Any, db: LicenseDB) -> tuple[str, str] | str:
     keys = combine(parts, "AND")
     if keys is None:
         return "SPDX-License-Identifier is empty"
-    return keys, _spdx(keys, db) or " AND ".join(values)
+    return keys, spdx_or_none(keys, db) or " AND ".join(values)
 
 
 def parse_reuse_toml(text: str, source: str, db: LicenseDB) -> tuple[list[Entry], list[ScanError]]:

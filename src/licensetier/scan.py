@@ -71,7 +71,7 @@ from licensetier.policy import (
 from licensetier.readers import Reading, model_card, readme
 from licensetier.readers.model_card import ModelCard, find_model_card
 from licensetier.readers.weights import read_weights
-from licensetier.reasoning import decide, is_clue, is_patent_grant_name
+from licensetier.reasoning import db_spdx, decide, is_clue, is_patent_grant_name
 from licensetier.tiers import TierData, load_tiers
 from licensetier.walk import SIZE_CAPPED, Walk, walk
 from licensetier.weights import owned, weights_findings
@@ -389,9 +389,10 @@ class Scanner:
         statements: list[DeclaredLicense] = []
         texts: dict[str, str] = {}
         prefix = "" if art.path == "." else art.path + "/"
-        for path, result in sorted(by_path.items()):
-            if not path.startswith(prefix) or "/" in path[len(prefix) :]:
-                continue
+        mine = sorted(p for p in by_path if p.startswith(prefix))  # the artifact's files
+        here = [p for p in mine if "/" not in p[len(prefix) :]]  # those at its root
+        for path in here:
+            result = by_path[path]
             name = path[len(prefix) :]
             if not is_license_file_name(name) and not is_patent_grant_name(name):
                 continue
@@ -419,9 +420,9 @@ class Scanner:
                     root / path, root, declared_mod.MAX_LICENSE_FILE_BYTES, errors="replace"
                 )
         folder = f"{prefix}{reuse.LICENSES_DIR}/"
-        for path, result in sorted(by_path.items()):  # REUSE: LICENSES/<SPDX id>.<ext>
+        for path in mine:  # REUSE: LICENSES/<SPDX id>.<ext>
             if path.startswith(folder) and "/" not in path[len(folder) :]:
-                statement = reuse.licenses_statement(path, result, self.db)
+                statement = reuse.licenses_statement(path, by_path[path], self.db)
                 if isinstance(statement, ScanError):
                     errors.append(statement)
                 elif statement is not None:
@@ -433,7 +434,7 @@ class Scanner:
             )
             statements.extend(found)
             errors.extend(problems)
-        statements.extend(self._readme_section(root, prefix, by_path, reading))
+        statements.extend(self._readme_section(root, here, by_path, reading))
         decision = decide(
             statements,
             by_path,
@@ -455,16 +456,19 @@ class Scanner:
         )
 
     def _readme_section(
-        self, root: Path, prefix: str, by_path: Mapping[str, FileResult], reading: Reading
+        self,
+        root: Path,
+        here: Sequence[str],
+        by_path: Mapping[str, FileResult],
+        reading: Reading,
     ) -> list[DeclaredLicense]:
-        """The License section of the artifact's README (``prefix``: its directory's
-        path and a slash, empty at the root), as ScanCode read those lines."""
-        here = (p[len(prefix) :] for p in by_path if p.startswith(prefix))
-        names = sorted((n for n in here if "/" not in n), key=readme.preference)
-        for name in names:
+        """The License section of the artifact's README (``here``: the paths of the
+        files at the artifact's root), as ScanCode read those lines."""
+        named = {p.rpartition("/")[2]: p for p in here}
+        for name in sorted(named, key=readme.preference):
             if not readme.README_NAME.fullmatch(name):
                 continue
-            source = prefix + name
+            source = named[name]
             text = reading.text_of(source)
             if text is None:
                 try:
@@ -474,13 +478,14 @@ class Scanner:
                 except OSError:
                     continue  # a README that cannot be read states nothing
             found = readme.statement(
-                source, text, by_path.get(source), self._spdx, lambda k: is_clue(k, self.db)
+                source,
+                text,
+                by_path.get(source),
+                lambda k: db_spdx(k, self.db),
+                lambda k: is_clue(k, self.db),
             )
             return [found] if found is not None else []
         return []
-
-    def _spdx(self, keys: str) -> str:
-        return declared_mod.spdx_or_none(keys, self.db) or keys
 
     def _models(
         self,

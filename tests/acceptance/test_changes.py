@@ -354,15 +354,11 @@ def test_a_staged_scan_judges_with_the_readme_and_reuse_data_a_full_scan_reads(
     """A REUSE project: no LICENSE file, its licenses in LICENSES/, its vendored code
     annotated in REUSE.toml, its license said in the README too. A commit that stages one
     vendored file is judged as the whole scan judges it."""
-    import licensedcode
-
+    from tests.acceptance.test_declared_reasoning import text
     from tests.conftest import make_git_repo
 
-    texts = Path(licensedcode.__file__).parent / "data" / "licenses"
     (tmp_path / "LICENSES").mkdir()
-    for key, spdx in (("mit", "MIT"),):
-        raw = (texts / f"{key}.LICENSE").read_text(encoding="utf-8").split("---\n", 2)[2]
-        (tmp_path / "LICENSES" / f"{spdx}.txt").write_text(raw, encoding="utf-8")
+    (tmp_path / "LICENSES" / "MIT.txt").write_text(text("mit"), encoding="utf-8")
     (tmp_path / "REUSE.toml").write_text(
         'version = 1\n\n[[annotations]]\npath = "vendor/**"\n'
         'SPDX-License-Identifier = "AGPL-3.0-only"\n',
