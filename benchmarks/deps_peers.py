@@ -14,6 +14,12 @@ b. **npm:** ``node_modules`` of ``benchmarks/peers/npm`` (a pinned package-lock.
    496 packages) from ``npm ci --ignore-scripts``, read by license-checker-rseidelsohn
    4.4.2 (the maintained fork of license-checker; ``--json --start DIR``) and by
    ``licensetier deps DIR --offline``.
+c. **ScanCode's package detection** (``scancode --package --json OUT -n 1 TREE``, the
+   ScanCode installed beside licensetier) on the same trees: the pinned environment's
+   directory and the npm tree. Its ``packages[]`` (an installed distribution's
+   ``METADATA``, each ``node_modules`` ``package.json``) are compared by purl name and
+   version with licensetier's; its ``declared_license_expression_spdx`` is its answer,
+   unknown when empty or when it is only ScanCode's unknown-license reference.
 
 Both sides run offline on the same tree in one run; licensetier runs twice, with an
 empty cache and then warm. The environments and tools are built under ``--work`` the
@@ -99,6 +105,30 @@ def setup_python(work: Path) -> tuple[Path, Path]:
         if done.returncode:
             sys.exit(done.stderr)
     return env, tools
+
+
+def setup_sdk(work: Path) -> Path:
+    """An SDK's environment as pip builds it: ``python-sdk.txt``'s two packages and what
+    they require, pinned by ``python-sdk-constraints.txt``."""
+    env = work / "sdkenv"
+    if not (env / "pyvenv.cfg").exists():
+        run([sys.executable, "-m", "venv", str(env)])
+        done = run(
+            [
+                str(env / "bin/pip"),
+                "install",
+                "-q",
+                "--only-binary",
+                ":all:",
+                "-r",
+                str(HERE / "peers/python-sdk.txt"),
+                "-c",
+                str(HERE / "peers/python-sdk-constraints.txt"),
+            ]
+        )
+        if done.returncode:
+            sys.exit(done.stderr)
+    return env
 
 
 def setup_npm(work: Path) -> tuple[Path, Path]:
@@ -271,7 +301,12 @@ def licensetier_deps(project: Path, *extra: str) -> tuple[float, float, dict[str
     return cold, warm, json.loads(done.stdout)
 
 
-def python_side(work: Path, env: Path, tools: Path, label: str) -> dict[str, Any]:
+def python_side(
+    work: Path, env: Path, tools: Path, label: str, *, declared: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """pip-licenses on ``env`` against ``licensetier deps`` on a project that pins every
+    distribution of ``env``, or, given ``declared``, a pyproject.toml that asks for
+    only those ranges (an SDK without a lockfile: the rest is its closure)."""
     peer_time, done = timed(
         [
             str(tools / "bin/pip-licenses"),
@@ -297,8 +332,14 @@ def python_side(work: Path, env: Path, tools: Path, label: str) -> dict[str, Any
             env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
         ).stdout
     )
-    pins = sorted(f"{p['name']}=={p['version']}" for p in listed)
-    (project / "requirements.txt").write_text("\n".join(pins) + "\n")
+    if declared is None:
+        pins = sorted(f"{p['name']}=={p['version']}" for p in listed)
+        (project / "requirements.txt").write_text("\n".join(pins) + "\n")
+    else:
+        ranges = ", ".join(json.dumps(r) for r in declared)
+        (project / "pyproject.toml").write_text(
+            f'[project]\nname = "sdk"\nversion = "1.0"\ndependencies = [{ranges}]\n'
+        )
     cold, warm, report = licensetier_deps(project, "--python-env", str(env))
     mine = ours(report, key_name=lambda n, v: f"{norm(n)}@{v}")
     result = compare(peer, mine)
@@ -308,10 +349,10 @@ def python_side(work: Path, env: Path, tools: Path, label: str) -> dict[str, Any
         licensetier_warm=warm,
         distributions=len(listed),
     )
-    return result
+    return result, mine
 
 
-def npm_side(work: Path) -> dict[str, Any]:
+def npm_side(work: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     tree, checker = setup_npm(work)
     peer_time, done = timed([str(checker), "--json", "--start", str(tree)])
     root = json.loads((tree / "package.json").read_text())
@@ -330,6 +371,43 @@ def npm_side(work: Path) -> dict[str, Any]:
         licensetier_warm=warm,
         installed=len(list((tree / "node_modules").glob("**/package.json"))),
     )
+    return result, mine
+
+
+def scancode_side(tree: Path, mine: dict[str, dict[str, Any]], key_name: Any) -> dict[str, Any]:
+    """ScanCode's package detection on ``tree``, against licensetier's answers."""
+    from packageurl import PackageURL
+
+    with tempfile.TemporaryDirectory() as out:
+        target = Path(out) / "scan.json"
+        peer_time, _ = timed(
+            [
+                str(Path(sys.executable).parent / "scancode"),
+                "--package",
+                "--json",
+                str(target),
+                "-n",
+                "1",
+                "--quiet",
+                str(tree),
+            ]
+        )
+        packages = json.loads(target.read_text())["packages"]
+    peer = {}
+    for row in packages:
+        url = PackageURL.from_string(row["purl"])
+        if url.type not in ("pypi", "npm") or not url.version:
+            continue  # the tree's own project, a bower.json
+        name = f"{url.namespace}/{url.name}" if url.namespace else url.name
+        raw = row.get("declared_license_expression_spdx") or ""
+        if not raw or raw.startswith("LicenseRef-scancode-unknown"):
+            kind, spdx = "unknown", ""
+        else:
+            spdx = canonical(raw) or ""
+            kind = "spdx" if spdx else "other"
+        peer[key_name(name, url.version)] = (kind, spdx, raw)
+    result = compare(peer, mine)
+    result.update(peer_seconds=peer_time)
     return result
 
 
@@ -384,14 +462,37 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     env, tools = setup_python(args.work)
-    pinned = python_side(args.work, env, tools, "pinned")
-    own = python_side(args.work, Path(sys.prefix), tools, "own")
-    npm = npm_side(args.work)
+    sdk_env = setup_sdk(args.work)
+    norm = lambda n, v: f"{n.lower().replace('_', '-').replace('.', '-')}@{v}"  # noqa: E731
+    pinned, pinned_mine = python_side(args.work, env, tools, "pinned")
+    own, _ = python_side(args.work, Path(sys.prefix), tools, "own")
+    sdk, _ = python_side(
+        args.work, sdk_env, tools, "sdk", declared=["anthropic>=2", "huggingface-hub"]
+    )
+    npm, npm_mine = npm_side(args.work)
+    sc_pinned = scancode_side(env, pinned_mine, norm)
+    sc_pinned.update(
+        licensetier_cold=pinned["licensetier_cold"], licensetier_warm=pinned["licensetier_warm"]
+    )
+    sc_npm = scancode_side(args.work / "npm", npm_mine, lambda n, v: f"{n}@{v}")
+    sc_npm.update(
+        licensetier_cold=npm["licensetier_cold"], licensetier_warm=npm["licensetier_warm"]
+    )
     print(markdown("Python, the pinned environment", "pip-licenses", pinned))
     print(markdown("Python, licensetier's own environment", "pip-licenses", own))
+    print(markdown("Python, an SDK's ranges and its environment", "pip-licenses", sdk))
     print(markdown("npm", "license-checker-rseidelsohn", npm))
+    print(markdown("Python, the pinned environment", "ScanCode --package", sc_pinned))
+    print(markdown("npm", "ScanCode --package", sc_npm))
     if args.json:
-        report = {"python_pinned": pinned, "python_own": own, "npm": npm}
+        report = {
+            "python_pinned": pinned,
+            "python_own": own,
+            "python_sdk": sdk,
+            "npm": npm,
+            "scancode_python_pinned": sc_pinned,
+            "scancode_npm": sc_npm,
+        }
         args.json.write_text(json.dumps(report, indent=2) + "\n")
 
 
