@@ -940,3 +940,29 @@ class NodeModulesLocator:
 def locators(env: Environment) -> list[Locator]:
     """The npm locators: installed copies in ``node_modules``."""
     return [NodeModulesLocator(env)]
+
+
+# --- workspaces --------------------------------------------------------------------
+
+
+def workspace_globs(package_json: Mapping[str, Any]) -> list[str]:
+    """The member globs of a root ``package.json``: ``workspaces`` as an array (npm,
+    yarn) or as ``{"packages": [...]}`` (yarn classic); entries that are not strings
+    are left out."""
+    value = package_json.get("workspaces")
+    if isinstance(value, Mapping):
+        value = value.get("packages")
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def pnpm_workspace_globs(path: Path, source: str, base: Path) -> list[str]:
+    """``packages`` of a ``pnpm-workspace.yaml`` (``!`` marks an exclusion); a file that
+    is not a YAML mapping raises :class:`ManifestError` naming ``source``."""
+    text = formats.read_text(path, source, base=base)
+    data = load_yaml(text, source)
+    if data is None:
+        return []
+    if not isinstance(data, Mapping):
+        raise ManifestError(f"expected a YAML mapping, found {kind_of(data)}", path=source, line=1)
+    value = data.get("packages")
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
