@@ -161,6 +161,8 @@ def _anchored(patterns: Iterable[str]) -> tuple[str, ...]:
         text = text.rstrip("/")
         if text and text != "." and not text.startswith(("#", "/")) and len(text) <= 1000:
             out.append("/" + text)
+            if text.endswith("/**") and len(text) > 3:
+                out.append("/" + text[:-3])  # as the workspace tools glob: "a/**" holds a
         if len(out) >= MAX_MEMBER_GLOBS:
             break
     return tuple(out)
