@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -175,6 +175,7 @@ class _Workspace:
     includes: tuple[str, ...]  # anchored globs: the directory itself matches
     excludes: tuple[str, ...]  # anchored globs: the directory or one above it matches
     paths: frozenset[str] = frozenset()  # members named exactly (relative)
+    catalogs: dict[str, dict[str, str]] = field(default_factory=dict)  # pnpm's
 
     def holds(self, relative: str) -> bool:
         from licensetier.paths import globs
@@ -256,6 +257,7 @@ def _npm_workspace(
     from licensetier.deps import npm
 
     patterns: list[str] = []
+    catalogs: dict[str, dict[str, str]] = {}
     if top in manifests:
         data = _document(manifests[top][1], root, manifests[top][0], reading)
         if isinstance(data, dict):
@@ -263,14 +265,15 @@ def _npm_workspace(
     source = posixpath.join(top, "pnpm-workspace.yaml") if top != "." else "pnpm-workspace.yaml"
     if fs.is_file(root / source, root):
         try:
-            patterns.extend(npm.pnpm_workspace_globs(root / source, source, root))
+            globs, catalogs = npm.pnpm_workspace(root / source, source, root)
+            patterns.extend(globs)
         except ManifestError as exc:
             errors.append(ScanError(exc.path, str(exc), exc.line))
     if not patterns:
         return None
     includes = _anchored(p for p in patterns if not p.strip().startswith("!"))
     excludes = _anchored(p.strip()[1:] for p in patterns if p.strip().startswith("!"))
-    return _Workspace(includes, excludes)
+    return _Workspace(includes, excludes, catalogs=catalogs)
 
 
 def _attach_members(
@@ -288,7 +291,7 @@ def _attach_members(
     yarn's ``workspaces``, pnpm's ``pnpm-workspace.yaml`` ``packages``). The members'
     own packages (each other's local dependencies) are left out: they are the
     project's own code."""
-    from licensetier.deps import cargo
+    from licensetier.deps import cargo, npm
 
     lock_dirs: set[str] = set()
     manifests: dict[str, tuple[str, Route]] = {}
@@ -341,8 +344,12 @@ def _attach_members(
         target = groups.setdefault((top, ecosystem), [])
         for directory in member_dirs:
             target.extend(groups.pop((directory, ecosystem), []))
+        held = workspaces.get(top)
+        catalogs = held.catalogs if held is not None else {}
         target[:] = [
-            (role, d) for role, d in target if role is not Role.MANIFEST or d.key not in local
+            (role, npm.catalog_range(d, catalogs) if catalogs and role is Role.MANIFEST else d)
+            for role, d in target
+            if role is not Role.MANIFEST or d.key not in local
         ]
         if not target:
             del groups[(top, ecosystem)]

@@ -365,10 +365,11 @@ def test_pnpm_importers_and_catalog_specifiers(tmp_path: Path) -> None:
         {
             "package.json": '{"name": "root", "devDependencies": {"typescript": "^5.6.0"}}',
             "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/skip'\n"
-            "catalog:\n  react: ^18.3.1\n",
+            "catalog:\n  react: ^18.3.1\ncatalogs:\n  legacy:\n    left-pad: ^1.3.0\n",
             "pnpm-lock.yaml": PNPM_LOCK,
             "packages/app/package.json": '{\n  "name": "app",\n  "dependencies": {\n'
-            '    "lib": "workspace:*",\n    "react": "catalog:"\n  }\n}\n',
+            '    "lib": "workspace:*",\n    "react": "catalog:",\n'
+            '    "left-pad": "catalog:legacy"\n  }\n}\n',
             "packages/lib/package.json": '{"name": "lib",\n'
             '"dependencies": {"loose-envify": "^1.1.0"}}',
             "packages/skip/package.json": '{"name": "skip", "dependencies": {"left-pad": "1"}}',
@@ -381,6 +382,7 @@ def test_pnpm_importers_and_catalog_specifiers(tmp_path: Path) -> None:
         ("loose-envify", "1.4.0"),
         ("js-tokens", "4.0.0"),
         ("left-pad", "1"),  # excluded from the workspace: its own project
+        ("left-pad", "^1.3.0"),  # not in the lockfile: the range of its catalog
     }
     react = table[("react", "18.3.1")]
     manifest = "packages/app/package.json"
@@ -389,6 +391,7 @@ def test_pnpm_importers_and_catalog_specifiers(tmp_path: Path) -> None:
     assert table[("loose-envify", "1.4.0")].manifest == "packages/lib/package.json"
     assert table[("js-tokens", "4.0.0")].chain in (("loose-envify@1.4.0",),)
     assert not table[("left-pad", "1")].locked
+    assert table[("left-pad", "^1.3.0")].manifest == manifest
 
 
 def test_hostile_and_invalid_member_globs_are_quick_and_harmless(tmp_path: Path) -> None:
