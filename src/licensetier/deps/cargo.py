@@ -266,3 +266,53 @@ class CargoVendorLocator:
 def locators(env: Environment) -> list[Locator]:
     """The vendored copy first (it is what the build uses), then Cargo's registry."""
     return [CargoVendorLocator(env), CargoRegistryLocator(env)]
+
+
+# --- workspaces --------------------------------------------------------------------
+
+
+def workspace_globs(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """``[workspace] members`` and ``exclude`` of a root ``Cargo.toml`` (its parsed
+    table), None when it has no ``[workspace]``. Entries that are not strings are left
+    out."""
+    workspace = data.get("workspace")
+    if not isinstance(workspace, dict):
+        return None
+
+    def strings(key: str) -> list[str]:
+        value = workspace.get(key)
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    return strings("members"), strings("exclude")
+
+
+def package_name(data: dict[str, Any]) -> str | None:
+    """``[package] name`` of a parsed ``Cargo.toml``."""
+    package = data.get("package")
+    name = package.get("name") if isinstance(package, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def path_dependencies(data: dict[str, Any]) -> list[str]:
+    """The ``path`` of every path dependency of a parsed ``Cargo.toml`` (its own
+    tables, per target, and ``[workspace.dependencies]``), as written: Cargo makes
+    the crates they name members of the workspace that holds them."""
+    from licensetier.readers.cargo_toml import DEPENDENCY_TABLES
+
+    tables: list[Any] = [data.get(t) for t, _ in DEPENDENCY_TABLES]
+    targets = data.get("target")
+    if isinstance(targets, dict):
+        for target in targets.values():
+            if isinstance(target, dict):
+                tables.extend(target.get(t) for t, _ in DEPENDENCY_TABLES)
+    workspace = data.get("workspace")
+    if isinstance(workspace, dict):
+        tables.append(workspace.get("dependencies"))
+    found: list[str] = []
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for entry in table.values():
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                found.append(entry["path"])
+    return found

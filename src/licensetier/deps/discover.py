@@ -10,12 +10,14 @@ the manifest, and for each transitive dependency the chain that pulls it in.
 
 from __future__ import annotations
 
+import posixpath
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from licensetier.deps.base import Declared, Ecosystem, Role, Route, Scope
+from licensetier.deps.base import Declared, Ecosystem, Role, Route, Scope, package_key
 from licensetier.errors import ManifestError
 from licensetier.models import ScanError
 from licensetier.paths import in_installed_dir
@@ -73,7 +75,9 @@ def read_manifests(
     reading = reading if reading is not None else Reading()
     groups: dict[tuple[str, Ecosystem], list[tuple[Role, Declared]]] = {}
     errors: list[ScanError] = []
-    for path, route in routed(paths):
+    routes = routed(paths)
+    poms: list[Any] = []  # Maven's, read together once all are parsed
+    for path, route in routes:
         directory = str(PurePosixPath(path).parent)
         try:
             reader = route.reader
@@ -83,6 +87,9 @@ def read_manifests(
                 document = reading.document(reader, root / path, path, root)
                 if document is None:
                     continue  # it did not parse: reported where it was first read
+                if route.ecosystem is Ecosystem.MAVEN:
+                    poms.append(document)
+                    continue
                 entries = reader.dependencies(document, reading)
         except ManifestError as exc:
             errors.append(ScanError(exc.path, str(exc), exc.line))
@@ -92,8 +99,260 @@ def read_manifests(
             continue
         bucket = groups.setdefault((directory, route.ecosystem), [])
         bucket.extend((route.role, d) for d in entries)
+    if poms:
+        _maven(poms, groups, errors)
+    for ecosystem in (Ecosystem.CARGO, Ecosystem.NPM):
+        try:
+            _attach_members(groups, routes, ecosystem, root, reading, errors)
+        except (RecursionError, MemoryError) as exc:  # pragma: no cover - defensive
+            errors.append(ScanError(".", f"workspaces not read: {type(exc).__name__}"))
     out = [Group(d, e, tuple(entries)) for (d, e), entries in sorted(groups.items())]
     return out, errors
+
+
+def _maven(
+    documents: list[Any],
+    groups: dict[tuple[str, Ecosystem], list[tuple[Role, Declared]]],
+    errors: list[ScanError],
+) -> None:
+    """The POMs' dependencies, read as one reactor (:class:`licensetier.deps.maven.Reactor`):
+    versions from parents and imported BOMs, the repository's own modules left out."""
+    from licensetier.deps import maven
+
+    poms = [maven.Pom(d.source, d.data, dict(d.lines)) for d in documents]
+    reactor = maven.Reactor(poms, maven.local_repository())
+    for pom in poms:
+        try:
+            entries = reactor.dependencies(pom)
+        except ManifestError as exc:
+            errors.append(ScanError(exc.path, str(exc), exc.line))
+            continue
+        except (RecursionError, MemoryError) as exc:
+            errors.append(ScanError(pom.source, f"could not be parsed: {type(exc).__name__}"))
+            continue
+        directory = str(PurePosixPath(pom.source).parent)
+        groups.setdefault((directory, Ecosystem.MAVEN), []).extend(
+            (Role.MANIFEST, d) for d in entries
+        )
+
+
+# --- workspaces: members pinned by the lockfile of the workspace root ------------------
+
+MAX_MEMBER_GLOBS = 256  # of one workspace root (each is compiled; RE2 matches them)
+
+
+def _relative(directory: str, top: str) -> str | None:
+    """``directory`` relative to ``top`` ("." for itself), None when outside it."""
+    if top == ".":
+        return directory
+    if directory == top:
+        return "."
+    return directory[len(top) + 1 :] if directory.startswith(top + "/") else None
+
+
+def _anchored(patterns: Iterable[str]) -> tuple[str, ...]:
+    """Workspace globs (relative to the workspace root, ``./`` allowed) as anchored
+    ``.gitignore`` patterns for :func:`licensetier.paths.globs`."""
+    out: list[str] = []
+    for pattern in patterns:
+        text = pattern.strip().replace("\\", "/")
+        while text.startswith("./"):
+            text = text[2:]
+        text = text.rstrip("/")
+        if text and text != "." and not text.startswith(("#", "/")) and len(text) <= 1000:
+            out.append("/" + text)
+            if text.endswith("/**") and len(text) > 3:
+                out.append("/" + text[:-3])  # as the workspace tools glob: "a/**" holds a
+        if len(out) >= MAX_MEMBER_GLOBS:
+            break
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Workspace:
+    """Which directories below a workspace root are its members."""
+
+    includes: tuple[str, ...]  # anchored globs: the directory itself matches
+    excludes: tuple[str, ...]  # anchored globs: the directory or one above it matches
+    paths: frozenset[str] = frozenset()  # members named exactly (relative)
+    catalogs: dict[str, dict[str, str]] = field(default_factory=dict)  # pnpm's
+
+    def holds(self, relative: str) -> bool:
+        from licensetier.paths import globs
+
+        if relative == ".":
+            return True
+        if self.excludes and globs(self.excludes).excludes(relative):
+            return False
+        if relative in self.paths:
+            return True
+        return bool(self.includes) and globs(self.includes).covers(relative)
+
+
+def _document(route: Route, root: Path, path: str, reading: Reading) -> Any:
+    """The parsed data of a manifest another reader read first (None when it did not
+    parse: its error is reported where it is read as its own)."""
+    reader = route.reader
+    if reader is None:
+        return None
+    try:
+        document = reading.document(reader, root / path, path, root, own=False)
+    except ManifestError:
+        return None
+    return document.data if document is not None else None
+
+
+def _cargo_workspace(
+    top: str, manifests: dict[str, tuple[str, Route]], root: Path, reading: Reading
+) -> _Workspace | None:
+    from licensetier.deps import cargo
+
+    if top not in manifests:
+        return None
+    data = _document(manifests[top][1], root, manifests[top][0], reading)
+    found = cargo.workspace_globs(data) if isinstance(data, dict) else None
+    if found is None:
+        return None
+    members, exclude = found
+    workspace = _Workspace(_anchored(members), _anchored(exclude))
+    # path dependencies of members are members too (Cargo's rule), transitively
+    named: set[str] = set()
+    pending = [top] + [
+        d for d in manifests if d != top and (r := _relative(d, top)) and workspace.holds(r)
+    ]
+    seen: set[str] = set()
+    while pending:
+        directory = pending.pop()
+        if directory in seen:
+            continue
+        seen.add(directory)
+        data = _document(manifests[directory][1], root, manifests[directory][0], reading)
+        if not isinstance(data, dict):
+            continue
+        for written in cargo.path_dependencies(data):
+            target = posixpath.normpath(posixpath.join(directory, written.replace("\\", "/")))
+            relative = _relative(target, top)
+            if relative is None or relative.startswith("..") or target not in manifests:
+                continue
+            if not workspace.excludes or not _excluded(workspace.excludes, relative):
+                named.add(relative)
+                pending.append(target)
+    return replace(workspace, paths=frozenset(named))
+
+
+def _excluded(patterns: tuple[str, ...], relative: str) -> bool:
+    from licensetier.paths import globs
+
+    return globs(patterns).excludes(relative)
+
+
+def _npm_workspace(
+    top: str,
+    manifests: dict[str, tuple[str, Route]],
+    root: Path,
+    reading: Reading,
+    errors: list[ScanError],
+) -> _Workspace | None:
+    from licensetier import fs
+    from licensetier.deps import npm
+
+    patterns: list[str] = []
+    catalogs: dict[str, dict[str, str]] = {}
+    if top in manifests:
+        data = _document(manifests[top][1], root, manifests[top][0], reading)
+        if isinstance(data, dict):
+            patterns.extend(npm.workspace_globs(data))
+    source = posixpath.join(top, "pnpm-workspace.yaml") if top != "." else "pnpm-workspace.yaml"
+    if fs.is_file(root / source, root):
+        try:
+            globs, catalogs = npm.pnpm_workspace(root / source, source, root)
+            patterns.extend(globs)
+        except ManifestError as exc:
+            errors.append(ScanError(exc.path, str(exc), exc.line))
+    if not patterns:
+        return None
+    includes = _anchored(p for p in patterns if not p.strip().startswith("!"))
+    excludes = _anchored(p.strip()[1:] for p in patterns if p.strip().startswith("!"))
+    return _Workspace(includes, excludes, catalogs=catalogs)
+
+
+def _attach_members(
+    groups: dict[tuple[str, Ecosystem], list[tuple[Role, Declared]]],
+    routes: Sequence[tuple[str, Route]],
+    ecosystem: Ecosystem,
+    root: Path,
+    reading: Reading,
+    errors: list[ScanError],
+) -> None:
+    """Move the manifest entries of each workspace member (a directory with a manifest
+    and no lockfile) into the group of the workspace root whose lockfile pins them:
+    the nearest directory above it with a lockfile whose workspace holds it (Cargo's
+    ``[workspace] members``/``exclude`` and the members' path dependencies; npm's and
+    yarn's ``workspaces``, pnpm's ``pnpm-workspace.yaml`` ``packages``). The members'
+    own packages (each other's local dependencies) are left out: they are the
+    project's own code."""
+    from licensetier.deps import cargo, npm
+
+    lock_dirs: set[str] = set()
+    manifests: dict[str, tuple[str, Route]] = {}
+    for path, route in routes:
+        if route.ecosystem is not ecosystem:
+            continue
+        directory = str(PurePosixPath(path).parent)
+        if route.role is Role.LOCKFILE:
+            lock_dirs.add(directory)
+        elif route.reader is not None:
+            manifests.setdefault(directory, (path, route))
+    if not lock_dirs:
+        return
+    workspaces: dict[str, _Workspace | None] = {}
+    members: dict[str, list[str]] = {}
+    for directory in sorted(manifests):
+        if directory in lock_dirs:
+            continue
+        top = directory
+        while top != ".":
+            top = str(PurePosixPath(top).parent)
+            if top not in lock_dirs:
+                continue
+            if top not in workspaces:
+                if ecosystem is Ecosystem.CARGO:
+                    workspaces[top] = _cargo_workspace(top, manifests, root, reading)
+                else:
+                    workspaces[top] = _npm_workspace(top, manifests, root, reading, errors)
+            workspace = workspaces[top]
+            relative = _relative(directory, top)
+            if workspace is not None and relative is not None and workspace.holds(relative):
+                members.setdefault(top, []).append(directory)
+                break
+    for top, member_dirs in members.items():
+        local: set[str] = set()
+        for directory in (top, *member_dirs):
+            if directory not in manifests:
+                continue
+            path, route = manifests[directory]
+            data = _document(route, root, path, reading)
+            if not isinstance(data, dict):
+                continue
+            if ecosystem is Ecosystem.CARGO:
+                name = cargo.package_name(data)
+            else:
+                raw = data.get("name")
+                name = raw if isinstance(raw, str) and raw else None
+            if name:
+                local.add(package_key(ecosystem, name))
+        target = groups.setdefault((top, ecosystem), [])
+        for directory in member_dirs:
+            target.extend(groups.pop((directory, ecosystem), []))
+        held = workspaces.get(top)
+        catalogs = held.catalogs if held is not None else {}
+        target[:] = [
+            (role, npm.catalog_range(d, catalogs) if catalogs and role is Role.MANIFEST else d)
+            for role, d in target
+            if role is not Role.MANIFEST or d.key not in local
+        ]
+        if not target:
+            del groups[(top, ecosystem)]
 
 
 @dataclass(frozen=True)

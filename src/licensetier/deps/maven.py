@@ -30,8 +30,10 @@ refused (entity expansion is never needed for a POM).
 
 from __future__ import annotations
 
+import posixpath
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 from licensetier import fs
@@ -125,14 +127,25 @@ def parse_project(text: str, source: str) -> tuple[ET.Element, dict[int, int]]:
     return root, lines
 
 
-def pom_dependencies(root: ET.Element, lines: dict[int, int], source: str) -> list[Declared]:
-    """The direct dependencies of a parsed POM (:func:`parse_project`)."""
-    properties = _properties(root)
-    managed: dict[tuple[str | None, str | None], ET.Element] = {}
-    for element in root.findall("dependencyManagement/dependencies/dependency"):
-        group = _interpolate(child_text(element, "groupId"), properties)
-        artifact = _interpolate(child_text(element, "artifactId"), properties)
-        managed.setdefault((group, artifact), element)
+def pom_dependencies(
+    root: ET.Element,
+    lines: dict[int, int],
+    source: str,
+    *,
+    properties: dict[str, str] | None = None,
+    managed: dict[tuple[str | None, str | None], tuple[str | None, str | None]] | None = None,
+    modules: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Declared]:
+    """The direct dependencies of a parsed POM (:func:`parse_project`).
+
+    ``properties`` and ``managed`` (``(group, artifact)`` -> ``(version, scope)``) are
+    the POM's effective ones when its parents and imported BOMs were read
+    (:class:`Reactor`), else its own; dependencies on ``modules`` (the repository's
+    own artifacts) are left out."""
+    if properties is None:
+        properties = _properties(root)
+    if managed is None:
+        managed = _own_managed(root, properties)
     found: list[Declared] = []
     for number, element in enumerate(root.findall("dependencies/dependency"), start=1):
         raw_artifact = child_text(element, "artifactId")
@@ -144,13 +157,12 @@ def pom_dependencies(root: ET.Element, lines: dict[int, int], source: str) -> li
         group = _interpolate(child_text(element, "groupId"), properties)
         if group is None:
             raise ManifestError(f"<dependency> {artifact} has no <groupId>", path=source, line=line)
-        management = managed.get((group, artifact))
-        raw_version = child_text(element, "version") or child_text(management, "version")
+        if (group, artifact) in modules:
+            continue  # a module of the same repository: the project's own code
+        managed_version, managed_scope = managed.get((group, artifact), (None, None))
+        raw_version = child_text(element, "version") or managed_version
         scope_name = (
-            _interpolate(
-                child_text(element, "scope") or child_text(management, "scope"), properties
-            )
-            or "compile"
+            _interpolate(child_text(element, "scope") or managed_scope, properties) or "compile"
         ).lower()
         if scope_name in ("system", "import"):
             continue
@@ -178,7 +190,172 @@ def pom_dependencies(root: ET.Element, lines: dict[int, int], source: str) -> li
     return found
 
 
+def _own_managed(
+    root: ET.Element, properties: dict[str, str]
+) -> dict[tuple[str | None, str | None], tuple[str | None, str | None]]:
+    managed: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
+    for element in root.findall("dependencyManagement/dependencies/dependency"):
+        group = _interpolate(child_text(element, "groupId"), properties)
+        artifact = _interpolate(child_text(element, "artifactId"), properties)
+        entry = (child_text(element, "version"), child_text(element, "scope"))
+        managed.setdefault((group, artifact), entry)
+    return managed
+
+
 MANIFESTS: tuple[Route, ...] = routes_for(Ecosystem.MAVEN)
+
+
+# --- the reactor: the repository's own modules, parents and BOMs ----------------------
+
+MAX_IMPORT_LEVELS = 5
+
+
+@dataclass(frozen=True, eq=False)
+class Pom:
+    """A parsed POM: in the scanned repository (``source`` relative to the scan root)
+    or in Maven's local repository (``source`` its absolute path)."""
+
+    source: str
+    root: ET.Element
+    lines: dict[int, int]
+
+    def coordinates(self) -> tuple[str | None, str | None, str | None]:
+        """``(groupId, artifactId, version)``, the group and version inherited from
+        ``<parent>`` when not given."""
+        return (
+            child_text(self.root, "groupId") or child_text(self.root, "parent", "groupId"),
+            child_text(self.root, "artifactId"),
+            child_text(self.root, "version") or child_text(self.root, "parent", "version"),
+        )
+
+
+class Reactor:
+    """The POMs of one scan, read together as Maven builds a multi-module project.
+
+    * The repository's own artifacts (the ``groupId:artifactId`` of each of its POMs)
+      are its modules: a dependency on one is the project's own code, not an outside
+      dependency.
+    * A POM inherits ``<properties>`` and ``<dependencyManagement>`` from its
+      ``<parent>``: the POM at ``<relativePath>`` (default ``../pom.xml``, an empty
+      element means none) when its coordinates match, else the repository's POM of
+      those coordinates, else the one in Maven's local repository; up to 10 levels.
+    * ``<dependencyManagement>`` entries of scope ``import`` bring in a BOM's managed
+      versions (after the POM's own and its parents'), the BOM read from the
+      repository or from Maven's local repository, up to 5 levels of imports.
+
+    Versions and scopes are interpolated with the properties of the POM that uses
+    them, as Maven does after inheritance.
+    """
+
+    def __init__(self, poms: list[Pom], m2: Path | None) -> None:
+        self.poms = {pom.source: pom for pom in poms}
+        self.by_coordinates: dict[tuple[str, str], Pom] = {}
+        for pom in poms:
+            group, artifact, _ = pom.coordinates()
+            if group and artifact:
+                self.by_coordinates.setdefault((group, artifact), pom)
+        self.modules = frozenset(self.by_coordinates)
+        self.m2 = m2
+        self._m2_read: dict[Path, Pom | None] = {}
+
+    def _local(self, group: str, artifact: str, version: str | None) -> Pom | None:
+        if self.m2 is None or not version:
+            return None
+        path = pom_path(self.m2, group, artifact, version)
+        if path is None:
+            return None
+        if path not in self._m2_read:
+            root = read_xml_file(path, self.m2) if fs.is_file(path, self.m2) else None
+            self._m2_read[path] = None if root is None else Pom(str(path), root, {})
+        return self._m2_read[path]
+
+    def find(self, group: str | None, artifact: str | None, version: str | None) -> Pom | None:
+        """The POM of these coordinates: the repository's (any version), else Maven's
+        local repository's."""
+        if not group or not artifact:
+            return None
+        return self.by_coordinates.get((group, artifact)) or self._local(group, artifact, version)
+
+    def parent(self, pom: Pom) -> Pom | None:
+        group = child_text(pom.root, "parent", "groupId")
+        artifact = child_text(pom.root, "parent", "artifactId")
+        version = child_text(pom.root, "parent", "version")
+        if not group or not artifact:
+            return None
+        if pom.source in self.poms:
+            written = pom.root.find("parent/relativePath")
+            relative = "../pom.xml" if written is None else (written.text or "").strip()
+            if relative:
+                target = posixpath.normpath(
+                    posixpath.join(posixpath.dirname(pom.source), relative.replace("\\", "/"))
+                )
+                if not target.endswith(".xml"):
+                    target = posixpath.join(target, "pom.xml")
+                candidate = self.poms.get(target)
+                if candidate is not None and candidate.coordinates()[:2] == (group, artifact):
+                    return candidate
+        return self.find(group, artifact, version)
+
+    def chain(self, pom: Pom) -> list[Pom]:
+        """``pom`` and its parents, nearest first."""
+        out = [pom]
+        while len(out) <= MAX_PARENT_LEVELS:
+            parent = self.parent(out[-1])
+            if parent is None or parent in out:
+                break
+            out.append(parent)
+        return out
+
+    def properties(self, pom: Pom) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for each in reversed(self.chain(pom)):
+            merged.update(_properties(each.root))
+        return merged
+
+    def managed(
+        self, pom: Pom, levels: int = 0
+    ) -> dict[tuple[str | None, str | None], tuple[str | None, str | None]]:
+        """``(group, artifact)`` -> ``(version, scope)`` managed for ``pom``."""
+        properties = self.properties(pom)
+        managed: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
+        imports: list[tuple[str | None, str | None, str | None]] = []
+        for each in self.chain(pom):
+            for element in each.root.findall("dependencyManagement/dependencies/dependency"):
+                group = _interpolate(child_text(element, "groupId"), properties)
+                artifact = _interpolate(child_text(element, "artifactId"), properties)
+                version = _interpolate(child_text(element, "version"), properties)
+                scope = _interpolate(child_text(element, "scope"), properties)
+                if (scope or "").lower() == "import":
+                    imports.append((group, artifact, version))
+                else:
+                    managed.setdefault((group, artifact), (version, scope))
+        if levels < MAX_IMPORT_LEVELS:
+            for group, artifact, version in imports:
+                bom = self.find(group, artifact, version)
+                if bom is None or bom is pom:
+                    continue
+                for key, value in self.managed(bom, levels + 1).items():
+                    managed.setdefault(key, value)
+        return managed
+
+    def dependencies(self, pom: Pom) -> list[Declared]:
+        """The outside dependencies of one of the repository's POMs."""
+        return pom_dependencies(
+            pom.root,
+            pom.lines,
+            pom.source,
+            properties=self.properties(pom),
+            managed=self.managed(pom),
+            modules=self.modules,
+        )
+
+
+def local_repository() -> Path | None:
+    """Maven's local repository of the user (``~/.m2/repository``)."""
+    try:
+        return Path.home() / ".m2" / "repository"
+    except RuntimeError:
+        return None
 
 
 def pom_path(repository: Path, group: str, artifact: str, version: str) -> Path | None:

@@ -940,3 +940,55 @@ class NodeModulesLocator:
 def locators(env: Environment) -> list[Locator]:
     """The npm locators: installed copies in ``node_modules``."""
     return [NodeModulesLocator(env)]
+
+
+# --- workspaces --------------------------------------------------------------------
+
+
+def workspace_globs(package_json: Mapping[str, Any]) -> list[str]:
+    """The member globs of a root ``package.json``: ``workspaces`` as an array (npm,
+    yarn) or as ``{"packages": [...]}`` (yarn classic); entries that are not strings
+    are left out."""
+    value = package_json.get("workspaces")
+    if isinstance(value, Mapping):
+        value = value.get("packages")
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def pnpm_workspace(
+    path: Path, source: str, base: Path
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """``packages`` of a ``pnpm-workspace.yaml`` (``!`` marks an exclusion) and its
+    catalogs (``catalog:`` is ``default``, ``catalogs:`` names the others: name ->
+    package -> range); a file that is not a YAML mapping raises
+    :class:`ManifestError` naming ``source``."""
+    text = formats.read_text(path, source, base=base)
+    data = load_yaml(text, source)
+    if data is None:
+        return [], {}
+    if not isinstance(data, Mapping):
+        raise ManifestError(f"expected a YAML mapping, found {kind_of(data)}", path=source, line=1)
+    value = data.get("packages")
+    globs = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    catalogs: dict[str, dict[str, str]] = {}
+    named = data.get("catalogs")
+    tables = [("default", data.get("catalog"))]
+    if isinstance(named, Mapping):
+        tables += [(str(k), v) for k, v in named.items()]
+    for name, table in tables:
+        if isinstance(table, Mapping):
+            ranges = {str(k): r for k, v in table.items() if (r := _string(v))}
+            catalogs.setdefault(name, {}).update(ranges)
+    return globs, catalogs
+
+
+def catalog_range(declared: Declared, catalogs: Mapping[str, Mapping[str, str]]) -> Declared:
+    """A ``catalog:`` or ``catalog:name`` requirement as the range its catalog gives
+    (unchanged when the catalog does not name the package)."""
+    version = declared.version or ""
+    if not version.startswith("catalog:"):
+        return declared
+    found = catalogs.get(version[len("catalog:") :].strip() or "default", {}).get(declared.name)
+    if found is None:
+        return declared
+    return replace(declared, version=found, exact=bool(EXACT_SEMVER.fullmatch(found)))
