@@ -62,6 +62,7 @@ _SPEC = re.compile(
     r"(?:(?P<channel>[^\s:\[\]]+)::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9_.+-]*)"
     r"(?P<bracket>\[[^\]]*\])?\s*(?P<rest>.*)"
 )
+_STARTS = frozenset("<>=!~*0123456789")  # what a version constraint begins with
 _PLAIN_VERSION = re.compile(r"[0-9A-Za-z_.+!]+")
 
 
@@ -69,7 +70,7 @@ def parse_spec(spec: str, source: str, line: int | None, scope: Scope = Scope.RU
     """One conda match specification (see the module docstring)."""
     text = spec.split("#", 1)[0].strip()
     match = _SPEC.fullmatch(text)
-    if match is None or not text:
+    if match is None or not text or (match.group("rest") and match.group("rest")[0] not in _STARTS):
         raise ManifestError(
             f"{spec!r} is not a conda package specification", path=source, line=line
         )
@@ -122,7 +123,7 @@ def _key(node: Any, name: str) -> Any:
     return None
 
 
-def parse_environment(path: Path, source: str) -> list[Declared]:
+def parse_environment(path: Path, source: str) -> Entries:
     """The conda packages and the pip requirements of a conda environment file."""
     import yaml
 
@@ -132,7 +133,7 @@ def parse_environment(path: Path, source: str) -> list[Declared]:
     root = _nodes(text, source)
     dependencies = _key(root, "dependencies")
     if dependencies is None:
-        return []  # a YAML file of that name that is no conda environment
+        return Entries()  # a YAML file of that name that is no conda environment
     if not isinstance(dependencies, yaml.SequenceNode):
         raise ManifestError(
             "dependencies is not a list", path=source, line=dependencies.start_mark.line + 1

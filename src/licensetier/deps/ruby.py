@@ -21,7 +21,8 @@ Their dependency statements are read as data by a small tokenizer of literals
   only in groups named for development (``development``, ``test``, ``dev``, ``ci``,
   ``lint``, ``doc``, ``docs``) is a development dependency. A ``git:``/``github:``/
   ``gist:``/``bitbucket:`` gem is listed with its source as the requirement and a note
-  that no registry answers for it; a ``path:`` gem is the project's own code (skipped).
+  that no registry answers for it; a ``path:`` gem is the project's own code (skipped);
+  so are the gems of ``path ... do`` and ``git ... do`` blocks.
 * gemspec: ``add_dependency`` / ``add_runtime_dependency`` (runtime) and
   ``add_development_dependency`` (development), with the requirements as written.
 
@@ -297,6 +298,7 @@ _OPENS = re.compile(
     r"^\s*(?:if|unless|case|while|until|begin|def|class|module)\b|\bdo\s*(?:\|[^|]*\|)?\s*$"
 )
 _END = re.compile(r"^\s*end\b")
+_SOURCE_BLOCK = re.compile(r"^\s*(path|git|github|gist|bitbucket)\b[\s(]*")
 _DEV_GROUPS = frozenset({"development", "test", "dev", "ci", "lint", "doc", "docs"})
 _SOURCES = ("git", "github", "gist", "bitbucket")
 
@@ -321,11 +323,13 @@ def _requirement(values: list[Value]) -> str | None:
     return ", ".join(parts) or None
 
 
-def parse_gemfile(path: Path, source: str) -> list[Declared]:
+def parse_gemfile(path: Path, source: str) -> Entries:
     """The gems a ``Gemfile`` names (see the module docstring)."""
     text = read_text(path, source)
     out = Entries()
-    stack: list[list[str] | None] = []
+    # the open blocks: a group's names, a source block's (path, git...) options, or
+    # nothing (another block)
+    stack: list[tuple[list[str], dict[str, Value]]] = []
     for number, statement in _statements(text):
         if not statement.strip():
             continue
@@ -335,16 +339,23 @@ def parse_gemfile(path: Path, source: str) -> list[Declared]:
             continue
         if _GROUP.match(statement):
             args, _ = statement_args(statement.split(None, 1)[1] if " " in statement else "")
-            stack.append([w for a in args for w in _words(a)])
+            stack.append(([w for a in args for w in _words(a)], {}))
+            continue
+        block = _SOURCE_BLOCK.match(statement)
+        if block and _OPENS.search(statement):
+            args, _ = statement_args(statement[block.end() :])
+            stack.append(([], {block.group(1): args[0] if args else None}))
             continue
         if _GEM.match(statement):
             args, options = statement_args(statement.strip()[3:])
             if not args or not isinstance(args[0], str):
                 out.notes.append(_not_literal(source, number, "the gem's name"))
                 continue
+            for _, block_options in stack:
+                options = {**block_options, **options}
             if "path" in options:
                 continue  # the project's own code, as local dependencies elsewhere
-            groups = [w for g in stack if g for w in g]
+            groups = [w for g, _ in stack for w in g]
             groups += _words(options.get("group")) + _words(options.get("groups"))
             dev = bool(groups) and all(g in _DEV_GROUPS for g in groups)
             scope = Scope.DEVELOPMENT if dev else Scope.RUNTIME
@@ -367,14 +378,14 @@ def parse_gemfile(path: Path, source: str) -> list[Declared]:
             )
             continue
         if _OPENS.search(statement):
-            stack.append(None)
+            stack.append(([], {}))
     return out
 
 
 _GEMSPEC_DEPENDENCY = re.compile(r"^\s*[A-Za-z_]\w*\.add_(runtime_|development_)?dependency\b(.*)$")
 
 
-def gemspec_dependencies(text: str, source: str) -> list[Declared]:
+def gemspec_dependencies(text: str, source: str) -> Entries:
     """``add_dependency``, ``add_runtime_dependency`` and ``add_development_dependency``
     statements of a gemspec, read as data."""
     out = Entries()

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from licensetier import formats
-from licensetier.deps.base import Declared
+from licensetier.deps.base import Entries
 from licensetier.errors import ManifestError
 from licensetier.readers import Document
 
@@ -215,13 +215,13 @@ def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:
     return [ctx.declare(last.field, raw, last.line, normalized)]
 
 
-def dependencies(doc: Document, reading: object = None) -> list[Declared]:
+def dependencies(doc: Document, reading: object = None) -> Entries:
     """The gemspec's ``add_*dependency`` statements (read as data, never run)."""
     from licensetier.deps.ruby import gemspec_dependencies
 
     return gemspec_dependencies(doc.text, doc.source)
 
 
-def read_dependencies(path: Path, source: str) -> list[Declared]:
+def read_dependencies(path: Path, source: str) -> Entries:
     """A gemspec's dependencies, read on its own (its route's parser)."""
     return dependencies(load(path, source, formats.base_of(path, source)))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from licensetier import formats
-from licensetier.deps.base import Declared, Entries, Scope, normalize_pypi
+from licensetier.deps.base import Entries, Scope, normalize_pypi
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import ini_line
 from licensetier.readers import Document, Reading
@@ -68,7 +68,7 @@ def _value_lines(text: str, start: int | None, value: str) -> list[tuple[str, in
     return out
 
 
-def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared]:
+def dependencies(doc: Document, reading: Reading | None = None) -> Entries:
     from licensetier.deps.python import extra_scope, requirement_line
 
     parser, text, source = doc.data, doc.text, doc.source
@@ -111,6 +111,6 @@ def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared
     return out
 
 
-def read_dependencies(path: Path, source: str) -> list[Declared]:
+def read_dependencies(path: Path, source: str) -> Entries:
     """``setup.cfg``'s dependencies, read on its own (its route's parser)."""
     return dependencies(load(path, source, formats.base_of(path, source)))

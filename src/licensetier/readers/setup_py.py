@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from licensetier import formats
-from licensetier.deps.base import Declared, Entries, Scope, normalize_pypi
+from licensetier.deps.base import Entries, Scope, normalize_pypi
 from licensetier.errors import ManifestError
 from licensetier.readers import Document, Reading
 
@@ -129,6 +129,7 @@ class _Values:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 changed.update(t.id for t in targets if isinstance(t, ast.Name))
         self.names = {k: v[0] for k, v in assigned.items() if len(v) == 1 and k not in changed}
+        self.skipped: list[ast.expr] = []  # list elements that are not string literals
 
     def resolve(self, node: ast.expr, depth: int = 0) -> ast.expr:
         if isinstance(node, ast.Name) and depth < 8:
@@ -151,22 +152,22 @@ class _Values:
             for element in value.elts:
                 if isinstance(element, ast.Constant) and isinstance(element.value, str):
                     out.append((element.value.strip(), element.lineno))
-                else:
-                    raise _NotStatic(element, "an element is not a string literal")
+                else:  # the others are still read
+                    self.skipped.append(element)
             return out
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
             return self.strings(value.left) + self.strings(value.right)
         raise _NotStatic(value, "the value is computed when setup.py runs")
 
 
-def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared]:
+def dependencies(doc: Document, reading: Reading | None = None) -> Entries:
     """``install_requires``, ``extras_require``, ``tests_require`` and
     ``setup_requires`` of the ``setup(...)`` call, read from the syntax tree."""
     from licensetier.deps.python import extra_scope, requirement_line
 
     call = setup_call(doc.data)
     if call is None:
-        return []
+        return Entries()
     values = _Values(doc.data)
     source = doc.source
     out = Entries()
@@ -175,7 +176,10 @@ def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared
         if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
             own = normalize_pypi(str(keyword.value.value))
 
-    def add(requirements: list[tuple[str, int]], scope: Scope) -> None:
+    def add(requirements: list[tuple[str, int]], scope: Scope, name: str) -> None:
+        skipped, values.skipped = values.skipped, []
+        for element in skipped:
+            not_static(name, _NotStatic(element, "an element is not a string literal"), 0)
         for text, line in requirements:
             try:
                 found = requirement_line(text, source, line, scope)
@@ -186,10 +190,11 @@ def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared
                 out.append(found)
 
     def not_static(name: str, exc: _NotStatic, fallback: int) -> None:
+        values.skipped = []  # of a value not read
         out.notes.append(
             ManifestError(
                 f"{name} of setup(...) could not be read statically ({exc}); licensetier never "
-                "runs setup.py, so these dependencies are not listed",
+                "runs setup.py, so what it holds is not listed",
                 path=source,
                 line=exc.line or fallback,
             )
@@ -199,7 +204,7 @@ def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared
         name = keyword.arg
         if name in REQUIREMENT_KEYWORDS:
             try:
-                add(values.strings(keyword.value), REQUIREMENT_KEYWORDS[name])
+                add(values.strings(keyword.value), REQUIREMENT_KEYWORDS[name], name)
             except _NotStatic as exc:
                 not_static(name, exc, keyword.value.lineno)
         elif name == "extras_require":
@@ -213,7 +218,7 @@ def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared
                     extra = key.value.split(":", 1)[0].strip()
                     scope = extra_scope(extra) if extra else Scope.RUNTIME
                     try:
-                        add(values.strings(value), scope)
+                        add(values.strings(value), scope, f"extras_require[{key.value!r}]")
                     except _NotStatic as exc:
                         not_static(f"extras_require[{key.value!r}]", exc, value.lineno)
             except _NotStatic as exc:
@@ -221,6 +226,6 @@ def dependencies(doc: Document, reading: Reading | None = None) -> list[Declared
     return out
 
 
-def read_dependencies(path: Path, source: str) -> list[Declared]:
+def read_dependencies(path: Path, source: str) -> Entries:
     """``setup.py``'s dependencies, read on its own (its route's parser)."""
     return dependencies(load(path, source, formats.base_of(path, source)))
