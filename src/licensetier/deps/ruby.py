@@ -19,7 +19,9 @@ Their dependency statements are read as data by a small tokenizer of literals
 * Gemfile: ``gem "name", "~> 1.2", ">= 1.2.1", group: :test``; ``group :development,
   :test do ... end`` blocks (and ``group:``/``groups:`` options) give the scope: a gem
   only in groups named for development (``development``, ``test``, ``dev``, ``ci``,
-  ``lint``, ``doc``, ``docs``) is a development dependency. A ``git:``/``github:``/
+  ``lint``, ``doc``, ``docs``) is a development dependency, one of another group that
+  Bundler installs only on request (``group :x, optional: true``) is optional. A
+  ``git:``/``github:``/
   ``gist:``/``bitbucket:`` gem is listed with its source as the requirement and a note
   that no registry answers for it; a ``path:`` gem is the project's own code (skipped);
   so are the gems of ``path ... do`` and ``git ... do`` blocks.
@@ -209,7 +211,7 @@ def statement_args(text: str) -> tuple[list[Value], dict[str, Value]]:
     def value() -> Value:
         nonlocal i
         kind, tok = tokens[i] if i < len(tokens) else ("end", "")
-        if kind in ("str", "sym"):
+        if kind in ("str", "sym") or (kind == "other" and tok in ("true", "false", "nil")):
             i += 1
             return tok
         if (kind, tok) == ("punct", "["):
@@ -338,8 +340,12 @@ def parse_gemfile(path: Path, source: str) -> Entries:
                 stack.pop()
             continue
         if _GROUP.match(statement):
-            args, _ = statement_args(statement.split(None, 1)[1] if " " in statement else "")
-            stack.append(([w for a in args for w in _words(a)], {}))
+            rest = statement.split(None, 1)[1] if " " in statement else ""
+            args, group_options = statement_args(rest)
+            marker: dict[str, Value] = {}
+            if group_options.get("optional") == "true":
+                marker["optional"] = "true"
+            stack.append(([w for a in args for w in _words(a)], marker))
             continue
         block = _SOURCE_BLOCK.match(statement)
         if block and _OPENS.search(statement):
@@ -358,7 +364,8 @@ def parse_gemfile(path: Path, source: str) -> Entries:
             groups = [w for g, _ in stack for w in g]
             groups += _words(options.get("group")) + _words(options.get("groups"))
             dev = bool(groups) and all(g in _DEV_GROUPS for g in groups)
-            scope = Scope.DEVELOPMENT if dev else Scope.RUNTIME
+            on_request = options.pop("optional", None) == "true"  # Bundler's optional group
+            scope = Scope.DEVELOPMENT if dev else Scope.OPTIONAL if on_request else Scope.RUNTIME
             origin = next((k for k in _SOURCES if k in options), None)
             if origin is not None:
                 where = _words(options[origin])

@@ -367,6 +367,9 @@ end
 path "vendor/gems" do
   gem "vendored_one"
 end
+group :maintenance, optional: true do
+  gem "rubocop-packaging", require: false
+end
 gem "rubocop", group: :development
 gem "tzinfo-data", platforms: %i[ windows jruby ]
 """
@@ -384,8 +387,9 @@ def test_gemfile_read_as_data(tmp_path: Path) -> None:
         ("gem", "rspec-rails", None, False, DEV, 16),
         ("gem", "pry", None, False, DEV, 18),
         ("gem", "lograge", None, False, RUN, 22),
-        ("gem", "rubocop", None, False, DEV, 27),
-        ("gem", "tzinfo-data", None, False, RUN, 28),
+        ("gem", "rubocop-packaging", None, False, OPT, 28),
+        ("gem", "rubocop", None, False, DEV, 30),
+        ("gem", "tzinfo-data", None, False, RUN, 31),
     ]
     assert found[3].note == "a github source: not a registry package"
     (note,) = found.notes
