@@ -233,7 +233,7 @@ class Dependency:
     dependency to this one, as ``name@version`` steps, for a transitive dependency.
     """
 
-    ecosystem: str  # package URL type: pypi, npm, cargo, golang, maven, gem, composer, nuget
+    ecosystem: str  # package URL type: pypi, npm, cargo, golang, maven, gem, composer, nuget, conda
     name: str  # Maven: group:artifact
     version: str | None  # the exact version, or the requirement as written when not locked
     purl: str

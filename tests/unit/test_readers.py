@@ -47,14 +47,21 @@ def test_the_declaring_files_and_the_dependency_files_come_from_one_table() -> N
         "readme.md",
         "README",
     ]
-    for name in ("pyproject.toml", "package.json", "Cargo.toml", "composer.json", "pom.xml"):
+    for name in (
+        "pyproject.toml",
+        "package.json",
+        "Cargo.toml",
+        "composer.json",
+        "pom.xml",
+        "setup.cfg",
+        "setup.py",  # read for its license and dependencies with ast, never run
+        "demo.gemspec",  # read as text, never run
+    ):
         route = dependency_route(name)
         assert route is not None, name
         assert route.reader is not None, name
-    assert dependency_route("setup.cfg") is None
-    assert dependency_route("setup.py") is None  # read for its license, never run
     assert dependency_route("README.md") is None
-    for name in ("DESCRIPTION", "demo.gemspec", "Demo.nuspec", "build.gradle", "gradle.properties"):
+    for name in ("DESCRIPTION", "Demo.nuspec", "build.gradle", "gradle.properties"):
         assert dependency_route(name) is None, name  # they declare the license only
 
 

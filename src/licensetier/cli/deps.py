@@ -47,8 +47,8 @@ def dependency_options(func: F) -> F:
             multiple=True,
             type=click.Path(exists=True, file_okay=False, path_type=Path),
             help="A virtual environment (or site-packages directory) whose installed "
-            "distributions say their licenses; repeatable. .venv and venv are looked at "
-            "without it.",
+            "distributions say their licenses, or a conda environment (its conda-meta/ "
+            "records); repeatable. .venv, venv and $CONDA_PREFIX are looked at without it.",
         ),
         click.option(
             "--lookup-timeout",

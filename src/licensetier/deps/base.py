@@ -2,7 +2,7 @@
 what an installed or vendored copy of a dependency says about its license.
 
 One module per ecosystem (``python``, ``npm``, ``cargo``, ``golang``, ``maven``,
-``ruby``, ``php``, ``nuget``) provides:
+``ruby``, ``php``, ``nuget``, ``conda``) provides:
 
 * ``MANIFESTS``: its rows of the one routing table
   (:data:`licensetier.readers.routes.ROUTES`) as :class:`Route` values; each route's
@@ -51,6 +51,7 @@ class Ecosystem(str, Enum):
     GEM = "gem"
     COMPOSER = "composer"
     NUGET = "nuget"
+    CONDA = "conda"
 
 
 class Scope(str, Enum):
@@ -87,6 +88,11 @@ class Declared:
     requires: tuple[str, ...] = ()
     license: str | None = None
     namespace: str | None = None  # Maven group id; npm scope and Go path are in name
+    # package URL qualifiers the file states (conda's ``channel::name``: channel)
+    qualifiers: tuple[tuple[str, str], ...] = ()
+    # why no registry can answer for it, whatever else is tried (a direct URL or VCS
+    # reference); the resolver adds it to the dependency's reason
+    note: str | None = None
 
     @property
     def key(self) -> str:
@@ -99,6 +105,17 @@ class Declared:
 
 
 Parser = Callable[[Path, str], list[Declared]]
+
+
+class Entries(list[Declared]):
+    """A parser's entries with its ``notes``: what the file states that could not be
+    read as data (``install_requires=compute()`` in a setup.py), each a
+    :class:`~licensetier.errors.ManifestError` naming the file and line that the scan
+    reports as a problem while it keeps the other entries."""
+
+    def __init__(self, entries: Iterable[Declared] = (), notes: Iterable[Any] = ()) -> None:
+        super().__init__(entries)
+        self.notes: list[Any] = list(notes)
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,7 @@ class Environment:
     go_mod_cache: Path | None = None  # <module>@<version>/ (case-escaped)
     maven_repo: Path | None = None  # ~/.m2/repository
     nuget_packages: Path | None = None  # ~/.nuget/packages/<id>/<version>/
+    conda_prefix: Path | None = None  # $CONDA_PREFIX: an active conda environment
     # what locators read once and share across the environments of one resolution
     # (an installed folder's index): keyed by the locator, not part of the identity
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -194,6 +212,7 @@ class Environment:
             self.go_mod_cache,
             self.maven_repo,
             self.nuget_packages,
+            self.conda_prefix,
         )
         for base in bases:
             if base is None:
@@ -219,12 +238,18 @@ def package_key(ecosystem: Ecosystem, name: str) -> str:
     """The name under which a package is the same package in its ecosystem."""
     if ecosystem is Ecosystem.PYPI:
         return normalize_pypi(name)
-    if ecosystem in (Ecosystem.NUGET, Ecosystem.COMPOSER):
+    if ecosystem in (Ecosystem.NUGET, Ecosystem.COMPOSER, Ecosystem.CONDA):
         return name.lower()
     return name
 
 
-def purl(ecosystem: Ecosystem, name: str, version: str | None, namespace: str | None = None) -> str:
+def purl(
+    ecosystem: Ecosystem,
+    name: str,
+    version: str | None,
+    namespace: str | None = None,
+    qualifiers: Iterable[tuple[str, str]] = (),
+) -> str:
     """The package URL of a dependency (the version only when exact)."""
     if ecosystem is Ecosystem.NPM and name.startswith("@") and "/" in name:
         namespace, name = name.split("/", 1)
@@ -232,4 +257,8 @@ def purl(ecosystem: Ecosystem, name: str, version: str | None, namespace: str | 
         namespace, name = name.rsplit("/", 1)
     elif ecosystem is Ecosystem.PYPI:
         name = normalize_pypi(name)
-    return PackageURL(ecosystem.value, namespace, name, version).to_string()
+    elif ecosystem is Ecosystem.CONDA:
+        name = name.lower()
+    return PackageURL(
+        ecosystem.value, namespace, name, version, dict(qualifiers) or None
+    ).to_string()

@@ -33,6 +33,7 @@ MODULE_OF: dict[Ecosystem, str] = {
     Ecosystem.MAVEN: "maven",
     Ecosystem.GEM: "ruby",
     Ecosystem.NUGET: "nuget",
+    Ecosystem.CONDA: "conda",
 }
 
 # Directories that hold installed or vendored copies of packages: the manifests in
@@ -97,8 +98,13 @@ def read_manifests(
         except (RecursionError, MemoryError) as exc:  # a pathological file
             errors.append(ScanError(path, f"could not be parsed: {type(exc).__name__}"))
             continue
-        bucket = groups.setdefault((directory, route.ecosystem), [])
-        bucket.extend((route.role, d) for d in entries)
+        # a file's notes: what it states that could not be read as data (a value
+        # computed when setup.py runs), reported while its other entries are kept
+        errors.extend(ScanError(n.path, str(n), n.line) for n in getattr(entries, "notes", ()))
+        for d in entries:
+            # one file may state the packages of two ecosystems (a conda environment
+            # and its pip: section): each joins its own ecosystem's group
+            groups.setdefault((directory, d.ecosystem), []).append((route.role, d))
     if poms:
         _maven(poms, groups, errors)
     for ecosystem in (Ecosystem.CARGO, Ecosystem.NPM):

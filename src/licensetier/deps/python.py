@@ -46,6 +46,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
@@ -156,16 +157,31 @@ def from_requirement(
     req: Requirement, text: str, manifest: str, scope: Scope, line: int | None
 ) -> Declared | None:
     """The dependency a requirement names; None for a local path (``name @ file:...``):
-    the project's own code, as the other ecosystems' local dependencies are skipped."""
+    the project's own code, as the other ecosystems' local dependencies are skipped.
+    A direct reference (``name @ https://...``) is listed with its URL as the
+    requirement and a :data:`DIRECT_REFERENCE` note."""
     if req.url:  # name @ url: not a registry package, no version to look up
         if req.url.startswith("file:"):
             return None
-        return Declared(PYPI, req.name, None, manifest, False, True, scope, line)
+        return direct_reference(req.name, req.url, manifest, scope, line)
     exact = _exact_of(req)
     if exact is not None:
         return Declared(PYPI, req.name, exact, manifest, True, True, scope, line)
     version = _specifier_as_written(text) or (str(req.specifier) or None)
     return Declared(PYPI, req.name, version, manifest, False, True, scope, line)
+
+
+DIRECT_REFERENCE = "a direct URL/VCS reference: not a registry package"
+
+
+def direct_reference(
+    name: str, url: str, manifest: str, scope: Scope, line: int | None, *, guessed: bool = False
+) -> Declared:
+    """A package installed from a URL or a version control system: its name, the URL
+    as its requirement, never exact (the URL may name a branch), and the note that no
+    registry can answer for it (an installed copy still can)."""
+    note = DIRECT_REFERENCE + ("; its name is read from the URL" if guessed else "")
+    return Declared(PYPI, name, url, manifest, False, True, scope, line, note=note)
 
 
 # -- requirements.txt --------------------------------------------------------------------
@@ -246,37 +262,80 @@ def _not_registry(spec: str) -> bool:
     )
 
 
+_VCS = re.compile(r"^(?:git|hg|svn|bzr)\+", re.IGNORECASE)
+_VALID_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def _name_from_url(url: str) -> str | None:
+    """The package a URL installs, as far as the URL says: its ``#egg=``, else the
+    wheel's or archive's file name, else the repository's name (``.../CLIP.git``)."""
+    egg = _EGG.search(url)
+    if egg:
+        return egg.group(1)
+    path = urlsplit(_VCS.sub("", url.split("#", 1)[0])).path
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    last = last.split("@", 1)[0]  # git+https://host/repo.git@v1.0
+    if last.lower().endswith(".whl"):
+        last = last.split("-", 1)[0]
+    elif _ARCHIVE.search(last):
+        last = _ARCHIVE.sub("", last)
+        last = re.sub(r"-v?\d[^-]*$", "", last)  # name-1.2.3.tar.gz
+    elif last.lower().endswith(".git"):
+        last = last[: -len(".git")]
+    return last if _VALID_NAME.fullmatch(last) else None
+
+
+def _url_line(value: str, source: str, scope: Scope, number: int | None) -> Declared | None:
+    """A requirement line that is a URL or a path (``git+https://...#egg=name``,
+    ``https://.../pkg-1.0-py3-none-any.whl``): listed when it is a remote URL whose
+    package can be named; a local path is the project's own code (skipped)."""
+    head = value.split(";", 1)[0].strip()
+    if not (_URL.match(head) or _VCS.match(head)) or head.lower().startswith("file:"):
+        return None
+    if _VCS.sub("", head).lower().startswith("file:"):
+        return None  # a local checkout
+    name = _name_from_url(head)
+    if name is None:
+        return None
+    file_name = urlsplit(head.split("#", 1)[0]).path.rsplit("/", 1)[-1]
+    guessed = not (
+        _EGG.search(head) or file_name.lower().endswith(".whl") or _ARCHIVE.search(file_name)
+    )
+    return direct_reference(name, head, source, scope, number, guessed=guessed)
+
+
+def requirement_line(line: str, source: str, number: int | None, scope: Scope) -> Declared | None:
+    """One logical line of pip's requirement format (comments cut, continuations
+    joined): a requirement, a URL or VCS reference (listed with what is known), or
+    nothing (options, ``-r``/``-c`` includes, local paths)."""
+    if not line:
+        return None
+    if line.startswith("-"):
+        option, _, value = line.partition(" ")
+        if "=" in option:
+            option, _, value = line.partition("=")
+        if option in ("-e", "--editable"):
+            return _url_line(value.strip(), source, scope, number)
+        return None  # -r, -c, --index-url, --hash alone, ...: not a requirement
+    cut = _OPTION_IN_LINE.search(line)
+    spec = (line[: cut.start()] if cut else line).strip()
+    if not spec:
+        return None
+    if _not_registry(spec):
+        return _url_line(spec, source, scope, number)
+    req = parse_requirement(spec, source, number, f"line {number}")
+    return from_requirement(req, spec, source, scope, number)
+
+
 def parse_requirements(path: Path, source: str) -> list[Declared]:
-    """pip's requirement file: one requirement a line; options, includes, URLs and
-    local paths are skipped (a URL's ``#egg=name`` still names the dependency)."""
+    """pip's requirement file: one requirement a line; options, includes and local
+    paths are skipped; a URL or VCS reference is listed with the package it names
+    (its ``#egg=name``, its file name or its repository's name)."""
     text = read_text(path, source)
     scope = requirements_scope(path.name)
     out: list[Declared] = []
     for number, line in _logical_lines(text):
-        if not line:
-            continue
-        if line.startswith("-"):
-            option, _, value = line.partition(" ")
-            if "=" in option:
-                option, _, value = line.partition("=")
-            if option in ("-e", "--editable"):
-                egg = _EGG.search(value)
-                if egg:
-                    out.append(
-                        Declared(PYPI, egg.group(1), None, source, False, True, scope, number)
-                    )
-            continue  # -r, -c, --index-url, --hash alone, ...: not a requirement
-        cut = _OPTION_IN_LINE.search(line)
-        spec = (line[: cut.start()] if cut else line).strip()
-        if not spec:
-            continue
-        if _not_registry(spec):
-            egg = _EGG.search(spec)
-            if egg:
-                out.append(Declared(PYPI, egg.group(1), None, source, False, True, scope, number))
-            continue
-        req = parse_requirement(spec, source, number, f"line {number}")
-        found = from_requirement(req, spec, source, scope, number)
+        found = requirement_line(line, source, number, scope)
         if found is not None:
             out.append(found)
     return out

@@ -113,6 +113,7 @@ def environment(
         go_mod_cache=go_cache,
         maven_repo=home / ".m2" / "repository",
         nuget_packages=nuget,
+        conda_prefix=Path(env["CONDA_PREFIX"]) if env.get("CONDA_PREFIX") else None,
         memo=memo if memo is not None else {},
     )
 
@@ -317,7 +318,9 @@ class Resolver:
             version = d.version if f.locked else (versions.get(ident) or d.version)
             exact = f.locked or bool(versions.get(ident))
             notes = [r for r in reasons.get(ident, []) if r]
-            if answer is None and ident[2] is None:  # this manifest's requirement
+            if answer is None and d.note:
+                notes.insert(0, d.note)
+            elif answer is None and ident[2] is None:  # this manifest's requirement
                 notes.append(
                     f"no exact version: {f.manifest} asks for {d.version or 'any version'} and "
                     "no lockfile pins it, so no registry can be asked"
@@ -330,7 +333,9 @@ class Resolver:
                     ecosystem=d.ecosystem.value,
                     name=d.full_name,
                     version=version,
-                    purl=purl(d.ecosystem, d.name, version if exact else None, d.namespace),
+                    purl=purl(
+                        d.ecosystem, d.name, version if exact else None, d.namespace, d.qualifiers
+                    ),
                     direct=f.direct,
                     scope=f.scope.value,
                     manifest=f.manifest,

@@ -4,14 +4,16 @@ from that file.
 =====================  ===============================================================
 ``pyproject``          pyproject.toml: the declared license (PEP 639/621, Poetry) and
                        the dependencies (PEP 621, PEP 735, Poetry, uv)
-``setup_cfg``          setup.cfg: the declared license (``setup.py`` is never run)
+``setup_cfg``          setup.cfg: the declared license and ``install_requires``/extras
+``setup_py``           setup.py: the same, read from the syntax tree (never run)
 ``package_json``       package.json: the declared license and the dependencies
 ``composer_json``      composer.json: the declared license and the dependencies
 ``cargo_toml``         Cargo.toml: the declared license and the dependencies, and the
                        one search for the workspace root both inherit from
 ``r_description``      DESCRIPTION: an R package's ``License:`` (R's license syntax)
-``gemspec``            *.gemspec: ``license``/``licenses`` literals (a tokenizer;
-                       the Ruby file is never run)
+``gemspec``            *.gemspec: ``license``/``licenses`` literals and
+                       ``add_dependency`` statements (tokenizers; the Ruby file
+                       is never run)
 ``nuspec``             *.nuspec: ``<license>`` (expression or file), ``<licenseUrl>``
 ``pom_xml``            pom.xml: ``<licenses>`` (a choice) and the Maven dependencies
                        (:mod:`licensetier.deps.maven`), from one parse

@@ -1,4 +1,6 @@
-"""``*.gemspec``: a Ruby gem's declared license, read as text, never run.
+"""``*.gemspec``: a Ruby gem's declared license and its dependencies
+(``add_dependency`` statements: :func:`licensetier.deps.ruby.gemspec_dependencies`),
+read as text, never run.
 
 A gemspec is Ruby code; licensetier never runs it. No maintained Python library reads
 a gemspec's license as data (the one that reads gemspecs, ``gemfileparser2``, reads
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from licensetier import formats
+from licensetier.deps.base import Entries
 from licensetier.errors import ManifestError
 from licensetier.readers import Document
 
@@ -210,3 +213,15 @@ def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:
     if normalized is None:
         normalized = ctx.choice(values, last.line)
     return [ctx.declare(last.field, raw, last.line, normalized)]
+
+
+def dependencies(doc: Document, reading: object = None) -> Entries:
+    """The gemspec's ``add_*dependency`` statements (read as data, never run)."""
+    from licensetier.deps.ruby import gemspec_dependencies
+
+    return gemspec_dependencies(doc.text, doc.source)
+
+
+def read_dependencies(path: Path, source: str) -> Entries:
+    """A gemspec's dependencies, read on its own (its route's parser)."""
+    return dependencies(load(path, source, formats.base_of(path, source)))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 MANIFEST, LOCKFILE = Role.MANIFEST, Role.LOCKFILE
 PYPI, NPM, COMPOSER, CARGO = Ecosystem.PYPI, Ecosystem.NPM, Ecosystem.COMPOSER, Ecosystem.CARGO
 GOLANG, MAVEN, GEM, NUGET = Ecosystem.GOLANG, Ecosystem.MAVEN, Ecosystem.GEM, Ecosystem.NUGET
+CONDA = Ecosystem.CONDA
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,10 @@ ROUTES: tuple[Row, ...] = (
     # -- files that declare the artifact's license (in this order), and its dependencies
     # pyproject.toml
     Row(r"pyproject\.toml", R + "pyproject", MANIFEST, PYPI, declares=True),
-    # setup.cfg ([metadata] license)
-    Row(r"setup\.cfg", R + "setup_cfg", declares=True),
-    # setup.py (setup(license=...) read as data with ast: never run)
-    Row(r"setup\.py", R + "setup_py", declares=True),
+    # setup.cfg ([metadata] license; [options] install_requires, [options.extras_require])
+    Row(r"setup\.cfg", R + "setup_cfg", MANIFEST, PYPI, declares=True),
+    # setup.py (setup(license=..., install_requires=...) read as data with ast: never run)
+    Row(r"setup\.py", R + "setup_py", MANIFEST, PYPI, declares=True),
     # package.json
     Row(r"package\.json", R + "package_json", MANIFEST, NPM, declares=True),
     # Cargo.toml
@@ -69,8 +70,8 @@ ROUTES: tuple[Row, ...] = (
     Row(r"composer\.json", R + "composer_json", MANIFEST, COMPOSER, declares=True),
     # DESCRIPTION (an R package's: Debian-control fields with a Package: field)
     Row(r"DESCRIPTION", R + "r_description", declares=True),
-    # rails.gemspec, rack.gemspec (read as text, never run)
-    Row(r".+\.gemspec", R + "gemspec", declares=True),
+    # rails.gemspec, rack.gemspec (read as text, never run; add_dependency lines too)
+    Row(r".+\.gemspec", R + "gemspec", MANIFEST, GEM, declares=True),
     # Newtonsoft.Json.nuspec
     Row(r".+\.nuspec", R + "nuspec", declares=True),
     # pom.xml (<licenses>, and the dependencies)
@@ -123,6 +124,17 @@ ROUTES: tuple[Row, ...] = (
     # -- Ruby
     # Gemfile.lock, gems.locked
     Row(r"Gemfile\.lock|gems\.locked", D + "ruby:parse_gemfile_lock", LOCKFILE, GEM),
+    # Gemfile, gems.rb (gem lines read as data, never evaluated)
+    Row(r"Gemfile|gems\.rb", D + "ruby:parse_gemfile", MANIFEST, GEM),
+    # -- conda
+    # environment.yml, environment.yaml, environment-dev.yml, env/gpu_environment.yml,
+    # conda.yml, conda-cpu.yaml (the dependencies and their pip: section)
+    Row(
+        r"(?:[^/]*[-_.])?environment(?:[-_.][^/]*)?\.ya?ml|conda(?:[-_.][^/]*)?\.ya?ml",
+        D + "conda:parse_environment",
+        MANIFEST,
+        CONDA,
+    ),
     # -- NuGet
     # packages.lock.json
     Row(r"packages\.lock\.json", D + "nuget:parse_packages_lock", LOCKFILE, NUGET),

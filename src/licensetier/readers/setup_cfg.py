@@ -1,5 +1,10 @@
 """``setup.cfg``: the artifact's declared license, ``[metadata] license`` and
-``license_expression``. (``setup.py``: :mod:`licensetier.readers.setup_py`.)"""
+``license_expression``, and its dependencies: ``[options] install_requires``
+(runtime), ``tests_require`` and ``setup_requires`` (development), and each option of
+``[options.extras_require]`` (an extra: optional, or development when named for it).
+A value is pip's requirement lines (``;`` markers kept); ``file:`` directives are not
+followed (the file named is read on its own when it is a requirements file) and are
+reported. (``setup.py``: :mod:`licensetier.readers.setup_py`.)"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from licensetier import formats
+from licensetier.deps.base import Entries, Scope, normalize_pypi
+from licensetier.errors import ManifestError
 from licensetier.formats.lines import ini_line
-from licensetier.readers import Document
+from licensetier.readers import Document, Reading
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -32,3 +39,78 @@ def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:
                 line = ini_line(doc.text, "metadata", option)
                 out.append(ctx.declare(f"metadata.{option}", value.strip(), line))
     return out
+
+
+OPTIONS = {
+    "install_requires": Scope.RUNTIME,
+    "tests_require": Scope.DEVELOPMENT,
+    "setup_requires": Scope.DEVELOPMENT,
+}
+
+
+def _value_lines(text: str, start: int | None, value: str) -> list[tuple[str, int | None]]:
+    """Each requirement line of an option's value with its file line: the option's
+    line and the indented lines after it, matched in order."""
+    lines = text.splitlines()
+    out: list[tuple[str, int | None]] = []
+    at = (start or 1) - 1
+    for item in value.splitlines():
+        item = item.strip()
+        if not item or item.startswith(("#", ";")):
+            continue
+        found = None
+        if start is not None:
+            for number in range(at, len(lines)):
+                if item in lines[number]:
+                    found, at = number + 1, number + 1
+                    break
+        out.append((item, found))
+    return out
+
+
+def dependencies(doc: Document, reading: Reading | None = None) -> Entries:
+    from licensetier.deps.python import extra_scope, requirement_line
+
+    parser, text, source = doc.data, doc.text, doc.source
+    out = Entries()
+    own = None
+    if parser.has_option("metadata", "name"):
+        own = normalize_pypi(parser.get("metadata", "name").strip())
+
+    def add(section: str, option: str, scope: Scope) -> None:
+        value = parser.get(section, option)
+        start = ini_line(text, section, option)
+        if value.strip().startswith(("file:", "attr:")):
+            out.notes.append(
+                ManifestError(
+                    f"[{section}] {option} = {value.strip()!r} is not followed (a requirements "
+                    "file is read on its own)",
+                    path=source,
+                    line=start,
+                )
+            )
+            return
+        for item, line in _value_lines(text, start, value):
+            item = item.split(" #", 1)[0].strip()
+            try:
+                found = requirement_line(item, source, line, scope)
+            except ManifestError as exc:
+                out.notes.append(exc)
+                continue
+            if found is not None and normalize_pypi(found.name) != own:
+                out.append(found)
+
+    if parser.has_section("options"):
+        for option, scope in OPTIONS.items():
+            if parser.has_option("options", option):
+                add("options", option, scope)
+    if parser.has_section("options.extras_require"):
+        for extra in parser.options("options.extras_require"):
+            name = extra.split(":", 1)[0].strip()
+            add("options.extras_require", extra, extra_scope(name) if name else Scope.RUNTIME)
+    return out
+
+
+def read_dependencies(path: Path, source: str) -> Entries:
+    """``setup.cfg``'s dependencies, read on its own (its route's parser)."""
+    return dependencies(load(path, source, formats.base_of(path, source)))

@@ -46,6 +46,9 @@ def parse(parser: object, rel: str) -> list[Declared]:
     return found
 
 
+from licensetier.readers.setup_cfg import read_dependencies as read_setup_cfg  # noqa: E402
+from licensetier.readers.setup_py import read_dependencies as read_setup_py  # noqa: E402
+
 # -- routing -----------------------------------------------------------------------------
 
 
@@ -63,7 +66,8 @@ def parse(parser: object, rel: str) -> list[Declared]:
         ("Pipfile.lock", parse_pipfile_lock, Role.LOCKFILE),
         ("pylock.toml", parse_pylock, Role.LOCKFILE),
         ("pylock.dev.toml", parse_pylock, Role.LOCKFILE),
-        ("setup.py", None, None),
+        ("setup.py", read_setup_py, Role.MANIFEST),
+        ("setup.cfg", read_setup_cfg, Role.MANIFEST),
         ("requirements.txt.orig", None, None),
         ("Pipfile", None, None),
         ("pylock.a.b.toml", None, None),
@@ -192,8 +196,17 @@ def test_requirements_dev_file() -> None:
         ("colorama", "0.4.6", True, True, DEV, 16, ()),  # with a marker
         ("Pytest_Mock", ">=3.12,<4", False, True, DEV, 19, ()),
         ("coverage", "7.6.1", True, True, DEV, 20, ()),
-        ("devtool", None, False, True, DEV, 24, ()),  # -e git+...#egg=devtool
-        ("bar", None, False, True, DEV, 27, ()),  # URL with #egg=bar
+        # -e git+...#egg=devtool, and a URL with #egg=bar: the URL is the requirement
+        (
+            "devtool",
+            "git+https://git.example.invalid/org/devtool.git@v2.1#egg=devtool",
+            False,
+            True,
+            DEV,
+            24,
+            (),
+        ),
+        ("bar", "https://files.example.invalid/bar-2.0.tar.gz#egg=bar", False, True, DEV, 27, ()),
         ("hypothesis", ">= 6.100, != 6.101.0", False, True, DEV, 28, ()),
     ]
 
@@ -662,7 +675,10 @@ def test_direct_references_name_their_package_local_paths_are_skipped(tmp_path: 
         "requests==2.32.3\n"
     )
     found = [(d.name, d.version, d.exact, d.line) for d in parse_requirements(path, "r.txt")]
-    assert found == [("remote", None, False, 1), ("requests", "2.32.3", True, 5)]
+    assert found == [
+        ("remote", "https://files.example.invalid/remote-1.0.tar.gz", False, 1),
+        ("requests", "2.32.3", True, 5),
+    ]
 
 
 @pytest.mark.parametrize(

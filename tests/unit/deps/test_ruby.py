@@ -24,12 +24,20 @@ def rows(found: list[Declared]) -> list[tuple[object, ...]]:
     return [(d.name, d.version, d.exact, d.direct, d.line, d.requires) for d in found]
 
 
-def test_route_reads_the_lockfile_not_the_gemfile() -> None:
-    (route,) = MANIFESTS
-    assert (route.role, route.ecosystem) == (Role.LOCKFILE, Ecosystem.GEM)
-    assert route.pattern.fullmatch("Gemfile.lock")
-    assert not route.pattern.fullmatch("Gemfile")
-    assert not route.pattern.fullmatch("demo.gemspec")
+@pytest.mark.parametrize(
+    ("name", "target", "role"),
+    [
+        ("Gemfile.lock", "licensetier.deps.ruby:parse_gemfile_lock", Role.LOCKFILE),
+        ("gems.locked", "licensetier.deps.ruby:parse_gemfile_lock", Role.LOCKFILE),
+        ("Gemfile", "licensetier.deps.ruby:parse_gemfile", Role.MANIFEST),
+        ("gems.rb", "licensetier.deps.ruby:parse_gemfile", Role.MANIFEST),
+        ("demo.gemspec", "licensetier.readers.gemspec", Role.MANIFEST),
+        ("Gemfile.orig", None, None),
+    ],
+)
+def test_routes(name: str, target: str | None, role: Role | None) -> None:
+    matched = [(r.target, r.role, r.ecosystem) for r in MANIFESTS if r.pattern.fullmatch(name)]
+    assert matched == ([(target, role, Ecosystem.GEM)] if target else [])
 
 
 def test_gemfile_lock_sections() -> None:
