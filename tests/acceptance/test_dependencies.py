@@ -440,7 +440,9 @@ def test_ranges_resolved_online_then_offline_from_the_cache(
     from .registry_server import Raw, entry, make_wheel, simple_page
 
     (tmp_path / "requirements.txt").write_text(
-        "demo-pkg>=1.0,<2\ncertifi==2024.8.30\nghost-pkg>=1\n", encoding="utf-8"
+        "demo-pkg>=1.0,<2\ncertifi==2024.8.30\nghost-pkg>=1\n"
+        "own-fork @ http://127.0.0.1:9/own_fork-1.0-py3-none-any.whl\n",
+        encoding="utf-8",
     )
     (tmp_path / "package.json").write_text(
         '{"name": "app", "version": "1.0.0", "dependencies": {"left-pad": "^1.0.0"}}',
@@ -479,6 +481,7 @@ def test_ranges_resolved_online_then_offline_from_the_cache(
         "certifi": ("2024.8.30", True, None, "MPL-2.0"),
         "left-pad": ("1.3.0", False, "^1.0.0", "WTFPL"),
         "ghost-pkg": (">=1", False, None, None),
+        "own-fork": (None, False, None, None),  # a direct URL: no registry version
     }
 
     def seen(report: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
@@ -491,6 +494,7 @@ def test_ranges_resolved_online_then_offline_from_the_cache(
         flags = ["--index-url", f"{server.url}/simple", "--npm-registry", server.url]
         report = run_cli("deps", tmp_path, "--format", "json", *flags).json()
     assert seen(report) == wanted
+    assert not [path for path in server.requests if "own-fork" in path]
     import json
 
     import jsonschema
@@ -500,7 +504,9 @@ def test_ranges_resolved_online_then_offline_from_the_cache(
         jsonschema.validate(item, schema["properties"]["dependencies"]["items"])
     by_name = {d["name"]: d for d in report["dependencies"]}
     assert by_name["demo-pkg"]["purl"] == "pkg:pypi/demo-pkg@1.4.0"
-    assert {d["license_source"] for n, d in by_name.items() if n != "ghost-pkg"} == {"registry"}
+    resolved = {n: d["license_source"] for n, d in by_name.items()}
+    assert {resolved.pop("ghost-pkg"), resolved.pop("own-fork")} == {"unresolved"}
+    assert set(resolved.values()) == {"registry"}
     assert by_name["certifi"]["license_where"] == (
         f"{server.url}/files/{certifi} (certifi-2024.8.30.dist-info/METADATA)"
     )
@@ -518,6 +524,7 @@ def test_ranges_resolved_online_then_offline_from_the_cache(
         "certifi": "cache",
         "left-pad": "cache",
         "ghost-pkg": "unresolved",
+        "own-fork": "unresolved",
     }
     ghost = next(d for d in offline["dependencies"] if d["name"] == "ghost-pkg")
     assert ghost["reason"].endswith("; not looked up online (--offline)")

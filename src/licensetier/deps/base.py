@@ -87,6 +87,7 @@ class Declared:
     requires: tuple[str, ...] = ()
     license: str | None = None
     namespace: str | None = None  # Maven group id; npm scope and Go path are in name
+    url: str | None = None  # a direct reference (pip ``name @ url``): no registry version
 
     @property
     def key(self) -> str:

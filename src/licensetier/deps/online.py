@@ -129,7 +129,8 @@ WHEEL_WHOLE_BYTES = 2 * 1024 * 1024
 SDIST_MAX_BYTES = 8 * 1024 * 1024
 #: Nor is more than this of it decompressed to find ``PKG-INFO``.
 SDIST_UNPACKED_BYTES = 64 * 1024 * 1024
-#: A METADATA or PKG-INFO member larger than this is not read.
+#: Only the first bytes of a METADATA or PKG-INFO member are read (its headers come
+#: first; the rest is the description); a ``.metadata`` file larger than this is not.
 MAX_METADATA_BYTES = 1024 * 1024
 
 _SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
@@ -1284,9 +1285,7 @@ class OnlineLookup:
                 if not found:
                     raise _Failure("the wheel has no .dist-info/METADATA", cacheable=True)
                 info = found[0]
-                if info.file_size > MAX_METADATA_BYTES:
-                    raise _Failure(f"{info.filename} is {info.file_size} bytes", cacheable=True)
-                with archive.open(info) as member:
+                with archive.open(info) as member:  # its headers come first
                     return member.read(MAX_METADATA_BYTES), info.filename
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
             raise _Failure(f"not a readable wheel ({exc})", cacheable=True) from None
@@ -1311,8 +1310,6 @@ class OnlineLookup:
                 with zipfile.ZipFile(io.BytesIO(body)) as archive:
                     for info in archive.infolist():
                         if _SDIST_PKG_INFO.fullmatch(info.filename):
-                            if info.file_size > MAX_METADATA_BYTES:
-                                break
                             with archive.open(info) as member:
                                 return member.read(MAX_METADATA_BYTES), info.filename
             else:
@@ -1321,8 +1318,6 @@ class OnlineLookup:
                         if entry.offset > SDIST_UNPACKED_BYTES:
                             break
                         if entry.isfile() and _SDIST_PKG_INFO.fullmatch(entry.name):
-                            if entry.size > MAX_METADATA_BYTES:
-                                break
                             extracted = tar.extractfile(entry)
                             if extracted is not None:
                                 return extracted.read(MAX_METADATA_BYTES), entry.name

@@ -160,7 +160,7 @@ def from_requirement(
     if req.url:  # name @ url: not a registry package, no version to look up
         if req.url.startswith("file:"):
             return None
-        return Declared(PYPI, req.name, None, manifest, False, True, scope, line)
+        return Declared(PYPI, req.name, None, manifest, False, True, scope, line, url=req.url)
     exact = _exact_of(req)
     if exact is not None:
         return Declared(PYPI, req.name, exact, manifest, True, True, scope, line)

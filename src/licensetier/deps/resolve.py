@@ -311,7 +311,7 @@ class Resolver:
             if ident in answers:
                 continue
             if ident[2] is None:  # no exact version: a range, chosen online, or said below
-                if d.ecosystem in _RANGED and ident not in versions:
+                if d.ecosystem in _RANGED and ident not in versions and d.url is None:
                     ranged[ident] = d.version or ""
                 continue
             pending.append(ident)
