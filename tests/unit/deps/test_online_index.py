@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ensurepip
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from email.parser import HeaderParser
@@ -293,3 +294,28 @@ def test_npm_ranges_follow_npm(cache: DetectionCache) -> None:
         )
         cold = choose(offline, Ecosystem.NPM, "right-pad", "^1")
         assert cold == Choice(None, "", "not looked up online (--offline)")
+
+
+def test_a_failure_expires_before_an_answer(cache: DetectionCache) -> None:
+    routes = {"/kept/1.0.0": (200, {"name": "kept", "version": "1.0.0", "license": "MIT"})}
+    wanted = [(Ecosystem.NPM, "kept", "1.0.0"), (Ecosystem.NPM, "later", "1.0.0")]
+    with RegistryServer(routes) as server:
+        for _ in range(2):
+            lookup = OnlineLookup(
+                Registries(None, server.url, None),
+                cache=cache,
+                ttl_seconds=60,
+                failure_ttl_seconds=0.2,
+            )
+            lookup.lookup_many(wanted)
+            cache.flush()
+        assert server.requests == ["/kept/1.0.0", "/later/1.0.0"]  # both cached
+        time.sleep(0.3)
+        server.routes["/later/1.0.0"] = (200, {"name": "later", "version": "1.0.0"})
+        found = OnlineLookup(Registries(None, server.url, None), cache=cache).lookup_many(wanted)
+        assert found[wanted[0]].cached
+        assert (found[wanted[1]].cached, found[wanted[1]].error) == (
+            False,
+            "no license stated for this version",
+        )
+        assert server.requests[2:] == ["/later/1.0.0"]
