@@ -253,6 +253,8 @@ class Dependency:
     reason: str | None = None
     chain: tuple[str, ...] = ()
     classification: Classification | None = None
+    # the range as written, when ``version`` was chosen for it online (``exact`` False)
+    requirement: str | None = None
 
     @property
     def label(self) -> str:

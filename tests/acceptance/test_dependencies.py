@@ -389,9 +389,9 @@ def test_why_unresolved_names_each_manifests_own_requirement(
     reasons = {d["manifest"]: d["reason"] for d in report["dependencies"]}
     assert reasons == {
         "api/requirements.txt": "no exact version: api/requirements.txt asks for >=2.0 and no "
-        "lockfile pins it, so no registry can be asked",
+        "lockfile pins it; not looked up online (--offline)",
         "worker/requirements.txt": "no exact version: worker/requirements.txt asks for <3 and "
-        "no lockfile pins it, so no registry can be asked",
+        "no lockfile pins it; not looked up online (--offline)",
     }
 
 
@@ -427,3 +427,104 @@ def test_installed_copies_come_from_the_manifests_own_tree_at_a_version_it_accep
     # neither its own 1.4.0 (outside >=2.0) nor the sibling's 2.1.0
     assert (old["license"], old["license_source"]) == (None, "unresolved")
     assert old["version"] == ">=2.0"
+
+
+# -- ranges resolved online, then --offline from the cache (issue 15) --------------------
+
+
+def test_ranges_resolved_online_then_offline_from_the_cache(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    from tests.conftest import make_git_repo
+
+    from .registry_server import Raw, entry, make_wheel, simple_page
+
+    (tmp_path / "requirements.txt").write_text(
+        "demo-pkg>=1.0,<2\ncertifi==2024.8.30\nghost-pkg>=1\n"
+        "own-fork @ http://127.0.0.1:9/own_fork-1.0-py3-none-any.whl\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "package.json").write_text(
+        '{"name": "app", "version": "1.0.0", "dependencies": {"left-pad": "^1.0.0"}}',
+        encoding="utf-8",
+    )
+    make_git_repo(tmp_path)
+    certifi = "certifi-2024.8.30-py3-none-any.whl"
+    routes = {
+        # an index without a JSON API or metadata links, as some mirrors are
+        "/simple/demo-pkg/": simple_page(
+            "demo-pkg",
+            entry("demo_pkg-1.4.0-py3-none-any.whl"),
+            entry("demo_pkg-2.0.0-py3-none-any.whl"),
+        ),
+        "/files/demo_pkg-1.4.0-py3-none-any.whl.metadata": Raw(
+            b"Metadata-Version: 2.4\nName: demo-pkg\nVersion: 1.4.0\nLicense-Expression: MIT\n"
+        ),
+        "/simple/certifi/": simple_page("certifi", entry(certifi)),
+        f"/files/{certifi}": Raw(
+            make_wheel("certifi", "2024.8.30", "License: MPL-2.0", padding=200_000)
+        ),
+        "/left-pad": (
+            200,
+            {
+                "name": "left-pad",
+                "dist-tags": {"latest": "1.3.0"},
+                "versions": {
+                    v: {"name": "left-pad", "version": v, "license": "WTFPL"}
+                    for v in ("1.0.0", "1.3.0", "2.0.0")
+                },
+            },
+        ),
+    }
+    wanted = {
+        "demo-pkg": ("1.4.0", False, ">=1.0,<2", "MIT"),
+        "certifi": ("2024.8.30", True, None, "MPL-2.0"),
+        "left-pad": ("1.3.0", False, "^1.0.0", "WTFPL"),
+        "ghost-pkg": (">=1", False, None, None),
+        "own-fork": (None, False, None, None),  # a direct URL: no registry version
+    }
+
+    def seen(report: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        return {
+            d["name"]: (d["version"], d["exact"], d["requirement"], d["license"])
+            for d in report["dependencies"]
+        }
+
+    with RegistryServer(routes) as server:
+        flags = ["--index-url", f"{server.url}/simple", "--npm-registry", server.url]
+        report = run_cli("deps", tmp_path, "--format", "json", *flags).json()
+    assert seen(report) == wanted
+    assert not [path for path in server.requests if "own-fork" in path]
+    import json
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[2] / "docs/report-schema.json").read_text())
+    for item in report["dependencies"]:
+        jsonschema.validate(item, schema["properties"]["dependencies"]["items"])
+    by_name = {d["name"]: d for d in report["dependencies"]}
+    assert by_name["demo-pkg"]["purl"] == "pkg:pypi/demo-pkg@1.4.0"
+    resolved = {n: d["license_source"] for n, d in by_name.items()}
+    assert {resolved.pop("ghost-pkg"), resolved.pop("own-fork")} == {"unresolved"}
+    assert set(resolved.values()) == {"registry"}
+    assert by_name["certifi"]["license_where"] == (
+        f"{server.url}/files/{certifi} (certifi-2024.8.30.dist-info/METADATA)"
+    )
+    assert by_name["ghost-pkg"]["reason"] == (
+        "no exact version: requirements.txt asks for >=1 and no lockfile pins it; "
+        f"no version chosen online: {server.url}/simple/ghost-pkg/: HTTP 404: not found"
+    )
+
+    # The server is gone: --offline answers from what the online run cached.
+    offline = run_cli("deps", tmp_path, "--format", "json", "--offline").json()
+    assert seen(offline) == wanted
+    sources = {d["name"]: d["license_source"] for d in offline["dependencies"]}
+    assert sources == {
+        "demo-pkg": "cache",
+        "certifi": "cache",
+        "left-pad": "cache",
+        "ghost-pkg": "unresolved",
+        "own-fork": "unresolved",
+    }
+    ghost = next(d for d in offline["dependencies"] if d["name"] == "ghost-pkg")
+    assert ghost["reason"].endswith("; not looked up online (--offline)")

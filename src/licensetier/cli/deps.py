@@ -22,8 +22,9 @@ def dependency_options(func: F) -> F:
         click.option(
             "--offline",
             is_flag=True,
-            help="Resolve dependency licenses from lockfiles, installed copies and the cache "
-            "only; open no network connection.",
+            help="Resolve dependency licenses from lockfiles, installed copies and the "
+            "answers (and versions chosen for ranges) that earlier online runs cached; open "
+            "no network connection.",
         ),
         click.option(
             "--index-url",

@@ -93,6 +93,7 @@ class Declared:
     # why no registry can answer for it, whatever else is tried (a direct URL or VCS
     # reference); the resolver adds it to the dependency's reason
     note: str | None = None
+    url: str | None = None  # a direct reference (pip ``name @ url``): no registry version
 
     @property
     def key(self) -> str:

@@ -1,4 +1,5 @@
-"""License lookups of one exact package version on the registries this machine uses.
+"""License lookups of package versions on the registries this machine uses, and the
+versions those registries offer for a Python or npm range.
 
 Where the answers come from
 ---------------------------
@@ -18,9 +19,14 @@ What is asked
   ``info.license`` unless blank or ``UNKNOWN``, else the ``License ::`` classifiers joined
   with `` AND `` (what applies, not a choice; passed through raw). When that answers 404
   or is not JSON, or the index is not ``.../simple``, the simple API:
-  ``<index>/<normalized name>/`` (JSON or HTML), a wheel or sdist of exactly that
-  version that offers its core metadata (PEP 658/714), and that ``<file URL>.metadata``:
-  ``License-Expression``, ``License``, ``Classifier``.
+  ``<index>/<normalized name>/`` (JSON or HTML, asked once per run), the files of exactly
+  that version, and their core metadata (``License-Expression``, ``License``,
+  ``Classifier``) by the first way that answers: ``<file URL>.metadata`` (PEP 658/714;
+  advertised files first, then the chosen wheel and sdist even unadvertised); the
+  wheel's ``.dist-info/METADATA`` read with :mod:`zipfile` over HTTP range requests
+  (:class:`_RangeFile`, within :data:`WHEEL_RANGE_BUDGET`; a server that ignores ranges
+  is read only up to :data:`WHEEL_WHOLE_BYTES`); the sdist's ``PKG-INFO``, for an sdist
+  of at most :data:`SDIST_MAX_BYTES`.
 * npm registry: the document of one version, ``<registry>/<name>/<version>`` (a scoped
   name's ``/`` sent as ``%2F``): ``license`` (a string or ``{"type": ...}``), else
   ``licenses`` (a list of those, joined with `` OR ``: the old field listed alternatives).
@@ -28,6 +34,12 @@ What is asked
   percent-encoded, so a Maven ``group:artifact`` is sent as ``group%3Aartifact``):
   ``licenses``, the list of SPDX expressions deps.dev found for that version. All of them
   apply, so several are joined with `` AND `` (compound ones parenthesized).
+* Ranges (:meth:`OnlineLookup.choose_many`): a Python range against the versions of the
+  simple page (``packaging``; pre-releases only when the range names one, yanked files
+  only when it pins them), the highest accepted; an npm range against the package
+  document ``<registry>/<name>`` (``semantic_version.NpmSpec``; the ``latest`` tag when
+  the range accepts it, as npm does; a tag name takes that tag). The package document
+  holds the chosen version's license too, so it is not asked again.
 
 Failures
 --------
@@ -41,10 +53,15 @@ be resolved, and for one that timed out :data:`TIMEOUTS_PER_HOST` times.
 Caching
 -------
 Answers are kept in :class:`~licensetier.cache.DetectionCache`'s key/value table under
-:data:`CACHE_NAMESPACE`, keyed by ``registry|ecosystem|name|version``, for ``ttl_seconds``.
-Successes and definitive negatives (HTTP 404/410, a version without a license, a version
-the index does not list) are cached; transient failures (timeouts, HTTP 5xx and 429,
-connection errors, malformed answers) are not.
+:data:`CACHE_NAMESPACE` (versions chosen for ranges under :data:`RANGE_NAMESPACE`, for
+:data:`RANGE_TTL_SECONDS`), keyed by ``registry|ecosystem|name|version`` for
+``ttl_seconds`` and, for offline runs that know no registry, ``*|ecosystem|name|version``.
+Definitive negatives (HTTP 404/410, a version without a license, a version the index
+does not list, no readable metadata) are cached under the registry's key only, for
+``failure_ttl_seconds`` (:data:`FAILURE_TTL_SECONDS`), and read back with their reason
+marked as a cached failure; transient failures (timeouts, HTTP 5xx and 429, connection
+errors, malformed answers) are not cached. Offline (``offline=True``) nothing is asked:
+only cached answers.
 """
 
 from __future__ import annotations
@@ -54,6 +71,7 @@ import base64
 import http.client
 import importlib
 import importlib.util
+import io
 import json
 import os
 import re
@@ -62,19 +80,22 @@ import socket
 import ssl
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from licensetier.cache import DetectionCache
@@ -85,11 +106,32 @@ from licensetier.expressions import combine
 #: The deps.dev API (an insights service about open source packages, not a registry).
 DEPS_DEV_API = "https://api.deps.dev/v3"
 #: The key/value namespace of cached answers; bump the suffix when their format changes.
-CACHE_NAMESPACE = "online-license-1"
+CACHE_NAMESPACE = "online-license-2"
 #: Answers larger than this are not read (a simple page of a huge project is a few MB).
 MAX_ANSWER_BYTES = 20 * 1024 * 1024
 #: A host that timed out this many times is not asked again in the same run.
 TIMEOUTS_PER_HOST = 3
+#: Definitive failures (no such version, no license stated, no readable metadata) are
+#: cached this long, answers for ``ttl_seconds``; transient failures are not cached.
+FAILURE_TTL_SECONDS = 86400
+#: The version chosen for a range is cached this long (a new release may change it).
+RANGE_TTL_SECONDS = 86400
+#: The namespace of the versions chosen for ranges.
+RANGE_NAMESPACE = "online-range-1"
+#: A wheel's ``.dist-info/METADATA`` is read through HTTP range requests fetching at
+#: most this many bytes of it in all (its central directory, then the member).
+WHEEL_RANGE_BUDGET = 4 * 1024 * 1024
+#: The first range request: the wheel's last bytes (its end of central directory).
+WHEEL_TAIL_BYTES = 64 * 1024
+#: When the server ignores range requests, at most this much of a wheel is read.
+WHEEL_WHOLE_BYTES = 2 * 1024 * 1024
+#: An sdist is downloaded to read its ``PKG-INFO`` only up to this size.
+SDIST_MAX_BYTES = 8 * 1024 * 1024
+#: Nor is more than this of it decompressed to find ``PKG-INFO``.
+SDIST_UNPACKED_BYTES = 64 * 1024 * 1024
+#: Only the first bytes of a METADATA or PKG-INFO member are read (its headers come
+#: first; the rest is the description); a ``.metadata`` file larger than this is not.
+MAX_METADATA_BYTES = 1024 * 1024
 
 _SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 _JSON_ACCEPT = "application/json"
@@ -103,6 +145,11 @@ _DEPS_DEV_SYSTEMS = {
     Ecosystem.GEM: "RUBYGEMS",
 }
 _NO_LICENSE = "no license stated for this version"
+#: The reason of a lookup not made, offline, and not answered from the cache.
+OFFLINE = "not looked up online (--offline)"
+_WHEEL_METADATA = re.compile(r"[^/]+\.dist-info/METADATA")
+_SDIST_PKG_INFO = re.compile(r"[^/]+/PKG-INFO")
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+)", re.IGNORECASE)
 
 
 # -- registry discovery ----------------------------------------------------------------------
@@ -316,6 +363,18 @@ class Answer:
     cached: bool = False
 
 
+@dataclass(frozen=True)
+class Choice:
+    """The version a registry offers for a range: the highest one it accepts (npm: the
+    ``latest`` tag when the range accepts it). ``url`` is what was asked; ``error`` says
+    why there is no version, when there is none."""
+
+    version: str | None
+    url: str
+    error: str | None = None
+    cached: bool = False
+
+
 class _Failure(Exception):
     """A request or an answer that gave no license; ``cacheable`` when definitive."""
 
@@ -326,11 +385,21 @@ class _Failure(Exception):
         self.status = status
 
 
+class _TooLarge(_Failure):
+    """An answer larger than the bound it was read with (definitive for that bound)."""
+
+    def __init__(self, reason: str, size: int | None, *, cacheable: bool) -> None:
+        super().__init__(reason, cacheable=cacheable)
+        self.size = size
+
+
 @dataclass(frozen=True)
 class _Reply:
     body: bytes
     url: str  # after redirects
     content_type: str
+    status: int = 200
+    content_range: str | None = None
 
 
 class _RefusedRedirect(urllib.error.URLError):
@@ -431,11 +500,17 @@ def _norm_version(version: str) -> str:
 def _file_version(filename: str, name: str) -> str | None:
     """The normalized version of a distribution file of project ``name`` (normalized),
     or None when the file is of another project or not a wheel or sdist."""
+    raw = _file_version_raw(filename, name)
+    return None if raw is None else _norm_version(raw)
+
+
+def _file_version_raw(filename: str, name: str) -> str | None:
+    """The version of a distribution file of project ``name`` as its name spells it."""
     lower = filename.lower()
     if lower.endswith(".whl"):
         parts = filename[:-4].split("-")
         if len(parts) in (5, 6) and normalize_pypi(parts[0]) == name:
-            return _norm_version(parts[1])
+            return parts[1]
         return None
     for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
         if lower.endswith(ext):
@@ -447,7 +522,7 @@ def _file_version(filename: str, name: str) -> str | None:
                     and normalize_pypi(stem[:at]) == name
                     and _VERSION.match(rest.lower())
                 ):
-                    return _norm_version(rest)
+                    return rest
     return None
 
 
@@ -486,9 +561,23 @@ def _has_metadata(value: Any) -> bool:
     return bool(value)
 
 
-def _simple_files(reply: _Reply) -> list[tuple[str, str, bool]]:
-    """(filename, absolute URL, metadata offered) of each file of a simple page."""
-    files: list[tuple[str, str, bool]] = []
+@dataclass(frozen=True)
+class _File:
+    """A file of a simple page."""
+
+    filename: str
+    url: str  # absolute
+    offered: bool  # its core metadata is advertised (PEP 658/714)
+    yanked: bool = False  # PEP 592
+
+    @property
+    def wheel(self) -> bool:
+        return self.filename.lower().endswith(".whl")
+
+
+def _simple_files(reply: _Reply) -> list[_File]:
+    """Each file of a simple page (PEP 691 JSON or PEP 503 HTML)."""
+    files: list[_File] = []
     if "json" in reply.content_type:
         data = _json(reply)
         entries = data.get("files") if isinstance(data, dict) else None
@@ -501,7 +590,15 @@ def _simple_files(reply: _Reply) -> list[tuple[str, str, bool]]:
             if not isinstance(filename, str) or not isinstance(url, str):
                 continue
             offered = entry.get("core-metadata", entry.get("dist-info-metadata"))
-            files.append((filename, urljoin(reply.url, url), _has_metadata(offered)))
+            yanked = entry.get("yanked", False)
+            files.append(
+                _File(
+                    filename,
+                    urljoin(reply.url, url),
+                    _has_metadata(offered),
+                    yanked is not False and yanked is not None,
+                )
+            )
         return files
     parser = _Anchors(reply.url)
     try:
@@ -513,7 +610,8 @@ def _simple_files(reply: _Reply) -> list[tuple[str, str, bool]]:
         url = urljoin(parser.base, href)
         filename = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         offered = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-        files.append((filename, url, offered is not None and _has_metadata(offered)))
+        has = offered is not None and _has_metadata(offered)
+        files.append(_File(filename, url, has, "data-yanked" in attrs))
     return files
 
 
@@ -530,6 +628,142 @@ def _from_metadata(headers: Message, url: str) -> Answer:
     if classifiers:
         return Answer(CLASSIFIERS_JOINED.join(classifiers), "classifiers", url)
     raise _Failure(_NO_LICENSE, cacheable=True)
+
+
+def _wheel_preference(f: _File) -> tuple[bool, bool]:
+    """Wheels not yanked first, then pure-Python ones (all carry the same METADATA)."""
+    return f.yanked, not f.filename.lower().endswith("-none-any.whl")
+
+
+def _content_range(value: str | None) -> tuple[int, int, int] | None:
+    """``Content-Range: bytes first-last/size`` as numbers."""
+    match = _CONTENT_RANGE.fullmatch((value or "").strip())
+    if match is None:
+        return None
+    first, last, size = (int(g) for g in match.groups())
+    return (first, last, size) if first <= last < size else None
+
+
+class _RangeFile(io.RawIOBase):
+    """A read-only, seekable file over HTTP range requests: what :mod:`zipfile` needs to
+    read one member of a remote archive. Spans already fetched are served from memory;
+    a new read fetches at least :attr:`CHUNK` bytes, and no more than ``budget`` bytes
+    are fetched in all."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, fetch: Callable[[int, int], bytes], size: int, budget: int) -> None:
+        super().__init__()
+        self._fetch = fetch
+        self._size = size
+        self._budget = budget
+        self._pos = 0
+        self._spans: list[tuple[int, bytes]] = []
+
+    def add(self, start: int, data: bytes) -> None:
+        self._spans.append((start, data))
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise OSError("seek before the start of the file")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._size - self._pos)
+        if want <= 0:
+            return 0
+        data = self._span(self._pos, want)
+        view[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def _span(self, start: int, length: int) -> bytes:
+        for begin, data in self._spans:
+            if begin <= start and start + length <= begin + len(data):
+                return data[start - begin : start - begin + length]
+        end = min(self._size, start + max(length, self.CHUNK))
+        if end - start > self._budget:
+            raise _Failure(
+                f"reading it would take more than {WHEEL_RANGE_BUDGET} bytes of range requests",
+                cacheable=True,
+            )
+        data = self._fetch(start, end - 1)
+        self._budget -= len(data)
+        self._spans.append((start, data))
+        return data[:length]
+
+
+def _npm_answer(data: dict[str, Any], shown: str) -> Answer:
+    """The license of an npm version document."""
+    declared = data.get("license")
+    if isinstance(declared, list):  # some old packages put the list here
+        data = {"licenses": declared}
+    else:
+        found = _npm_license(declared)
+        if found:
+            return Answer(found, "license", shown)
+    several = data.get("licenses")
+    if isinstance(several, dict):
+        several = [several]
+    names = [n for n in map(_npm_license, several if isinstance(several, list) else []) if n]
+    if names:
+        return Answer(_join(names, "OR"), "licenses", shown)
+    raise _Failure(_NO_LICENSE, cacheable=True)
+
+
+def _value_of(answer: Answer) -> dict[str, Any]:
+    return {
+        "license": answer.license,
+        "field": answer.field,
+        "url": answer.url,
+        "error": answer.error,
+    }
+
+
+def _answer_of(value: dict[str, Any]) -> Answer:
+    lic, fld = value.get("license"), value.get("field")
+    return Answer(
+        lic if isinstance(lic, str) else None,
+        fld if isinstance(fld, str) else "",
+        value.get("url") or "",
+        value.get("error"),
+        cached=True,
+    )
+
+
+def _choice_of(value: dict[str, Any]) -> Choice:
+    version = value.get("version")
+    return Choice(
+        version if isinstance(version, str) else None,
+        value.get("url") or "",
+        value.get("error"),
+        cached=True,
+    )
+
+
+def _utc(when: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400 and seconds % 86400 == 0:
+        days = int(seconds // 86400)
+        return f"{days} day" + ("s" if days != 1 else "")
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds:g} s"
 
 
 def _npm_license(value: Any) -> str | None:
@@ -554,8 +788,12 @@ class OnlineLookup:
         workers: int = 8,
         user_agent: str = "licensetier",
         max_bytes: int = MAX_ANSWER_BYTES,
+        offline: bool = False,
+        failure_ttl_seconds: float = FAILURE_TTL_SECONDS,
     ) -> None:
         self.registries = registries
+        self.offline = offline  # answers from the cache only; nothing is asked
+        self.failure_ttl_seconds = failure_ttl_seconds
         self.cache = cache
         self.timeout = timeout
         self.ttl_seconds = ttl_seconds
@@ -568,70 +806,159 @@ class OnlineLookup:
         self._unreachable: dict[str, str] = {}
         self._timeouts: dict[str, int] = {}
         self._credentials: dict[str, tuple[str, str]] = {}  # host: (scheme, header)
+        self._pages: dict[str, _Reply] = {}  # simple pages asked in this run
+        self._page_locks: dict[str, threading.Lock] = {}
+        # answers learnt on the way (an npm package document holds its versions')
+        self._primed: dict[tuple[Ecosystem, str, str], Answer] = {}
 
     def lookup_many(
         self, wanted: Sequence[tuple[Ecosystem, str, str]]
     ) -> dict[tuple[Ecosystem, str, str], Answer]:
-        """An :class:`Answer` for each (ecosystem, full name, exact version); never raises."""
+        """An :class:`Answer` for each (ecosystem, full name, exact version); never raises.
+
+        Offline, only cached answers: those of the registry given, else the last answer
+        any registry gave for that version."""
         answers: dict[tuple[Ecosystem, str, str], Answer] = {}
-        todo: list[tuple[tuple[Ecosystem, str, str], str, str, str]] = []
+        todo: list[tuple[tuple[Ecosystem, str, str], list[str], str, str]] = []
         for item in dict.fromkeys(wanted):
             try:
                 kind, base = self._source(item[0])
-                if base is None:
+                keys = self._keys(base, item[0], item[1], item[2])
+                hit = self._cached(CACHE_NAMESPACE, keys)
+                if hit is not None:
+                    answers[item] = _answer_of(hit)
+                elif self.offline:
+                    answers[item] = Answer(None, "", "", OFFLINE)
+                elif base is None:
                     answers[item] = Answer(
                         None, "", "", f"no online source for {item[0].value} packages"
                     )
-                    continue
-                key = f"{_redact(base)}|{item[0].value}|{package_key(item[0], item[1])}|{item[2]}"
-                hit = self._cached(key)
-                if hit is not None:
-                    answers[item] = hit
+                elif item in self._primed:
+                    answers[item] = self._primed[item]
+                    self._store(CACHE_NAMESPACE, keys, _value_of(answers[item]), answers[item])
                 else:
-                    todo.append((item, key, kind, base))
+                    todo.append((item, keys, kind, base))
             except Exception as exc:  # a bug must not stop the scan
                 answers[item] = Answer(None, "", "", f"internal error: {exc!r}")
         if not todo:
             return answers
         with ThreadPoolExecutor(max_workers=min(self.workers, len(todo))) as pool:
             futures = [
-                (item, key, pool.submit(self._lookup, kind, base, *item))
-                for item, key, kind, base in todo
+                (item, keys, pool.submit(self._lookup, kind, base, *item))
+                for item, keys, kind, base in todo
             ]
-            for item, key, future in futures:
+            for item, keys, future in futures:
                 try:
                     answer, cacheable = future.result()
                 except Exception as exc:
                     answer, cacheable = Answer(None, "", "", f"internal error: {exc!r}"), False
                 answers[item] = answer
                 if cacheable:
-                    self._store(key, answer)
+                    self._store(CACHE_NAMESPACE, keys, _value_of(answer), answer)
         return answers
+
+    def choose_many(
+        self, wanted: Sequence[tuple[Ecosystem, str, str]]
+    ) -> dict[tuple[Ecosystem, str, str], Choice]:
+        """A :class:`Choice` for each (ecosystem, full name, range) of Python and npm
+        packages (the range as written; empty for any version); never raises. Chosen
+        versions are cached for :data:`RANGE_TTL_SECONDS`."""
+        choices: dict[tuple[Ecosystem, str, str], Choice] = {}
+        todo: list[tuple[tuple[Ecosystem, str, str], list[str], str, str]] = []
+        for item in dict.fromkeys(wanted):
+            try:
+                kind, base = self._source(item[0])
+                keys = self._keys(base, item[0], item[1], item[2])
+                hit = self._cached(RANGE_NAMESPACE, keys)
+                if hit is not None:
+                    choices[item] = _choice_of(hit)
+                elif self.offline:
+                    choices[item] = Choice(None, "", OFFLINE)
+                elif base is None or kind not in ("pypi", "npm"):
+                    choices[item] = Choice(
+                        None, "", f"no registry to choose a {item[0].value} version from"
+                    )
+                else:
+                    todo.append((item, keys, kind, base))
+            except Exception as exc:  # a bug must not stop the scan
+                choices[item] = Choice(None, "", f"internal error: {exc!r}")
+        if not todo:
+            return choices
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(todo))) as pool:
+            futures = [
+                (item, keys, pool.submit(self._choose, kind, base, item[1], item[2]))
+                for item, keys, kind, base in todo
+            ]
+            for item, keys, future in futures:
+                try:
+                    choice, cacheable = future.result()
+                except Exception as exc:
+                    choice, cacheable = Choice(None, "", f"internal error: {exc!r}"), False
+                choices[item] = choice
+                if cacheable:
+                    value = {"version": choice.version, "url": choice.url, "error": choice.error}
+                    self._store(RANGE_NAMESPACE, keys, value, choice, RANGE_TTL_SECONDS)
+        return choices
 
     # -- cache -----------------------------------------------------------------------------
 
-    def _cached(self, key: str) -> Answer | None:
-        if self.cache is None:
-            return None
-        value = self.cache.get_value(CACHE_NAMESPACE, key)
-        if not isinstance(value, dict):
-            return None
-        lic, fld, url, err = (value.get(k) for k in ("license", "field", "url", "error"))
-        if not (
-            isinstance(lic, (str, type(None)))
-            and isinstance(fld, str)
-            and isinstance(url, str)
-            and isinstance(err, (str, type(None)))
-        ):
-            return None
-        return Answer(lic, fld, url, err, cached=True)
+    def _keys(self, base: str | None, ecosystem: Ecosystem, name: str, what: str) -> list[str]:
+        """The cache keys of a lookup: the registry's own, then (read offline, written
+        for answers) any registry's."""
+        tail = f"{ecosystem.value}|{package_key(ecosystem, name)}|{what}"
+        keys = [f"{_redact(base)}|{tail}"] if base is not None else []
+        if self.offline or keys:
+            keys.append(f"*|{tail}")
+        return keys
 
-    def _store(self, key: str, answer: Answer) -> None:
+    def _cached(self, namespace: str, keys: Sequence[str]) -> dict[str, Any] | None:
+        """The first cached value: online, of the registry's own key; offline, of any
+        registry's too. A registry's own key may hold a failure, the other only answers."""
         if self.cache is None:
+            return None
+        registry_only = [k for k in keys if not k.startswith("*|")]
+        for key in keys if self.offline else registry_only:
+            value = self.cache.get_value(namespace, key)
+            if not isinstance(value, dict) or not all(
+                isinstance(value.get(k), (str, type(None))) for k in ("error", "url")
+            ):
+                continue
+            if value.get("error") is not None:
+                ttl = value.get("ttl")
+                when = value.get("at")
+                value = dict(value)
+                value["error"] = (
+                    f"{value['error']} [a failure cached by a lookup"
+                    + (f" at {_utc(when)}" if isinstance(when, (int, float)) else "")
+                    + (
+                        f"; asked again after {_duration(ttl)}"
+                        if isinstance(ttl, (int, float))
+                        else ""
+                    )
+                    + "]"
+                )
+            return value
+        return None
+
+    def _store(
+        self,
+        namespace: str,
+        keys: Sequence[str],
+        value: dict[str, Any],
+        answer: Answer | Choice,
+        ttl: float | None = None,
+    ) -> None:
+        """An answer under every key for ``ttl`` (else :attr:`ttl_seconds`); a failure
+        under the registry's own key only, for :attr:`failure_ttl_seconds`."""
+        if self.cache is None or not keys:
             return
-        value = {"license": answer.license, "field": answer.field, "url": answer.url}
-        value["error"] = answer.error
-        self.cache.put_value(CACHE_NAMESPACE, key, value, self.ttl_seconds)
+        if answer.error is not None:
+            failure = {**value, "at": time.time(), "ttl": self.failure_ttl_seconds}
+            if len(keys) > 1:  # the registry's own key; never the any-registry one
+                self.cache.put_value(namespace, keys[0], failure, self.failure_ttl_seconds)
+            return
+        for key in keys:
+            self.cache.put_value(namespace, key, value, ttl or self.ttl_seconds)
 
     # -- dispatch --------------------------------------------------------------------------
 
@@ -661,7 +988,16 @@ class OnlineLookup:
 
     # -- HTTP ------------------------------------------------------------------------------
 
-    def _get(self, url: str, accept: str, asked: list[str]) -> _Reply:
+    def _get(
+        self,
+        url: str,
+        accept: str,
+        asked: list[str],
+        *,
+        headers: dict[str, str] | None = None,
+        limit: int | None = None,
+    ) -> _Reply:
+        """One GET; ``limit``: read no more than that many bytes (else :class:`_TooLarge`)."""
         asked.append(url)
         try:
             clean, auth = _split_credentials(url)
@@ -687,15 +1023,17 @@ class OnlineLookup:
                 raise _Failure(f"{self._unreachable[host]} earlier in this run; not asked again")
         try:
             request = urllib.request.Request(
-                clean, headers={"Accept": accept, "User-Agent": self.user_agent}
+                clean, headers={"Accept": accept, "User-Agent": self.user_agent, **(headers or {})}
             )
             if auth is not None:
                 request.add_unredirected_header("Authorization", auth)  # see the redirects
             with self._opener.open(request, timeout=self.timeout) as response:
                 return _Reply(
-                    self._read(response),
+                    self._read(response, limit),
                     response.geturl(),
                     response.headers.get_content_type(),
+                    response.status,
+                    response.headers.get("Content-Range"),
                 )
         except urllib.error.HTTPError as exc:
             exc.close()
@@ -714,10 +1052,15 @@ class OnlineLookup:
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise self._connection_failure(exc, host) from None
 
-    def _read(self, response: Any) -> bytes:
+    def _read(self, response: Any, limit: int | None = None) -> bytes:
+        bound = self.max_bytes if limit is None else min(limit, self.max_bytes)
         length = response.headers.get("Content-Length")
-        if length and length.strip().isdigit() and int(length) > self.max_bytes:
-            raise _Failure(f"answer of {int(length)} bytes is larger than {self.max_bytes}")
+        if length and length.strip().isdigit() and int(length) > bound:
+            raise _TooLarge(
+                f"answer of {int(length)} bytes is larger than {bound}",
+                int(length),
+                cacheable=limit is not None,
+            )
         budget = max(30.0, 3 * self.timeout)
         deadline = time.monotonic() + budget
         chunks: list[bytes] = []
@@ -727,8 +1070,10 @@ class OnlineLookup:
             if not chunk:
                 return b"".join(chunks)
             total += len(chunk)
-            if total > self.max_bytes:
-                raise _Failure(f"answer larger than {self.max_bytes} bytes; not read")
+            if total > bound:
+                raise _TooLarge(
+                    f"answer larger than {bound} bytes; not read", None, cacheable=limit is not None
+                )
             if time.monotonic() > deadline:
                 raise _Failure(f"timed out reading the answer after {_seconds(budget)}")
             chunks.append(chunk)
@@ -827,37 +1172,160 @@ class OnlineLookup:
             return Answer(CLASSIFIERS_JOINED.join(found), "classifiers", shown)
         raise _Failure(_NO_LICENSE, cacheable=True)
 
+    def _simple_page(self, base: str, project: str, asked: list[str]) -> _Reply:
+        """The simple page of a project, asked once per run."""
+        return self._once(f"{base}/{quote(project, safe='')}/", _SIMPLE_ACCEPT, asked)
+
+    def _once(self, url: str, accept: str, asked: list[str]) -> _Reply:
+        """A page asked once per run (a project's page answers for all its versions)."""
+        with self._lock:
+            one = self._page_locks.setdefault(url, threading.Lock())
+        with one:  # the lookups of two versions of a project run at once: one asks
+            known = self._pages.get(url)
+            if known is None:
+                known = self._pages[url] = self._get(url, accept, asked)
+            else:
+                asked.append(url)
+            return known
+
     def _pypi_simple(self, base: str, name: str, version: str, asked: list[str]) -> Answer:
+        """The core metadata of one file of that version, by the first way that answers:
+        its ``.metadata`` file (advertised or not), a wheel's ``.dist-info/METADATA``
+        through range requests, an sdist's ``PKG-INFO`` within :data:`SDIST_MAX_BYTES`."""
         project = normalize_pypi(name)
-        reply = self._get(f"{base}/{quote(project, safe='')}/", _SIMPLE_ACCEPT, asked)
+        reply = self._simple_page(base, project, asked)
         wanted = _norm_version(version)
-        files = [
-            (filename, url, offered)
-            for filename, url, offered in _simple_files(reply)
-            if _file_version(filename, project) == wanted
-        ]
+        files = [f for f in _simple_files(reply) if _file_version(f.filename, project) == wanted]
         if not files:
             raise _Failure(f"version {version} is not on the index", cacheable=True)
-        offered = [(f, u) for f, u, has in files if has]
-        offered.sort(key=lambda item: not item[0].lower().endswith(".whl"))  # wheels first
-        if not offered:
-            raise _Failure(
-                "the index offers no metadata file (PEP 658) for this version", cacheable=True
-            )
-        last: _Failure | None = None
-        for _filename, url in offered[:3]:
-            meta_url = url.split("#", 1)[0] + ".metadata"  # as pip does, after any query
+        wheels = sorted((f for f in files if f.wheel), key=_wheel_preference)
+        sdists = [f for f in files if not f.wheel]
+        steps: list[tuple[str, _File]] = [
+            ("metadata", f) for f in sorted(files, key=lambda f: not f.wheel) if f.offered
+        ][:2]
+        for chosen, way in ((wheels[:1], "wheel"), (sdists[:1], "sdist")):
+            for f in chosen:
+                if not f.offered:
+                    steps.append(("metadata", f))
+                steps.append((way, f))
+        failed: list[str] = []
+        transient = False
+        for way, f in steps:
             try:
-                meta = self._get(meta_url, "*/*", asked)
+                if way == "metadata":
+                    meta_url = f.url.split("#", 1)[0] + ".metadata"  # as pip does
+                    body = self._get(meta_url, "*/*", asked, limit=MAX_METADATA_BYTES).body
+                    where = _redact(meta_url)
+                elif way == "wheel":
+                    body, member = self._wheel_metadata(f.url.split("#", 1)[0], asked)
+                    where = f"{_redact(f.url.split('#', 1)[0])} ({member})"
+                else:
+                    body, member = self._sdist_pkg_info(f, asked)
+                    where = f"{_redact(f.url.split('#', 1)[0])} ({member})"
             except _Failure as failure:
-                if failure.status not in (404, 410):
-                    raise
-                last = failure
+                transient = transient or not failure.cacheable
+                label = {"metadata": ".metadata", "wheel": "wheel", "sdist": "sdist"}[way]
+                failed.append(f"{f.filename} {label}: {failure.reason}")
                 continue
-            headers = HeaderParser().parsestr(meta.body.decode("utf-8", errors="replace"))
-            return _from_metadata(headers, _redact(meta_url))
-        assert last is not None
-        raise last
+            headers = HeaderParser().parsestr(body.decode("utf-8", errors="replace"))
+            return _from_metadata(headers, where)
+        raise _Failure(
+            "no core metadata found (" + "; ".join(failed) + ")", cacheable=not transient
+        )
+
+    def _wheel_metadata(self, url: str, asked: list[str]) -> tuple[bytes, str]:
+        """A wheel's ``.dist-info/METADATA``: the zip's end through a suffix range request,
+        its central directory and then only that member, within
+        :data:`WHEEL_RANGE_BUDGET`. A server that ignores ranges answers with the whole
+        wheel, read only up to :data:`WHEEL_WHOLE_BYTES`."""
+        try:
+            first = self._get(
+                url,
+                "*/*",
+                asked,
+                headers={"Range": f"bytes=-{WHEEL_TAIL_BYTES}"},
+                limit=max(WHEEL_TAIL_BYTES, WHEEL_WHOLE_BYTES),
+            )
+        except _TooLarge as exc:
+            size = f" of {exc.size} bytes" if exc.size else ""
+            raise _Failure(
+                f"the server ignores range requests and the wheel{size} is larger than "
+                f"{WHEEL_WHOLE_BYTES} bytes; not downloaded",
+                cacheable=True,
+            ) from None
+        archive_file: IO[bytes]
+        if first.status == 206:
+            span = _content_range(first.content_range)
+            if span is None or span[1] - span[0] + 1 != len(first.body):
+                raise _Failure(f"malformed range answer (Content-Range {first.content_range!r})")
+
+            def fetch(begin: int, end: int) -> bytes:
+                got = self._get(
+                    url,
+                    "*/*",
+                    asked,
+                    headers={"Range": f"bytes={begin}-{end}"},
+                    limit=end - begin + 1,
+                )
+                seen = _content_range(got.content_range)
+                if got.status != 206 or seen is None or seen[0] != begin:
+                    raise _Failure("the server stopped answering range requests")
+                if len(got.body) != end - begin + 1:
+                    raise _Failure("malformed range answer (wrong length)")
+                return got.body
+
+            ranged = _RangeFile(fetch, span[2], WHEEL_RANGE_BUDGET)
+            ranged.add(span[0], first.body)
+            archive_file = cast(IO[bytes], ranged)
+        else:
+            archive_file = io.BytesIO(first.body)
+        try:
+            with zipfile.ZipFile(archive_file) as archive:
+                found = [i for i in archive.infolist() if _WHEEL_METADATA.fullmatch(i.filename)]
+                if not found:
+                    raise _Failure("the wheel has no .dist-info/METADATA", cacheable=True)
+                info = found[0]
+                with archive.open(info) as member:  # its headers come first
+                    return member.read(MAX_METADATA_BYTES), info.filename
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
+            raise _Failure(f"not a readable wheel ({exc})", cacheable=True) from None
+        except (OSError, NotImplementedError, ValueError, RuntimeError) as exc:
+            raise _Failure(f"not a readable wheel ({exc})") from None
+
+    def _sdist_pkg_info(self, f: _File, asked: list[str]) -> tuple[bytes, str]:
+        """An sdist's ``<name>-<version>/PKG-INFO``, if the sdist is at most
+        :data:`SDIST_MAX_BYTES` (and unpacks to it within :data:`SDIST_UNPACKED_BYTES`)."""
+        url = f.url.split("#", 1)[0]
+        try:
+            body = self._get(url, "*/*", asked, limit=SDIST_MAX_BYTES).body
+        except _TooLarge as exc:
+            size = f" of {exc.size} bytes" if exc.size else ""
+            raise _Failure(
+                f"the sdist{size} is larger than the {SDIST_MAX_BYTES}-byte bound for "
+                "reading its PKG-INFO; not downloaded",
+                cacheable=True,
+            ) from None
+        try:
+            if f.filename.lower().endswith(".zip"):
+                with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                    for info in archive.infolist():
+                        if _SDIST_PKG_INFO.fullmatch(info.filename):
+                            with archive.open(info) as member:
+                                return member.read(MAX_METADATA_BYTES), info.filename
+            else:
+                with tarfile.open(fileobj=io.BytesIO(body), mode="r:*") as tar:
+                    for entry in tar:
+                        if entry.offset > SDIST_UNPACKED_BYTES:
+                            break
+                        if entry.isfile() and _SDIST_PKG_INFO.fullmatch(entry.name):
+                            extracted = tar.extractfile(entry)
+                            if extracted is not None:
+                                return extracted.read(MAX_METADATA_BYTES), entry.name
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
+            raise _Failure(f"not a readable sdist ({exc})", cacheable=True) from None
+        except (NotImplementedError, ValueError, RuntimeError) as exc:
+            raise _Failure(f"not a readable sdist ({exc})", cacheable=True) from None
+        raise _Failure("the sdist has no readable PKG-INFO", cacheable=True)
 
     # -- npm registry ----------------------------------------------------------------------
 
@@ -866,21 +1334,115 @@ class OnlineLookup:
         data = _json(self._get(url, _JSON_ACCEPT, asked))
         if not isinstance(data, dict) or not isinstance(data.get("version"), str):
             raise _Failure("malformed answer: not a version document")
+        return _npm_answer(data, _redact(url))
+
+    # -- ranges ----------------------------------------------------------------------------
+
+    def _choose(self, kind: str, base: str, name: str, spec: str) -> tuple[Choice, bool]:
+        """The version chosen for a range and whether that may be cached."""
+        asked: list[str] = [""]
+        try:
+            if kind == "pypi":
+                return self._pypi_choose(base, name, spec, asked), True
+            return self._npm_choose(base, name, spec, asked), True
+        except _Failure as failure:
+            return Choice(None, _redact(asked[-1]), failure.reason), failure.cacheable
+
+    def _pypi_choose(self, index: str, name: str, spec: str, asked: list[str]) -> Choice:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        from packaging.version import InvalidVersion, Version
+
+        base = index.rstrip("/")
+        if urlsplit(base).scheme.lower() not in ("http", "https"):
+            raise _Failure(f"the index {_redact(index)} is not an http or https URL; not asked")
+        try:
+            wanted = SpecifierSet(spec)
+        except InvalidSpecifier:
+            raise _Failure(
+                f"{spec!r} is not a version range packaging reads", cacheable=True
+            ) from None
+        project = normalize_pypi(name)
+        reply = self._simple_page(base, project, asked)
+        releases: dict[Version, tuple[str, bool]] = {}  # version: (as spelled, all yanked)
+        for f in _simple_files(reply):
+            raw = _file_version_raw(f.filename, project)
+            try:
+                parsed = Version(raw) if raw is not None else None
+            except InvalidVersion:
+                continue
+            if parsed is None:
+                continue
+            spelled, yanked = releases.get(parsed, (raw or "", True))
+            releases[parsed] = (spelled, yanked and f.yanked)
+        pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in wanted)
+        pre = bool(wanted.prereleases)  # a specifier names a pre-release
+        accepted = [
+            v
+            for v, (_r, yanked) in releases.items()
+            if wanted.contains(v, prereleases=pre) and (pinned or not yanked)
+        ]
+        shown = _redact(reply.url)
+        if not accepted:
+            raise _Failure(
+                f"none of the {len(releases)} versions on the index satisfies "
+                f"{spec or 'any version'} (pre-releases and yanked files left out unless "
+                "asked for)",
+                cacheable=True,
+            )
+        best = max(accepted)
+        return Choice(releases[best][0], shown)
+
+    def _npm_choose(self, registry: str, name: str, spec: str, asked: list[str]) -> Choice:
+        import semantic_version
+
+        url = f"{registry.rstrip('/')}/{quote(name, safe='@')}"
+        data = _json(self._once(url, _JSON_ACCEPT, asked))
+        versions = data.get("versions") if isinstance(data, dict) else None
+        tags = data.get("dist-tags") if isinstance(data, dict) else None
+        if not isinstance(versions, dict) or not isinstance(tags, dict):
+            raise _Failure("malformed answer: not a package document")
         shown = _redact(url)
-        declared = data.get("license")
-        if isinstance(declared, list):  # some old packages put the list here
-            data = {"licenses": declared}
+        text = spec.strip()
+        latest = tags.get("latest")
+        chosen: str | None = None
+        if text in ("", "*", "x", "latest") or text in tags:
+            tagged = tags.get(text or "latest", latest)
+            chosen = tagged if isinstance(tagged, str) else None
         else:
-            found = _npm_license(declared)
-            if found:
-                return Answer(found, "license", shown)
-        several = data.get("licenses")
-        if isinstance(several, dict):
-            several = [several]
-        names = [n for n in map(_npm_license, several if isinstance(several, list) else []) if n]
-        if names:
-            return Answer(_join(names, "OR"), "licenses", shown)
-        raise _Failure(_NO_LICENSE, cacheable=True)
+            try:
+                wanted = semantic_version.NpmSpec(text)
+            except ValueError:
+                raise _Failure(
+                    f"{spec!r} is not an npm range this tool reads", cacheable=True
+                ) from None
+            parsed: dict[Any, str] = {}
+            for key in versions:
+                try:
+                    parsed[semantic_version.Version(key)] = key
+                except ValueError:
+                    continue
+            if isinstance(latest, str) and latest in versions:
+                try:  # npm's own choice: the latest tag when the range accepts it
+                    if semantic_version.Version(latest) in wanted:
+                        chosen = latest
+                except ValueError:
+                    pass
+            if chosen is None:
+                best = wanted.select(list(parsed))
+                chosen = parsed[best] if best is not None else None
+        if chosen is None or not isinstance(versions.get(chosen), dict):
+            raise _Failure(
+                f"none of the {len(versions)} versions in the registry satisfies {spec or '*'}",
+                cacheable=True,
+            )
+        document = versions[chosen]
+        try:
+            answer = _npm_answer(document, shown)
+        except _Failure as failure:
+            answer = Answer(None, "", shown, failure.reason)
+        with self._lock:
+            self._primed[(Ecosystem.NPM, name, chosen)] = answer
+        return Choice(chosen, shown)
 
     # -- deps.dev --------------------------------------------------------------------------
 

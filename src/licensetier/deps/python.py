@@ -181,7 +181,7 @@ def direct_reference(
     as its requirement, never exact (the URL may name a branch), and the note that no
     registry can answer for it (an installed copy still can)."""
     note = DIRECT_REFERENCE + ("; its name is read from the URL" if guessed else "")
-    return Declared(PYPI, name, url, manifest, False, True, scope, line, note=note)
+    return Declared(PYPI, name, url, manifest, False, True, scope, line, note=note, url=url)
 
 
 # -- requirements.txt --------------------------------------------------------------------

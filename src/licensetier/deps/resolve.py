@@ -3,10 +3,12 @@
 1. a license the lockfile itself records (package-lock v2/v3, composer.lock);
 2. an installed or vendored copy in or beside the repository (virtual environments,
    ``node_modules``, ``vendor/``, Cargo's and Go's caches, ``~/.m2``, NuGet's folder);
-3. an earlier online answer, from the cache;
+3. an earlier online answer, from the cache (offline too);
 4. online, unless offline: the registry this machine's own client is configured to use
    (or the one given with ``--index-url`` / ``--npm-registry``), or deps.dev for the
-   ecosystems without one; for exact versions only;
+   ecosystems without one; for exact versions, and for the version the registry offers
+   for a Python or npm range nothing pins (reported with ``exact`` False and the range
+   in ``requirement``);
 5. otherwise ``unresolved``, with the reason of every step that did not answer.
 
 A declared string is normalised in two steps (:func:`licensetier.declared.normalize`):
@@ -283,6 +285,8 @@ class Resolver:
         versions: dict[Key, str | None] = {}
         reasons: dict[Key, list[str]] = {}
         pending: list[Key] = []
+        ranged: dict[Key, str] = {}  # Python and npm requirements nothing pins: the range
+        chosen: dict[Key, str] = {}  # the version the registry offers for that range
         for f in found:
             d = f.declared
             ident = _key(f)
@@ -305,11 +309,15 @@ class Resolver:
                     answers[ident] = got
                     break
                 notes.append(got.reason or "")
-            if ident in answers or ident[2] is None:  # no exact version: said below
+            if ident in answers:
+                continue
+            if ident[2] is None:  # no exact version: a range, chosen online, or said below
+                if d.ecosystem in _RANGED and ident not in versions and d.url is None:
+                    ranged[ident] = d.version or ""
                 continue
             pending.append(ident)
-        if pending:
-            self._online(pending, answers, reasons)
+        if pending or ranged:
+            self._online(pending, ranged, answers, reasons, chosen)
         out: list[Dependency] = []
         for f in found:
             d = f.declared
@@ -317,14 +325,18 @@ class Resolver:
             answer = answers.get(ident)
             version = d.version if f.locked else (versions.get(ident) or d.version)
             exact = f.locked or bool(versions.get(ident))
+            requirement = None
+            if ident in chosen:  # resolved from a range, online: not exact
+                version, exact, requirement = chosen[ident], False, d.version or "*"
             notes = [r for r in reasons.get(ident, []) if r]
             if answer is None and d.note:
                 notes.insert(0, d.note)
-            elif answer is None and ident[2] is None:  # this manifest's requirement
-                notes.append(
-                    f"no exact version: {f.manifest} asks for {d.version or 'any version'} and "
-                    "no lockfile pins it, so no registry can be asked"
-                )
+            elif answer is None and ident[2] is None and ident not in chosen:
+                asks = f"no exact version: {f.manifest} asks for {d.version or 'any version'}"
+                if ident in ranged:  # the registry was asked for a version, or offline
+                    notes.insert(0, f"{asks} and no lockfile pins it")
+                else:  # this manifest's requirement
+                    notes.append(f"{asks} and no lockfile pins it, so no registry can be asked")
             reason = (
                 answer.reason if answer is not None else "; ".join(notes) or "no source answered"
             )
@@ -334,7 +346,11 @@ class Resolver:
                     name=d.full_name,
                     version=version,
                     purl=purl(
-                        d.ecosystem, d.name, version if exact else None, d.namespace, d.qualifiers
+                        d.ecosystem,
+                        d.name,
+                        version if exact or requirement else None,
+                        d.namespace,
+                        d.qualifiers,
                     ),
                     direct=f.direct,
                     scope=f.scope.value,
@@ -351,6 +367,7 @@ class Resolver:
                     low_confidence=answer.low_confidence if answer else False,
                     reason=reason,
                     chain=f.chain,
+                    requirement=requirement,
                 )
             )
         if self.cache is not None:
@@ -377,38 +394,59 @@ class Resolver:
     def _online(
         self,
         pending: list[Key],
+        ranged: dict[Key, str],
         answers: dict[Key, Answered],
         reasons: dict[Key, list[str]],
+        chosen: dict[Key, str],
     ) -> None:
-        if self.options.offline:
-            for ident in pending:
-                reasons[ident].append("not looked up online (--offline)")
-            return
-        from licensetier.deps.online import DEPS_DEV_API, OnlineLookup, Registries
+        """Step 3 and 4: the cache, then the registries (only the cache when offline).
+        A Python or npm range is first resolved to the highest version the registry
+        offers for it; that version's license is then looked up as an exact one's."""
+        from licensetier.deps.online import DEPS_DEV_API, OFFLINE, OnlineLookup, Registries
 
-        registries = Registries.discover(
-            index_url=self.options.index_url,
-            npm_registry=self.options.npm_registry,
-            deps_dev=self.options.deps_dev
-            or self.options.environ.get(DEPS_DEV_ENV)
-            or DEPS_DEV_API,
-        )
-        self.online_sources = registries.describe()
+        offline = self.options.offline
+        deps_dev = self.options.deps_dev or self.options.environ.get(DEPS_DEV_ENV)
+        if offline:  # no client is run: only the registries given, for their cache keys
+            registries = Registries(self.options.index_url, self.options.npm_registry, deps_dev)
+        else:
+            registries = Registries.discover(
+                index_url=self.options.index_url,
+                npm_registry=self.options.npm_registry,
+                deps_dev=deps_dev or DEPS_DEV_API,
+            )
+            self.online_sources = registries.describe()
         lookup = OnlineLookup(
             registries,
             cache=self.cache,
             timeout=self.options.timeout,
             ttl_seconds=self.options.ttl_seconds,
+            offline=offline,
         )
-        wanted = [(e, n, v) for e, n, v, _owner in pending if v is not None]
-        got: dict[tuple[Ecosystem, str, str], Answer] = lookup.lookup_many(wanted)
-        for ident in pending:
-            answer = got.get((ident[0], ident[1], ident[2] or ""))
+        exact: dict[Key, tuple[Ecosystem, str, str]] = {
+            ident: (ident[0], ident[1], ident[2]) for ident in pending if ident[2] is not None
+        }
+        if ranged:
+            picks = lookup.choose_many([(i[0], i[1], spec) for i, spec in ranged.items()])
+            for ident, spec in ranged.items():
+                pick = picks[(ident[0], ident[1], spec)]
+                if pick.version is None:
+                    where = f"{pick.url}: " if pick.url else ""
+                    said = f"{where}{pick.error}"
+                    reasons[ident].append(
+                        said if pick.error == OFFLINE else f"no version chosen online: {said}"
+                    )
+                    continue
+                chosen[ident] = pick.version
+                exact[ident] = (ident[0], ident[1], pick.version)
+        got: dict[tuple[Ecosystem, str, str], Answer] = lookup.lookup_many(list(exact.values()))
+        for ident, item in exact.items():
+            answer = got.get(item)
             if answer is None:
                 reasons[ident].append("no online answer")
                 continue
             if answer.error:
-                reasons[ident].append(f"{answer.url}: {answer.error}")
+                where = f"{answer.url}: " if answer.url else ""
+                reasons[ident].append(f"{where}{answer.error}")
                 continue
             raw = answer.license
             if answer.field == "classifiers" and raw:
@@ -424,6 +462,9 @@ Key = tuple[Ecosystem, str, str | None, str]
 """A dependency as resolved: ecosystem, name, exact version (None when nothing pins
 it), and for a requirement nothing pins, the manifest that states it (an installed
 copy that answers for one manifest may be another project's for another)."""
+
+
+_RANGED = (Ecosystem.PYPI, Ecosystem.NPM)  # the ecosystems whose ranges are resolved online
 
 
 def _key(f: discover.Found) -> Key:

@@ -146,6 +146,7 @@ def dependency(d: Dependency) -> dict[str, Any]:
         "name": d.name,
         "version": d.version,
         "exact": d.exact,
+        "requirement": d.requirement,
         "purl": d.purl,
         "direct": d.direct,
         "scope": d.scope,

@@ -74,8 +74,9 @@ def dependency_table(deps: list[Dependency] | tuple[Dependency, ...]) -> Table:
         license_ = d.license or "?"
         if d.low_confidence:
             license_ += " (low confidence)"
+        label = d.label if d.requirement is None else f"{d.label} (for {d.requirement})"
         table.add_row(
-            escape(d.label),
+            escape(label),
             d.ecosystem,
             how,
             escape(license_),

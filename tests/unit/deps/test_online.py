@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -312,15 +313,25 @@ def test_pypi_version_missing_or_without_metadata(
         [(Ecosystem.PYPI, "old-thing", "9.9"), (Ecosystem.PYPI, "old-thing", "1.3")]
     )
     assert answers[(Ecosystem.PYPI, "old-thing", "9.9")].error == "version 9.9 is not on the index"
+    # No metadata advertised: its .metadata URL is tried all the same, then the sdist.
     assert answers[(Ecosystem.PYPI, "old-thing", "1.3")].error == (
-        "the index offers no metadata file (PEP 658) for this version"
+        "no core metadata found (Old.Thing-1.3.tar.gz .metadata: HTTP 404: not found; "
+        "Old.Thing-1.3.tar.gz sdist: HTTP 404: not found)"
     )
-    # Both are definitive: a second run asks nothing.
+    assert registry.paths == [
+        "/idx/old-thing/",  # asked once for both
+        "/packages/ab/Old.Thing-1.3.tar.gz.metadata",
+        "/packages/ab/Old.Thing-1.3.tar.gz",
+    ]
+    # Both are definitive: a second run asks nothing, and says the failure is a cached one.
     count = len(registry.requests)
     again = OnlineLookup(registries(pypi=registry.base + "/idx"), cache=cache).lookup_many(
         [(Ecosystem.PYPI, "old-thing", "9.9"), (Ecosystem.PYPI, "old-thing", "1.3")]
     )
     assert all(a.cached for a in again.values())
+    missing = again[(Ecosystem.PYPI, "old-thing", "9.9")].error or ""
+    assert missing.startswith("version 9.9 is not on the index [a failure cached by a lookup at ")
+    assert missing.endswith("; asked again after 1 day]")
     assert len(registry.requests) == count
 
 
@@ -428,7 +439,9 @@ def test_npm_version_without_license_is_a_cached_negative(
         OnlineLookup(registries(npm=registry.base), cache=cache), Ecosystem.NPM, "bare", "1.0.0"
     )
     assert again.cached
-    assert again.error == "no license stated for this version"
+    assert (again.error or "").startswith(
+        "no license stated for this version [a failure cached by a lookup at "
+    )
     assert registry.paths == ["/bare/1.0.0"]
 
 
@@ -507,8 +520,16 @@ def test_404_is_cached(registry: FakeRegistry, cache: DetectionCache) -> None:
     second = ask(
         OnlineLookup(registries(npm=registry.base), cache=cache), Ecosystem.NPM, "ghost", "1.0.0"
     )
-    assert second == Answer(
-        None, "", registry.base + "/ghost/1.0.0", "HTTP 404: not found", cached=True
+    assert (second.license, second.url, second.cached) == (
+        None,
+        registry.base + "/ghost/1.0.0",
+        True,
+    )
+    # recognisable as a failure, kept one day (an answer: seven)
+    assert re.fullmatch(
+        r"HTTP 404: not found \[a failure cached by a lookup at "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC; asked again after 1 day\]",
+        second.error or "",
     )
     assert registry.paths == ["/ghost/1.0.0"]
 
