@@ -481,7 +481,8 @@ def test_ranges_resolved_online_then_offline_from_the_cache(
         "certifi": ("2024.8.30", True, None, "MPL-2.0"),
         "left-pad": ("1.3.0", False, "^1.0.0", "WTFPL"),
         "ghost-pkg": (">=1", False, None, None),
-        "own-fork": (None, False, None, None),  # a direct URL: no registry version
+        # a direct URL: its URL as its requirement, no registry version
+        "own-fork": ("http://127.0.0.1:9/own_fork-1.0-py3-none-any.whl", False, None, None),
     }
 
     def seen(report: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
