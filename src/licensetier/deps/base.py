@@ -87,6 +87,9 @@ class Declared:
     requires: tuple[str, ...] = ()
     license: str | None = None
     namespace: str | None = None  # Maven group id; npm scope and Go path are in name
+    # a Python requirement as PEP 508 reads it (``name[extras] spec; marker``): what
+    # the closure of an installed environment matches and evaluates (deps.pyclosure)
+    requirement: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

@@ -34,12 +34,13 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
+    Role,
     Scope,
     purl,
 )
 from licensetier.expressions import ExpressionTooDeep
 from licensetier.license_db import LicenseDB
-from licensetier.models import Dependency
+from licensetier.models import Dependency, ScanError
 
 if TYPE_CHECKING:
     from licensetier.deps.online import Answer
@@ -157,6 +158,8 @@ class Resolver:
             tuple[tuple[Path, ...], frozenset[Ecosystem]], dict[Ecosystem, list[Locator]]
         ] = {}
         self._memo: dict[Any, Any] = {}  # shared by their environments (Environment.memo)
+        self.problems: list[ScanError] = []  # unreadable installed metadata (combine)
+        self._closure_dirs: set[Path] = set()  # where an installed closure came from
 
     # -- normalisation, remembered -------------------------------------------------
     def _detect_text(self, text: str) -> tuple[str | None, float]:
@@ -263,7 +266,7 @@ class Resolver:
         ``vendor/`` or ``node_modules``, with another version, is not its own), and
         the package managers' caches."""
         if f.locked:
-            dirs = sorted({(self.root / m).parent for m in manifests})
+            dirs = sorted({(self.root / m).parent for m in manifests} | self._closure_dirs)
         else:
             directory = (self.root / f.manifest).parent
             dirs = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
@@ -272,6 +275,27 @@ class Resolver:
             env = environment(self.root, dirs, self.options, self._memo)
             self._located[key] = locators_for(env, ecosystems)
         return self._located[key]
+
+    def combine(self, group: discover.Group) -> list[discover.Found]:
+        """:func:`discover.combine`; for Python requirements without a lockfile, with
+        the dependency closure of the installed environment the manifest's project
+        uses (:mod:`licensetier.deps.pyclosure`): in its directory or one above it up
+        to the scan root, or a ``--python-env``."""
+        found = discover.combine(group)
+        if group.ecosystem is not Ecosystem.PYPI or any(
+            role is Role.LOCKFILE for role, _ in group.entries
+        ):
+            return found
+        from licensetier.deps import pyclosure
+
+        directory = self.root / group.directory
+        dirs = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
+        env = environment(self.root, dirs, self.options, self._memo)
+        closed, problems = pyclosure.closure(found, env)
+        self.problems.extend(problems)
+        if len(closed) > len(found):  # its packages are answered from the same places
+            self._closure_dirs.update(dirs)
+        return closed
 
     def resolve(
         self, found: Sequence[discover.Found], artifact_of: Callable[[str], str]
