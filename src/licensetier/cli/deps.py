@@ -47,7 +47,8 @@ def dependency_options(func: F) -> F:
             multiple=True,
             type=click.Path(exists=True, file_okay=False, path_type=Path),
             help="A virtual environment (or site-packages directory) whose installed "
-            "distributions say their licenses; repeatable. .venv and venv are looked at "
+            "distributions say their licenses, and give the dependency closure of a Python "
+            "manifest without a lockfile; repeatable. .venv and venv are looked at "
             "without it.",
         ),
         click.option(

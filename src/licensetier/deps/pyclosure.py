@@ -21,7 +21,11 @@ distributions they require in turn. This module walks it:
    requirement.
 
 A requirement whose marker is false for the environment, whose distribution is not
-installed or whose range does not accept the installed version is not followed. A
+installed or whose range does not accept the installed version is not followed; a
+direct one stays as the manifest states it, and if the installed distribution is
+reached through another requirement, it is listed as a transitive dependency too (a
+development extra's ``cryptography>=45,<46`` and the runtime ``cryptography@50.0.2``
+that ``mcp`` pulls in are two entries). A
 ``Requires-Dist`` that is not a valid requirement is skipped and reported as a
 :class:`~licensetier.models.ScanError` naming the METADATA file. Nothing is imported
 or run.
@@ -211,7 +215,7 @@ def closure(found: Sequence[Found], env: Environment) -> tuple[list[Found], list
     if not env.python_envs or not found:
         return list(found), []
     walk = Closure(env)
-    named = {f.declared.key for f in found}
+    named: set[str] = set()  # the direct requirements matched to what is installed
     # node: normalised name -> (distribution, scope, parent name or None, root's Found)
     reached: dict[str, tuple[Installed, Scope, str | None, Found]] = {}
     done: dict[str, set[str]] = {}
@@ -231,6 +235,7 @@ def closure(found: Sequence[Found], env: Environment) -> tuple[list[Found], list
             if dist is None:
                 continue
             key = normalize_pypi(dist.name)
+            named.add(key)
             reached.setdefault(key, (dist, scope, None, f))
             queue.append((key, extras))
         while queue:

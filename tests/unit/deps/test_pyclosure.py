@@ -191,6 +191,23 @@ def test_a_range_the_installed_version_misses_is_not_followed(
     )
     (beta,) = _deps(run_cli, root, installed)["dependencies"]
     assert (beta["name"], beta["version"], beta["license_source"]) == ("beta", "<2", "unresolved")
+    # the installed beta 2.1 another requirement pulls in is listed too, as transitive
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "old"\nversion = "1"\ndependencies = ["beta<2", "alpha"]\n',
+        encoding="utf-8",
+    )
+    got = [
+        (d["name"], d["version"], d["direct"], d["chain"], d["license_source"])
+        for d in _deps(run_cli, root, installed)["dependencies"]
+        if d["name"] == "beta"
+    ]
+    assert sorted(got, key=str) == sorted(
+        [
+            ("beta", "<2", True, [], "unresolved"),
+            ("beta", "2.1", False, ["alpha@1.0"], "installed"),
+        ],
+        key=str,
+    )
 
 
 def test_the_environment_of_the_manifests_own_tree(
