@@ -209,12 +209,29 @@ def _direct_requirement(
     return d.full_name, spec, None, ()
 
 
-def closure(found: Sequence[Found], env: Environment) -> tuple[list[Found], list[ScanError]]:
+@dataclass(frozen=True)
+class Closed:
+    """The dependencies of a manifest group with its installed closure; the METADATA
+    that could not be read; why a direct requirement was not matched to the
+    environment, by (manifest, package key)."""
+
+    found: list[Found]
+    problems: list[ScanError]
+    notes: dict[tuple[str, str], str]
+
+
+def closure(found: Sequence[Found], env: Environment) -> Closed:
     """``found`` (one Python manifest group's direct requirements, no lockfile) and the
     transitive dependencies its installed environment holds for them."""
     if not env.python_envs or not found:
-        return list(found), []
+        return Closed(list(found), [], {})
     walk = Closure(env)
+    places = ", ".join(env.shown(p) for p in env.python_envs)
+    described = (
+        f"the environment ({places}: Python {walk.markers['python_version']}, "
+        f"{walk.markers['sys_platform']})"
+    )
+    notes: dict[tuple[str, str], str] = {}
     named: set[str] = set()  # the direct requirements matched to what is installed
     # node: normalised name -> (distribution, scope, parent name or None, root's Found)
     reached: dict[str, tuple[Installed, Scope, str | None, Found]] = {}
@@ -229,10 +246,19 @@ def closure(found: Sequence[Found], env: Environment) -> tuple[list[Found], list
             if f.scope is not scope:
                 continue
             name, specifier, marker, extras = _direct_requirement(f.declared)
+            note = (f.manifest, f.declared.key)
             if not _applies(marker, walk.markers, ("",)):
+                notes[note] = f"its marker ({marker}) is false for {described}"
                 continue
             dist = walk.installed(name, specifier)
             if dist is None:
+                copies = ", ".join(str(v) for v in walk.locator.installed(name))
+                notes[note] = (
+                    f"{described} holds {name} {copies}, which "
+                    f"{f.declared.version or specifier} does not accept"
+                    if copies
+                    else f"not installed in {described}"
+                )
                 continue
             key = normalize_pypi(dist.name)
             named.add(key)
@@ -270,4 +296,4 @@ def closure(found: Sequence[Found], env: Environment) -> tuple[list[Found], list
         out.append(
             Found(declared, False, scope, root.manifest, None, tuple(reversed(chain)), locked=True)
         )
-    return out, walk.problems
+    return Closed(out, walk.problems, notes)

@@ -160,6 +160,7 @@ class Resolver:
         self._memo: dict[Any, Any] = {}  # shared by their environments (Environment.memo)
         self.problems: list[ScanError] = []  # unreadable installed metadata (combine)
         self._closure_dirs: set[Path] = set()  # where an installed closure came from
+        self._closure_notes: dict[tuple[str, str], str] = {}  # why not matched there
 
     # -- normalisation, remembered -------------------------------------------------
     def _detect_text(self, text: str) -> tuple[str | None, float]:
@@ -291,11 +292,12 @@ class Resolver:
         directory = self.root / group.directory
         dirs = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
         env = environment(self.root, dirs, self.options, self._memo)
-        closed, problems = pyclosure.closure(found, env)
-        self.problems.extend(problems)
-        if len(closed) > len(found):  # its packages are answered from the same places
+        closed = pyclosure.closure(found, env)
+        self.problems.extend(closed.problems)
+        self._closure_notes.update(closed.notes)
+        if len(closed.found) > len(found):  # its packages are answered from the same places
             self._closure_dirs.update(dirs)
-        return closed
+        return closed.found
 
     def resolve(
         self, found: Sequence[discover.Found], artifact_of: Callable[[str], str]
@@ -312,6 +314,8 @@ class Resolver:
             if ident in answers or ident in reasons:
                 continue
             notes = reasons.setdefault(ident, [])
+            if not f.locked and (f.manifest, d.key) in self._closure_notes:
+                notes.append(self._closure_notes[(f.manifest, d.key)])
             if f.lock_license:
                 got = self._answer(f.lock_license, (), "lockfile", f.lockfile or d.manifest)
                 if got.license_keys:

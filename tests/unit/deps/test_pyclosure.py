@@ -155,6 +155,8 @@ def test_the_installed_closure_with_chains_scopes_markers_extras(
     }
     # installed, but their markers are false for this environment: left out
     # (wintool, oldpy); alpha -> beta -> alpha is a cycle, walked once
+    missing = next(d for d in report["dependencies"] if d["name"] == "missing-pkg")
+    assert missing["reason"].startswith("not installed in the environment (")
     beta = next(d for d in report["dependencies"] if d["name"] == "beta")
     assert beta["purl"] == "pkg:pypi/beta@2.1"
     assert beta["license_source"] == "installed"
@@ -171,15 +173,19 @@ def test_without_the_extra_its_requirements_are_not_followed(
 ) -> None:
     root = _project(
         tmp_path / "plain",
-        '[project]\nname = "plain"\nversion = "1"\ndependencies = ["alpha", "gamma"]\n',
+        '[project]\nname = "plain"\nversion = "1"\n'
+        'dependencies = ["alpha", "gamma", "nothere; python_version < \'3.0\'"]\n',
     )
-    names = {d["name"]: d["chain"] for d in _deps(run_cli, root, installed)["dependencies"]}
-    assert names == {
+    deps = _deps(run_cli, root, installed)["dependencies"]
+    assert {d["name"]: d["chain"] for d in deps} == {
         "alpha": [],
         "gamma": [],
+        "nothere": [],  # the manifest states it: listed, with why it is not installed
         "beta": ["alpha@1.0"],
         "delta": ["alpha@1.0", "beta@2.1"],
     }
+    nothere = next(d for d in deps if d["name"] == "nothere")
+    assert nothere["reason"].startswith('its marker (python_version < "3.0") is false for the ')
 
 
 def test_a_range_the_installed_version_misses_is_not_followed(
@@ -191,6 +197,7 @@ def test_a_range_the_installed_version_misses_is_not_followed(
     )
     (beta,) = _deps(run_cli, root, installed)["dependencies"]
     assert (beta["name"], beta["version"], beta["license_source"]) == ("beta", "<2", "unresolved")
+    assert "holds beta 2.1, which <2 does not accept" in beta["reason"]
     # the installed beta 2.1 another requirement pulls in is listed too, as transitive
     (root / "pyproject.toml").write_text(
         '[project]\nname = "old"\nversion = "1"\ndependencies = ["beta<2", "alpha"]\n',
