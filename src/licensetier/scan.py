@@ -574,11 +574,6 @@ class Scanner:
             source or root, [f.path for f in walked.files] + capped, reading
         )
         errors.extend(problems)
-        found = [f for g in groups for f in discover.combine(g)]
-        if not found:
-            return []
-        if self.progress:
-            self.progress(0, len(found), "resolving dependency licenses")
         resolver = Resolver(
             root,
             self.db,
@@ -587,6 +582,12 @@ class Scanner:
             options=self.deps,
             mode="fast" if self.engine.fast else "full",
         )
+        found = [f for g in groups for f in resolver.combine(g)]
+        errors.extend(resolver.problems)
+        if not found:
+            return []
+        if self.progress:
+            self.progress(0, len(found), "resolving dependency licenses")
         resolved = resolver.resolve(found, lambda manifest: owner_of(manifest, artifacts).path)
         if resolver.online_sources:
             engine_info["registries"] = "; ".join(resolver.online_sources)

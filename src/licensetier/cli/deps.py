@@ -48,8 +48,9 @@ def dependency_options(func: F) -> F:
             multiple=True,
             type=click.Path(exists=True, file_okay=False, path_type=Path),
             help="A virtual environment (or site-packages directory) whose installed "
-            "distributions say their licenses, or a conda environment (its conda-meta/ "
-            "records); repeatable. .venv, venv and $CONDA_PREFIX are looked at without it.",
+            "distributions say their licenses and give the dependency closure of a Python "
+            "manifest without a lockfile, or a conda environment (its conda-meta/ records); "
+            "repeatable. .venv, venv and $CONDA_PREFIX are looked at without it.",
         ),
         click.option(
             "--lookup-timeout",

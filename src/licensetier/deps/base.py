@@ -94,6 +94,9 @@ class Declared:
     # reference); the resolver adds it to the dependency's reason
     note: str | None = None
     url: str | None = None  # a direct reference (pip ``name @ url``): no registry version
+    # a Python requirement as PEP 508 reads it (``name[extras] spec; marker``): what
+    # the closure of an installed environment matches and evaluates (deps.pyclosure)
+    requirement: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

@@ -166,9 +166,13 @@ def from_requirement(
         return direct_reference(req.name, req.url, manifest, scope, line)
     exact = _exact_of(req)
     if exact is not None:
-        return Declared(PYPI, req.name, exact, manifest, True, True, scope, line)
+        return Declared(
+            PYPI, req.name, exact, manifest, True, True, scope, line, requirement=str(req)
+        )
     version = _specifier_as_written(text) or (str(req.specifier) or None)
-    return Declared(PYPI, req.name, version, manifest, False, True, scope, line)
+    return Declared(
+        PYPI, req.name, version, manifest, False, True, scope, line, requirement=str(req)
+    )
 
 
 DIRECT_REFERENCE = "a direct URL/VCS reference: not a registry package"
@@ -880,6 +884,12 @@ class PythonEnvLocator:
                     continue
             index.setdefault(normalize_pypi(name), {}).setdefault(_version_key(version), meta)
         return index
+
+    def installed(self, name: str) -> Mapping[Version | str, Path]:
+        """The METADATA files of the installed copies of ``name``, by version."""
+        if self._index is None:
+            self._index = self._build_index()
+        return self._index.get(normalize_pypi(name), {})
 
     def find(self, name: str, version: str | None) -> Evidence | None:
         if self._index is None:

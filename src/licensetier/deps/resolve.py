@@ -36,12 +36,13 @@ from licensetier.deps.base import (
     Environment,
     Evidence,
     Locator,
+    Role,
     Scope,
     purl,
 )
 from licensetier.expressions import ExpressionTooDeep
 from licensetier.license_db import LicenseDB
-from licensetier.models import Dependency
+from licensetier.models import Dependency, ScanError
 
 if TYPE_CHECKING:
     from licensetier.deps.online import Answer
@@ -160,6 +161,9 @@ class Resolver:
             tuple[tuple[Path, ...], frozenset[Ecosystem]], dict[Ecosystem, list[Locator]]
         ] = {}
         self._memo: dict[Any, Any] = {}  # shared by their environments (Environment.memo)
+        self.problems: list[ScanError] = []  # unreadable installed metadata (combine)
+        self._closure_dirs: set[Path] = set()  # where an installed closure came from
+        self._closure_notes: dict[tuple[str, str], str] = {}  # why not matched there
 
     # -- normalisation, remembered -------------------------------------------------
     def _detect_text(self, text: str) -> tuple[str | None, float]:
@@ -266,7 +270,7 @@ class Resolver:
         ``vendor/`` or ``node_modules``, with another version, is not its own), and
         the package managers' caches."""
         if f.locked:
-            dirs = sorted({(self.root / m).parent for m in manifests})
+            dirs = sorted({(self.root / m).parent for m in manifests} | self._closure_dirs)
         else:
             directory = (self.root / f.manifest).parent
             dirs = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
@@ -275,6 +279,33 @@ class Resolver:
             env = environment(self.root, dirs, self.options, self._memo)
             self._located[key] = locators_for(env, ecosystems)
         return self._located[key]
+
+    def combine(self, group: discover.Group) -> list[discover.Found]:
+        """:func:`discover.combine`; for Python requirements without a lockfile, with
+        the dependency closure of the installed environment the manifest's project
+        uses (:mod:`licensetier.deps.pyclosure`): in its directory or one above it up
+        to the scan root, or a ``--python-env``; for Go, with the chains of the
+        indirect modules from the module cache (:mod:`licensetier.deps.gochains`)."""
+        found = discover.combine(group)
+        directory = self.root / group.directory
+        dirs = [directory, *(p for p in directory.parents if p.is_relative_to(self.root))]
+        if group.ecosystem is Ecosystem.GOLANG:
+            from licensetier.deps import gochains
+
+            return gochains.chains(found, environment(self.root, dirs, self.options, self._memo))
+        if group.ecosystem is not Ecosystem.PYPI or any(
+            role is Role.LOCKFILE for role, _ in group.entries
+        ):
+            return found
+        from licensetier.deps import pyclosure
+
+        env = environment(self.root, dirs, self.options, self._memo)
+        closed = pyclosure.closure(found, env)
+        self.problems.extend(closed.problems)
+        self._closure_notes.update(closed.notes)
+        if len(closed.found) > len(found):  # its packages are answered from the same places
+            self._closure_dirs.update(dirs)
+        return closed.found
 
     def resolve(
         self, found: Sequence[discover.Found], artifact_of: Callable[[str], str]
@@ -293,6 +324,8 @@ class Resolver:
             if ident in answers or ident in reasons:
                 continue
             notes = reasons.setdefault(ident, [])
+            if not f.locked and (f.manifest, d.key) in self._closure_notes:
+                notes.append(self._closure_notes[(f.manifest, d.key)])
             if f.lock_license:
                 got = self._answer(f.lock_license, (), "lockfile", f.lockfile or d.manifest)
                 if got.license_keys:

@@ -7,7 +7,9 @@ are written here in that layout."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from licensetier.deps import discover, gochains
 from licensetier.deps.base import Ecosystem, Environment, Role
@@ -102,3 +104,17 @@ def test_a_cached_go_mod_that_links_out_of_the_cache_is_not_read(tmp_path: Path)
     # read, the link would make toml pull in the orphan
     assert got["example.com/orphan"] == (False, ())
     assert got["github.com/spf13/pflag"] == (False, ("github.com/spf13/cobra@v1.8.0",))
+
+
+def test_deps_command_names_the_chain_from_the_module_cache_gomodcache_names(
+    tmp_path: Path, monkeypatch: Any, run_cli: Callable[..., Any]
+) -> None:
+    _found(tmp_path)  # writes repo/go.mod
+    monkeypatch.setenv("GOMODCACHE", str(_cache(tmp_path)))
+    report = run_cli("deps", tmp_path / "repo", "--offline", "--format", "json").json()
+    got = {d["name"]: (d["direct"], d["chain"]) for d in report["dependencies"]}
+    assert got["golang.org/x/sys"] == (
+        False,
+        ["github.com/spf13/cobra@v1.8.0", "github.com/spf13/pflag@v1.0.5"],
+    )
+    assert got["example.com/orphan"] == (False, [])
