@@ -39,17 +39,35 @@ class Seen:
 class RegistryServer:
     """``routes`` maps a request path to ``(status, JSON body)`` or to a :class:`Raw`
     body; anything else is a 404. Every request path is recorded in :attr:`requests`,
-    and with its ``Range:`` header and the bytes sent in :attr:`seen`."""
+    and with its ``Range:`` header and the bytes sent in :attr:`seen`. ``after`` maps a
+    path to the paths whose answers must have been sent before its own is (at most 10 s):
+    the order in which concurrent lookups meet a server's answers, made certain."""
 
-    def __init__(self, routes: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, routes: dict[str, Any] | None = None, after: dict[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.routes: dict[str, Any] = dict(routes or {})
         self.requests: list[str] = []
         self.seen: list[Seen] = []
+        self.after = dict(after or {})
+        self._answered: set[str] = set()
+        self._change = threading.Condition()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.requests.append(self.path)
+                try:
+                    self._answer()
+                finally:
+                    with server._change:
+                        server._answered.add(self.path)
+                        server._change.notify_all()
+
+            def _answer(self) -> None:
+                waits = server.after.get(self.path, ())
+                with server._change:
+                    server._change.wait_for(lambda: server._answered.issuperset(waits), 10)
                 route = server.routes.get(self.path, (404, {"message": "not found"}))
                 if isinstance(route, Raw):
                     status, data, kind, ranges = (

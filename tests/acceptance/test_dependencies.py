@@ -242,7 +242,10 @@ def test_online_lookups_are_asked_once_then_answered_from_the_cache(
 ) -> None:
     repo = fixture_repo("tooling-python-deps")
     shutil.rmtree(repo / ".venv")
-    with RegistryServer(REGISTRY) as server:
+    # the 429 is sent once the others are answered: after it the host is not asked again
+    # in this run, and the lookups run concurrently
+    others = tuple(path for path in REGISTRY if path.startswith("/pypi/"))
+    with RegistryServer(REGISTRY, after={"/simple/pytest/": others}) as server:
         flags = ["--format", "json", "--index-url", f"{server.url}/simple"]
         report = run_cli("scan", repo, *flags).json()
         by_name = {d["name"]: d for d in report["dependencies"]}
