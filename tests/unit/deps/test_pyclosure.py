@@ -187,7 +187,7 @@ def test_without_the_extra_its_requirements_are_not_followed(
         "delta": ["alpha@1.0", "beta@2.1"],
     }
     nothere = next(d for d in deps if d["name"] == "nothere")
-    assert "; its marker (python_version < \"3.0\") is false for the " in nothere["reason"]
+    assert '; its marker (python_version < "3.0") is false for the ' in nothere["reason"]
 
 
 def test_a_range_the_installed_version_misses_is_not_followed(
