@@ -396,7 +396,11 @@ def scancode_side(tree: Path, mine: dict[str, dict[str, Any]], key_name: Any) ->
     peer = {}
     for row in packages:
         url = PackageURL.from_string(row["purl"])
-        if url.type not in ("pypi", "npm") or not url.version:
+        installed = any(
+            "node_modules/" in path or "site-packages/" in path
+            for path in row.get("datafile_paths", ())
+        )
+        if url.type not in ("pypi", "npm") or not url.version or not installed:
             continue  # the tree's own project, a bower.json
         name = f"{url.namespace}/{url.name}" if url.namespace else url.name
         raw = row.get("declared_license_expression_spdx") or ""
