@@ -349,8 +349,9 @@ def artifact_name(a: Artifact, root: str) -> str:
 
 def spdx_supplier(name: str) -> str:
     """SPDX's ``supplier``: ``Organization: ...`` for a name that reads as one (Inc.,
-    Foundation, contributors...), else ``Person: ...``."""
-    kind = "Organization" if _ORGANIZATION.search(name) else "Person"
+    Foundation, contributors..., or a single word: "Pallets"), else ``Person: ...``."""
+    single = len(name.split()) == 1
+    kind = "Organization" if single or _ORGANIZATION.search(name) else "Person"
     return f"{kind}: {printable(name)}"
 
 
