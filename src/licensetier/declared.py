@@ -29,7 +29,7 @@ from licensetier.errors import LicenseDBError, LicensetierError, ManifestError, 
 from licensetier.expressions import ExpressionTooDeep, check_nesting, combine, keys_in
 from licensetier.models import DeclaredLicense, ScanError
 from licensetier.paths import data_directory
-from licensetier.readers import Reading
+from licensetier.readers import Identity, Reading
 from licensetier.readers.model_card import (
     MODEL_CARD_NAMES,
     HFLicenses,
@@ -492,3 +492,43 @@ def read_declared(
             ctx.error(str(exc), exc.line, exc.path)
         errors.extend(ctx.errors)
     return declared, errors
+
+
+def read_identity(artifact_dir: Path, rel_dir: str, reading: Reading) -> Identity | None:
+    """The project's name, version and supplier, from the first manifest directly in
+    ``artifact_dir`` whose reader has an ``identity`` (in the routing table's order) and
+    that names the project; None when none does. Read through ``reading``: a manifest
+    the declared-license step read is not read again, one that did not parse is
+    skipped (its problem is reported there)."""
+    import importlib
+
+    rel = _clean_rel_dir(rel_dir)
+    scan_root = artifact_dir
+    if ".." not in rel.split("/") and rel != ".":
+        for _ in rel.split("/"):
+            scan_root = scan_root.parent
+    try:
+        listing = fs.entries(artifact_dir, scan_root)
+    except OSError:
+        return None
+    names = {e.name for e in listing if e.is_file}
+    modules = dict(declaring())
+    for name, key in declaring_files(names):
+        reader = importlib.import_module(modules[key])
+        identity = getattr(reader, "identity", None)
+        if identity is None:
+            continue
+        source = name if rel == "." else f"{rel}/{name}"
+        path = artifact_dir / name
+        if not _inside(path, scan_root):
+            continue
+        try:
+            document = reading.document(reader, path, source, scan_root)
+        except ManifestError:
+            continue
+        if document is None:
+            continue
+        found: Identity | None = identity(document)
+        if found is not None:
+            return found
+    return None

@@ -218,6 +218,12 @@ class Artifact:
     declared_classification: Classification | None = None
     origin: str = ""  # where it was declared: a config file, "--kind", or "implicit"
     reasoning: DeclaredReasoning | None = None  # how ``declared_license`` was decided
+    # what its manifest says it is (readers' ``identity``): for SBOMs
+    name: str | None = None
+    version: str | None = None
+    supplier: str | None = None
+    identity_source: str | None = None  # the manifest that said it
+    copyrights: tuple[str, ...] = ()  # in its own license files (gathered for SBOMs)
 
     def contains(self, path: str) -> bool:
         return self.path == "." or path == self.path or path.startswith(self.path + "/")
@@ -400,6 +406,9 @@ class Section:
     notices: tuple[NoticeText, ...] = ()  # reproduced in full
     file_licenses: tuple[tuple[str, str], ...] = ()  # repository files with a license
     notes: tuple[str, ...] = ()  # what could not be read, and why
+    # the license texts passed on: the component's own license files, else the
+    # standard text of each license of its SPDX expression (``path`` says which)
+    license_texts: tuple[NoticeText, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ no network: the same repository gives the same notice, byte for byte.
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 import time
@@ -41,7 +42,7 @@ APACHE_RE = re.compile(r"(?<![\w.+-])Apache-2\.0(?![\w.+-])")
 # -- reading files ---------------------------------------------------------------------
 
 
-class _Shower:
+class Shower:
     """How a path is shown: relative to the scan root, else under ``~``, else absolute."""
 
     def __init__(self, root: Path, home: Path | None) -> None:
@@ -74,7 +75,7 @@ class FileReader:
     """Reads each file once (at most :data:`MAX_READ_BYTES`) and finds its copyright
     statements with ScanCode; remembers both per path."""
 
-    shown: _Shower
+    shown: Shower
     _seen: dict[Path, _Read] = field(default_factory=dict)
 
     def _read(self, path: Path) -> _Read:
@@ -113,7 +114,8 @@ class FileReader:
             return (), read.note
         if read.copyrights is None:
             try:
-                read.copyrights = _copyrights(path, read.data if read.truncated else None)
+                found = _copyrights(path, read.data if read.truncated else None)
+                read.copyrights = whole_lines(found, read.data.decode("utf-8", errors="replace"))
             except Exception as exc:  # ScanCode's own failure must not end the notice
                 read.copyrights = ()
                 problem = f"{self.shown(path)}: copyright detection failed ({exc})"
@@ -121,7 +123,77 @@ class FileReader:
         return read.copyrights, read.note
 
 
-def _copyrights(path: Path, prefix: bytes | None) -> tuple[str, ...]:
+MAX_COPYRIGHT_LINE = 240  # a longer line is a paragraph: ScanCode's statement is kept
+_COMMENT_LEAD = re.compile(r"^\s*(?:#+|//+|/\*+|\*+|--|;+|%+|<!--|\.\.)?\s*")
+
+
+def whole_lines(found: Sequence[tuple[str, int, int]], text: str) -> tuple[str, ...]:
+    """Each copyright statement as the whole line(s) it was found on: ScanCode ends a
+    statement where its grammar stops ("Copyright (c) 2017" of "Copyright (c) 2017 to
+    present Pydantic Services Inc. and individual contributors."), a notice passes
+    the line on. From where the statement starts to the end of its last line, comment
+    markers and runs of spaces removed; ScanCode's statement when the lines do not hold
+    it as it stands, or are longer than :data:`MAX_COPYRIGHT_LINE`. Deduplicated, in
+    order."""
+    lines = text.split("\n")
+    out: dict[str, None] = {}
+    for statement, start, end in found:
+        chosen = statement
+        if 1 <= start <= end <= len(lines):
+            joined = " ".join(
+                " ".join(_COMMENT_LEAD.sub("", line).split()) for line in lines[start - 1 : end]
+            ).strip()
+            at = joined.find(statement)
+            if at >= 0 and len(joined) - at <= MAX_COPYRIGHT_LINE:
+                chosen = joined[at:].removesuffix("*/").removesuffix("-->").strip()
+        out.setdefault(chosen, None)
+    return tuple(out)
+
+
+@functools.cache
+def _licensedcode_texts() -> Path | None:
+    try:
+        import licensedcode
+    except ImportError:  # pragma: no cover - ScanCode is a dependency
+        return None
+    return Path(licensedcode.__file__).parent / "data" / "licenses"
+
+
+def standard_texts(license_spdx: str | None) -> tuple[NoticeText, ...]:
+    """The text of each license of an SPDX expression, from ScanCode's license data
+    (installed with licensetier, not the scanned repository), for a component whose
+    own license file is not at hand; none for a license ScanCode has no text of."""
+    if not license_spdx:
+        return ()
+    from licensetier.expressions import keys_in
+    from licensetier.license_db import LicenseDB
+
+    directory = _licensedcode_texts()
+    if directory is None:
+        return ()
+    db = LicenseDB.load()
+    try:
+        keys = keys_in(db.spdx_to_keys(license_spdx))
+    except Exception:  # an expression the database cannot read: no standard text
+        return ()
+    out = []
+    for key in sorted(keys):
+        path = directory / f"{key}.LICENSE"
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        body = raw.split("\n---\n", 1)[1] if raw.startswith("---\n") and "\n---\n" in raw else raw
+        body = body.strip("\n")
+        if body:
+            spdx = db.keys_to_spdx(key)
+            out.append(
+                NoticeText(f"standard text of {spdx} (ScanCode's license data)", body + "\n")
+            )
+    return tuple(out)
+
+
+def _copyrights(path: Path, prefix: bytes | None) -> tuple[tuple[str, int, int], ...]:
     """ScanCode's copyright statements of ``path``; of ``prefix`` instead when given
     (the first megabyte of a larger file, written to a temporary file)."""
     from licensetier.detect.engine import _prepare_scancode_environment
@@ -141,7 +213,14 @@ def _copyrights(path: Path, prefix: bytes | None) -> tuple[str, ...]:
         (e for e in found.get("copyrights", []) if isinstance(e.get("copyright"), str)),
         key=lambda e: (int(e.get("start_line") or 0), int(e.get("end_line") or 0)),
     )
-    return tuple(" ".join(str(e["copyright"]).split()) for e in entries)
+    return tuple(
+        (
+            " ".join(str(e["copyright"]).split()),
+            int(e.get("start_line") or 0),
+            int(e.get("end_line") or 0),
+        )
+        for e in entries
+    )
 
 
 # -- where a dependency's files are -----------------------------------------------------
@@ -331,6 +410,16 @@ def _license_line(license_spdx: str | None, reason: str | None) -> str:
     return f"license unknown: {'; '.join(steps) or 'no source answered'}"
 
 
+def license_texts(reader: FileReader, licenses: Sequence[Path]) -> tuple[NoticeText, ...]:
+    """The texts of a component's license files (those that could be read), each once."""
+    out: dict[str, NoticeText] = {}
+    for path in licenses:
+        text, _ = reader.text(path)
+        if text is not None and text.strip() and text not in out:
+            out[text] = NoticeText(reader.shown(path), text)
+    return tuple(out.values())
+
+
 def _read_component(
     reader: FileReader, licenses: Sequence[Path], notices: Sequence[Path], reproduce: bool
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[NoticeText, ...], tuple[str, ...]]:
@@ -364,7 +453,7 @@ def collect(
 ) -> Notice:
     """The notice of the repository at ``root`` whose scan is ``result``."""
     home_value = options.environ.get("HOME")
-    shower = _Shower(root, Path(home_value) if home_value else None)
+    shower = Shower(root, Path(home_value) if home_value else None)
     reader = FileReader(shower)
     components = _components(result.dependencies)
     finder = PackageFinder(root, [d for d, _ in components], options)
@@ -393,7 +482,7 @@ def collect(
 def _files_by_component(
     files: Iterable[FileResult],
     root: Path,
-    shower: _Shower,
+    shower: Shower,
     components: Sequence[tuple[Dependency, bool]],
     located: dict[int, _Located],
 ) -> tuple[dict[int, list[FileResult]], dict[str, list[FileResult]]]:
@@ -437,6 +526,7 @@ def _dependency_section(
     license_text = _license_line(dep.license, dep.reason)
     if dep.license and dep.low_confidence and dep.reason:
         license_text = f"{dep.license} ({dep.reason})"
+    texts = license_texts(reader, place.licenses) or standard_texts(dep.license)
     return Section(
         kind="dependency",
         title=_dependency_title(dep),
@@ -447,6 +537,7 @@ def _dependency_section(
         notices=notices,
         file_licenses=tuple((f.path, _file_license(f)) for f in own_files),
         notes=tuple(dict.fromkeys(notes)),
+        license_texts=texts,
     )
 
 
@@ -479,6 +570,7 @@ def _vendored_section(
         notices=notices,
         file_licenses=tuple((f.path, _file_license(f)) for f in members),
         notes=tuple(dict.fromkeys((*_notes_of(members, root, reader), *notes))),
+        license_texts=license_texts(reader, own),
     )
 
 

@@ -340,7 +340,11 @@ class Scanner:
         """The result with what :attr:`extras` asks for; ``source``: where the scanned
         content is (the work tree, or the view of --staged)."""
         if self.extras.checksums:
-            result = replace(result, checksums=file_checksums(source, result.files))
+            result = replace(
+                result,
+                checksums=file_checksums(source, result.files),
+                artifacts=_with_copyrights(result.artifacts, source),
+            )
         if self.extras.notice:
             from licensetier.notice import collect
 
@@ -444,6 +448,11 @@ class Scanner:
             detect_text=self.engine.detect_text,
         )
         spdx = declared_mod.spdx_or_none(decision.license, self.db)
+        identity = (
+            declared_mod.read_identity(directory, art.path, reading)
+            if fs.is_dir(directory, root)
+            else None
+        )
         classification = None
         if spdx:
             classification = self.policy.classify(self.db.spdx_to_keys(spdx), art.tier, art.kind)
@@ -453,6 +462,10 @@ class Scanner:
             declared_license=spdx,
             declared_classification=classification,
             reasoning=decision.reasoning,
+            name=identity.name if identity else None,
+            version=identity.version if identity else None,
+            supplier=identity.supplier if identity else None,
+            identity_source=identity.source if identity else None,
         )
 
     def _readme_section(
@@ -613,6 +626,23 @@ class Scanner:
             f"({budget:g} s, --max-time or max_time) and are listed as skipped; raise the "
             f"budget to scan them (what was detected is kept in the cache)."
         )
+
+
+def _with_copyrights(artifacts: Sequence[Artifact], source: Path) -> tuple[Artifact, ...]:
+    """The artifacts with the copyright statements of their own license files (the
+    statements the reasoning kept), for SBOMs' copyright text."""
+    from licensetier.notice import FileReader, Shower
+
+    reader = FileReader(Shower(source, None))
+    out = []
+    for a in artifacts:
+        found: dict[str, None] = {}
+        for statement in a.declared:
+            if statement.field == "file" and statement.role != "clue":
+                lines, _ = reader.copyrights(source / statement.source)
+                found.update(dict.fromkeys(lines))
+        out.append(replace(a, copyrights=tuple(found)) if found else a)
+    return tuple(out)
 
 
 def file_checksums(source: Path, files: Iterable[FileResult]) -> dict[str, str]:

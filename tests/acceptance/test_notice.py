@@ -354,3 +354,45 @@ def test_package_dir_follows_links_only_inside_the_root(tmp_path: Path) -> None:
     dist_info.mkdir(parents=True)
     (dist_info / "METADATA").write_text("Name: demo\n", encoding="utf-8")
     assert package_dir("env/demo-1.0.dist-info/METADATA", root, "pypi", "demo") == dist_info
+
+
+# --- issue 16: license texts, whole copyright lines -------------------------------------
+
+
+def test_each_section_carries_its_license_text(default_run: Result, app: Path) -> None:
+    found = sections(default_run.stdout)
+    tiny = "\n".join(found["tiny-http 2.1.0 (npm)"])
+    own = (app / "node_modules/tiny-http/LICENSE").read_text(encoding="utf-8")
+    # the text itself, from the installed copy's license file
+    assert f"License text, from node_modules/tiny-http/LICENSE:\n{THIN}\n{own}{THIN}" in tiny
+    # no local copy: the standard text of its license
+    ghost = "\n".join(found["ghost-lib 0.3.1 (npm)"])
+    assert "License text, standard text of ISC (ScanCode's license data):" in ghost
+    assert "Permission to use, copy, modify, and/or distribute this software" in ghost
+    # a license nobody knows has no text to give
+    assert "License text" not in "\n".join(found["orphan-utils 1.1.0 (npm)"])
+
+
+def test_copyright_statements_are_whole_lines(tmp_path: Path) -> None:
+    from licensetier.notice import FileReader, Shower, whole_lines
+
+    license_file = tmp_path / "LICENSE"
+    license_file.write_text(
+        "The MIT License (MIT)\n\n"
+        "Copyright (c) 2017 to present Pydantic Services Inc. and individual contributors.\n\n"
+        "Permission is hereby granted, free of charge, to any person obtaining a copy\n",
+        encoding="utf-8",
+    )
+    found, note = FileReader(Shower(tmp_path, None)).copyrights(license_file)
+    assert note is None
+    assert found == (
+        "Copyright (c) 2017 to present Pydantic Services Inc. and individual contributors.",
+    )
+    # comment markers go; a statement the line does not hold as it stands is kept
+    text = "# Copyright 2020  Jane   Doe, all of it\n/* (c) Foo */\n"
+    assert whole_lines([("Copyright 2020 Jane Doe", 1, 1), ("(c) Foo Bar", 2, 2)], text) == (
+        "Copyright 2020 Jane Doe, all of it",
+        "(c) Foo Bar",
+    )
+    long_line = "Copyright 2020 X " + "and more " * 40
+    assert whole_lines([("Copyright 2020 X", 1, 1)], long_line) == ("Copyright 2020 X",)

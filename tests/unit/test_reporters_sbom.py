@@ -182,7 +182,9 @@ def test_cyclonedx_of_real_scans_is_valid(scans: dict[str, Any], name: str) -> N
     assert (bom["bomFormat"], bom["specVersion"], bom["version"]) == ("CycloneDX", "1.6", 1)
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", bom["serialNumber"])
     assert bom["metadata"]["timestamp"] == "2025-06-01T12:00:00Z"
-    assert bom["metadata"]["component"]["name"] == name
+    # the root component is the project its manifest names, not the folder
+    project = {"sdk-npm-dependencies": "acme-js-sdk", "tooling-python-deps": "acme-serving"}
+    assert bom["metadata"]["component"]["name"] == project[name]
     assert bom["metadata"]["tools"]["components"][0]["name"] == "licensetier"
     refs = [c["bom-ref"] for c in bom["components"]] + ["artifact:."]
     assert len(refs) == len(set(refs))
@@ -205,7 +207,8 @@ def test_spdx_npm_packages_licenses_and_graph(scans: dict[str, Any]) -> None:
     assert (netcore["name"], netcore["versionInfo"]) == ("netcore", "1.4.0")
     assert netcore["SPDXID"] == "SPDXRef-Package-npm-netcore-1.4.0"
     assert netcore["filesAnalyzed"] is False
-    assert netcore["licenseConcluded"] == "NOASSERTION"
+    # the lockfile's license, as licensetier's resolution concluded it
+    assert netcore["licenseConcluded"] == "AGPL-3.0-only"
     assert "license from lockfile (package-lock.json)" in netcore["comment"]
     relations = _relations(document)
     root = "SPDXRef-Artifact-0"
@@ -222,19 +225,18 @@ def test_spdx_npm_packages_licenses_and_graph(scans: dict[str, Any]) -> None:
     files = {f["fileName"]: f for f in document["files"]}
     assert files["./LICENSE"]["licenseInfoInFiles"] == ["MIT"]
     assert files["./src/index.js"]["licenseInfoInFiles"] == ["NONE"]
-    assert files["./package-lock.json"]["licenseInfoInFiles"] == [
-        "MIT",
-        "GPL-1.0-or-later",
-        "GPL-3.0-only",
-        "AGPL-3.0-only",
-    ]
-    assert document["packages"][0]["licenseDeclared"] == "MIT"
-    assert document["packages"][0]["licenseInfoFromFiles"] == [
-        "AGPL-3.0-only",
-        "GPL-1.0-or-later",
-        "GPL-3.0-only",
-        "MIT",
-    ]
+    assert files["./LICENSE"]["licenseConcluded"] == "MIT"
+    # the licenses a lockfile or licensetier's configuration names are not theirs
+    for name in ("./package-lock.json", "./licensetier.toml"):
+        assert files[name]["licenseInfoInFiles"] == ["NONE"]
+        assert files[name]["licenseConcluded"] == "NOASSERTION"
+        assert "not the file's own" in files[name]["licenseComments"]
+    project = document["packages"][0]
+    assert (project["name"], project["versionInfo"]) == ("acme-js-sdk", "2.0.0")
+    assert project["primaryPackagePurpose"] == "LIBRARY"  # kind sdk
+    assert project["licenseDeclared"] == project["licenseConcluded"] == "MIT"
+    assert project["licenseInfoFromFiles"] == ["MIT"]
+    assert "named by package.json" in project["comment"]
 
 
 def test_cyclonedx_npm_components_and_graph(scans: dict[str, Any]) -> None:
@@ -272,10 +274,11 @@ def test_cyclonedx_npm_components_and_graph(scans: dict[str, Any]) -> None:
     }
     root = bom["metadata"]["component"]
     assert root["bom-ref"] == "artifact:."
-    assert root["type"] == "application"
+    assert root["type"] == "library"  # an SDK is built on, not run
+    assert (root["name"], root["version"]) == ("acme-js-sdk", "2.0.0")
     assert root["licenses"] == [{"expression": "MIT", "acknowledgement": "declared"}]
     files = {c["name"]: c for c in bom["components"] if c["type"] == "file"}
-    assert set(files) == {"LICENSE", "licensetier.toml", "package.json", "package-lock.json"}
+    assert set(files) == {"LICENSE", "package.json"}  # not the lockfile, not the config
     sha1 = scans["sdk-npm-dependencies"][1]["LICENSE"]
     assert files["LICENSE"]["hashes"] == [{"alg": "SHA-1", "content": sha1}]
     assert files["LICENSE"]["licenses"] == [{"expression": "MIT"}]
@@ -573,7 +576,7 @@ def test_cyclonedx_of_licenses_and_artifacts(made: tuple[ScanResult, dict[str, s
     ]
     family = {p["name"]: p["value"] for p in components["pkg:pypi/psycopg@1.0"]["properties"]}
     assert family["licensetier:family"] == "copyleft-weak"
-    assert components["artifact:sdk"]["type"] == "application"
+    assert components["artifact:sdk"]["type"] == "library"  # kind sdk
     assert components["artifact:sdk"]["licenses"] == [{"expression": "Apache-2.0", **_DECLARED}]
     assert components["file:sdk/plugins/p.py"]["licenses"] == [{"license": {"name": OPENSSL}}]
     assert "file:README.md" not in components  # no license: not a component
@@ -639,3 +642,115 @@ def test_cyclonedx_validator_rejects_broken_boms(scans: dict[str, Any]) -> None:
     unknown_field = copy.deepcopy(bom)
     unknown_field["components"][0]["license_source"] = "lockfile"
     assert cdx_problems(unknown_field)
+
+
+# --- issue 16: SBOMs a reviewer can use -------------------------------------------
+
+
+CLA = Classification(
+    Family.PERMISSIVE, None, "generic-cla", category="CLA", not_a_license_of_use=True
+)
+
+
+@pytest.fixture
+def project() -> tuple[ScanResult, dict[str, str]]:
+    """A project whose manifest names it, an SDK, with a CLA file, a lockfile, an
+    unpinned dependency and one whose version was chosen online for a range."""
+    root = Artifact(
+        ".",
+        "sdk",
+        Tier.TYPICALLY_OPEN,
+        None,
+        declared_license="Apache-2.0",
+        name="acme-sdk",
+        version="3.1.0",
+        supplier="Acme Corp",
+        identity_source="pyproject.toml",
+        copyrights=("Copyright (c) 2017 to present Acme Corp and individual contributors.",),
+    )
+    files = (
+        FileResult("LICENSE", "apache-2.0", "Apache-2.0", engine="exact"),
+        FileResult(
+            "CLA.md",
+            "generic-cla",
+            "LicenseRef-scancode-generic-cla",
+            classification=CLA,
+            engine="full",
+        ),
+        FileResult("poetry.lock", "mit AND gpl-3.0", "MIT AND GPL-3.0-only", engine="full"),
+    )
+    deps = (
+        _dependency("loose", None, version=">=2", exact=False, purl="pkg:pypi/loose"),
+        _dependency(
+            "chosen",
+            "MIT",
+            version="2.5.0",
+            exact=False,
+            requirement="^2",
+            license_source="registry",
+        ),
+        _dependency("guess", "BSD-3-Clause", low_confidence=True, reason="from a URL"),
+    )
+    result = ScanResult("/x/checkout", (root,), files, (), (), (), dependencies=deps)
+    sha1s = {f.path: hashlib.sha1(f.path.encode()).hexdigest() for f in files}
+    return result, sha1s
+
+
+def test_spdx_root_is_the_project_with_concluded_licenses(
+    project: tuple[ScanResult, dict[str, str]],
+) -> None:
+    result, sha1s = project
+    text = spdx.render(result, file_checksums=sha1s)
+    assert spdx_problems(text) == []
+    document = json.loads(text)
+    assert spec_problems(document) == []
+    root = document["packages"][0]
+    assert (root["name"], root["versionInfo"]) == ("acme-sdk", "3.1.0")
+    assert root["supplier"] == "Organization: Acme Corp"
+    assert root["copyrightText"] == (
+        "Copyright (c) 2017 to present Acme Corp and individual contributors."
+    )
+    assert root["licenseConcluded"] == "Apache-2.0"
+    assert root["primaryPackagePurpose"] == "LIBRARY"
+    # the CLA and the lockfile add nothing to the licenses found in the files
+    assert root["licenseInfoFromFiles"] == ["Apache-2.0"]
+    files = {f["fileName"]: f for f in document["files"]}
+    assert files["./LICENSE"]["licenseConcluded"] == "Apache-2.0"
+    cla = files["./CLA.md"]
+    assert cla["licenseConcluded"] == "NOASSERTION"
+    assert "not a license of use (CLA)" in cla["licenseComments"]
+    assert files["./poetry.lock"]["licenseInfoInFiles"] == ["NONE"]
+    packages = {p["name"]: p for p in document["packages"]}
+    assert "versionInfo" not in packages["loose"]  # a range is not a version
+    assert "not pinned: asked for >=2" in packages["loose"]["comment"]
+    assert "versionInfo" not in packages["chosen"]
+    assert "asked for ^2 (version 2.5.0 chosen for it online)" in packages["chosen"]["comment"]
+    assert packages["chosen"]["licenseConcluded"] == "MIT"
+    assert packages["guess"]["licenseConcluded"] == "NOASSERTION"  # low confidence
+    assert packages["guess"]["licenseDeclared"] == "BSD-3-Clause"
+
+
+def test_cyclonedx_root_is_the_project_and_a_cla_is_no_license(
+    project: tuple[ScanResult, dict[str, str]],
+) -> None:
+    result, sha1s = project
+    text = cyclonedx.render(result, file_checksums=sha1s)
+    assert cdx_problems(text) == []
+    bom = json.loads(text)
+    root = bom["metadata"]["component"]
+    assert (root["type"], root["name"], root["version"]) == ("library", "acme-sdk", "3.1.0")
+    assert root["supplier"] == {"name": "Acme Corp"}
+    assert root["copyright"].startswith("Copyright (c) 2017 to present Acme Corp")
+    components = {c["bom-ref"]: c for c in bom["components"]}
+    cla = {p["name"]: p["value"] for p in components["file:CLA.md"]["properties"]}
+    assert cla["licensetier:family"] == "not-a-license"
+    assert cla["licensetier:category"] == "CLA"
+    assert "file:poetry.lock" not in components
+    loose = components["pkg:pypi/loose"]
+    assert "version" not in loose
+    props = {p["name"]: p["value"] for p in loose["properties"]}
+    assert props["licensetier:requirement"] == ">=2"
+    chosen = {p["name"]: p["value"] for p in components["pkg:pypi/chosen@1.0"]["properties"]}
+    assert "version" not in components["pkg:pypi/chosen@1.0"]
+    assert chosen["licensetier:requirement"] == "^2"
+    assert chosen["licensetier:version_chosen_online"] == "2.5.0"

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from licensetier.cli.common import EXIT_OK, translate_errors, write_report
+from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors, write_report
 from licensetier.deps.resolve import Options
 from licensetier.reporters.deps import FORMATS
 
@@ -116,12 +116,41 @@ def options_from(
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--production",
+    "only",
+    flag_value="production",
+    help="Only the dependencies that ship: runtime and optional ones, not "
+    "development-only ones (tests, docs, linters).",
+)
+@click.option(
+    "--development",
+    "only",
+    flag_value="development",
+    help="Only the development dependencies.",
+)
+@click.option(
+    "--fail-on-license",
+    metavar="LIST",
+    help="Exit 1, naming the packages, when a dependency cannot be used without one of "
+    "these licenses (comma-separated SPDX ids; 'GPL-3.0' also names -only and -or-later; "
+    "'MIT OR GPL-3.0-only' passes 'GPL-3.0').",
+)
+@click.option(
+    "--allow-only",
+    metavar="LIST",
+    help="Exit 1, naming the packages, when a dependency cannot be used under these "
+    "licenses alone, or its license is unknown ('MIT OR GPL-3.0-only' passes 'MIT').",
+)
 @setup_options
 @dependency_options
 @translate_errors
 def deps(
     path: Path,
     fmt: str,
+    only: str | None,
+    fail_on_license: str | None,
+    allow_only: str | None,
     config_path: Path | None,
     offline: bool,
     index_url: str | None,
@@ -132,10 +161,15 @@ def deps(
     cache_dir: Path | None,
     no_cache: bool,
 ) -> None:
-    """List the dependencies of PATH with their licenses, and where each answer came from."""
+    """List the dependencies of PATH with their licenses, and where each answer came from.
+
+    With --fail-on-license or --allow-only, exit 1 when a listed dependency is refused
+    (the refused packages are named on standard error)."""
+    import dataclasses
     import shutil
 
     from licensetier.cli.scan import prepared_scanner
+    from licensetier.deps import gate
     from licensetier.reporters.deps import render
 
     root = path.resolve()
@@ -144,8 +178,23 @@ def deps(
     )
     with prepared_scanner(root, config_path, options, cache_dir=cache_dir, no_cache=no_cache) as s:
         result = s.scan_dependencies(root)
+    if only is not None:
+        kept = tuple(
+            d for d in result.dependencies if (d.scope == "development") == (only == "development")
+        )
+        result = dataclasses.replace(result, dependencies=kept)
     # on a terminal the table is fitted to its width; in a file or a pipe nothing is cut
     tty = fmt == "table" and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if tty else 10_000
     write_report(render(result, fmt=fmt, color=tty, width=width))
+    if fail_on_license is not None or allow_only is not None:
+        refused = gate.check(
+            result.dependencies,
+            fail_on=gate.names(fail_on_license or ""),
+            allow_only=gate.names(allow_only) if allow_only is not None else None,
+        )
+        if refused:
+            for line in gate.describe(refused):
+                click.echo(line, err=True)
+            sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)

@@ -225,8 +225,10 @@ def extra_scope(extra: str) -> Scope:
 
 def requirements_scope(file_name: str) -> Scope:
     """DEVELOPMENT for ``requirements-dev.txt``, ``test-requirements.txt``,
-    ``requirements_docs.txt``, ...: a word of the name says dev, test, lint or doc."""
-    words = re.split(r"[-_.\s]+", file_name.lower())
+    ``requirements_docs.txt``, ``docs/requirements.txt``, ``requirements/test.txt``...:
+    a word of the name, or of the directory that holds it (``file_name`` may be a path
+    relative to the scan root), says dev, test, lint or doc."""
+    words = re.split(r"[-_.\s/]+", "/".join(file_name.lower().split("/")[-2:]))
     return Scope.DEVELOPMENT if _DEV_WORDS.intersection(words) else Scope.RUNTIME
 
 
@@ -336,7 +338,7 @@ def parse_requirements(path: Path, source: str) -> list[Declared]:
     paths are skipped; a URL or VCS reference is listed with the package it names
     (its ``#egg=name``, its file name or its repository's name)."""
     text = read_text(path, source)
-    scope = requirements_scope(path.name)
+    scope = requirements_scope(source)
     out: list[Declared] = []
     for number, line in _logical_lines(text):
         found = requirement_line(line, source, number, scope)

@@ -37,7 +37,9 @@ A reader module provides ``load(path, source, base) -> Document`` (read through
 :mod:`licensetier.fs`, parsed once; a :class:`~licensetier.errors.ManifestError`
 when it cannot be), and what it reads from the document: ``declared(document,
 context)`` for the artifact's own license, ``dependencies(document, reading)`` and
-``read_dependencies(path, source)`` for the dependencies.
+``read_dependencies(path, source)`` for the dependencies; ``identity(document)``
+(where the format has them) for the project's name, version and author, as an
+:class:`Identity` (SBOMs name their root component with it).
 
 :class:`Reading` is one scan's reads: a file that both the declared-license reader
 and the dependency reader want (and the lineage, for a model card) is read and parsed
@@ -69,6 +71,35 @@ class Document:
     data: Any
     base: Path  # the directory reads next to it must stay in (the scan root)
     lines: Mapping[Any, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a manifest says the project is: its name, version and supplier (the first
+    author or vendor), each None when the manifest does not say it as a plain string."""
+
+    source: str  # the manifest, relative to the scan root
+    name: str | None = None
+    version: str | None = None
+    supplier: str | None = None
+
+
+def text_field(value: Any) -> str | None:
+    """A manifest field's value when it is a non-empty string (stripped), else None."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def person(value: Any) -> str | None:
+    """The first person of an author field: a string (``"Name <mail>"``: the name), a
+    table with ``name``, or a list of those."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    text = text_field(value)
+    if text is None:
+        return None
+    return text.split("<", 1)[0].strip() or None
 
 
 class Reading:

@@ -17,7 +17,7 @@ from licensetier import formats
 from licensetier.deps.base import Declared, Ecosystem, Scope
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import json_key_lines
-from licensetier.readers import Document, Reading
+from licensetier.readers import Document, Identity, Reading, person, text_field
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -31,6 +31,19 @@ def load(path: Path, source: str, base: Path) -> Document:
 
 
 # -- the declared license --------------------------------------------------------------
+
+
+def identity(doc: Document) -> Identity | None:
+    """``name``, ``version`` (rarely written) and the first of ``authors``."""
+    data = doc.data
+    if not isinstance(data, dict) or not text_field(data.get("name")):
+        return None
+    return Identity(
+        doc.source,
+        text_field(data.get("name")),
+        text_field(data.get("version")),
+        person(data.get("authors")),
+    )
 
 
 def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:

@@ -21,7 +21,7 @@ from licensetier import formats
 from licensetier.deps.base import Declared, Ecosystem, Scope
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import json_key_lines
-from licensetier.readers import Document, Reading
+from licensetier.readers import Document, Identity, Reading, person, text_field
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -32,6 +32,19 @@ def load(path: Path, source: str, base: Path) -> Document:
     text = formats.read_text(path, source, base=base)
     data = formats.parse_json_object(text, source)
     return Document(path, source, text, data, base, json_key_lines(text, max_depth=2))
+
+
+def identity(doc: Document) -> Identity | None:
+    """``name``, ``version`` and ``author`` (else the first of ``contributors``)."""
+    data = doc.data
+    if not text_field(data.get("name")):
+        return None
+    return Identity(
+        doc.source,
+        text_field(data.get("name")),
+        text_field(data.get("version")),
+        person(data.get("author")) or person(data.get("contributors")),
+    )
 
 
 # -- the declared license --------------------------------------------------------------

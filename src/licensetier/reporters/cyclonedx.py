@@ -47,14 +47,20 @@ from licensetier.paths import owning_artifact
 from licensetier.printable import printable, without_surrogates
 from licensetier.reporters.mlbom import Dataset, Model, collect, header_license
 from licensetier.reporters.spdx import (
+    artifact_name,
     artifacts_of,
     chain_parents,
     checksums,
     convert_alone,
     created_timestamp,
     document_name,
+    family_label,
+    is_library,
+    is_lockfile_or_config,
     package_key,
+    pinned_version,
     representative,
+    requirement_of,
     tool_version,
     unique_packages,
 )
@@ -85,22 +91,31 @@ def _property(name: str, value: str) -> dict[str, str]:
     return {"name": f"licensetier:{name}", "value": value}
 
 
-def _artifact(a: Artifact, root_name: str) -> dict[str, Any]:
+def _artifact(a: Artifact, root: str) -> dict[str, Any]:
     component: dict[str, Any] = {
-        "type": "application",
+        "type": "library" if is_library(a) else "application",
         "bom-ref": artifact_ref(a.path),
-        "name": root_name if a.path == "." else printable(a.path),
     }
+    if a.supplier:
+        component["supplier"] = {"name": printable(a.supplier)}
+    component["name"] = artifact_name(a, root)
+    if a.version:
+        component["version"] = printable(a.version)
     c = a.declared_classification
-    return _described(
+    described = _described(
         component,
         a.declared_license,
         artifact=a.path,
         kind=a.kind,
         tier=a.tier.value if a.tier else None,
         intended_license=a.intended_license,
-        family=c.row if c is not None else None,
+        family=family_label(c),
+        named_by=a.identity_source,
     )
+    if a.copyrights:
+        # CycloneDX's order: copyright after licenses; properties last is fine for JSON
+        described["copyright"] = "\n".join(printable(line) for line in a.copyrights)
+    return described
 
 
 def _described(
@@ -124,8 +139,9 @@ def _dependency(occurrences: list[Dependency]) -> dict[str, Any]:
         "bom-ref": package_key(d),
         "name": d.name,
     }
-    if d.version:
-        component["version"] = d.version
+    version = pinned_version(d)
+    if version:
+        component["version"] = version
     component["scope"] = min(
         (_SCOPE.get(o.scope, "required") for o in occurrences), key=_SCOPE_ORDER.__getitem__
     )
@@ -137,8 +153,14 @@ def _dependency(occurrences: list[Dependency]) -> dict[str, Any]:
     if d.purl.startswith("pkg:"):
         component["purl"] = d.purl
     properties = [_property("license_source", d.license_source)]
-    if d.classification is not None:
-        properties.append(_property("family", d.classification.row))
+    wanted = requirement_of(d)
+    if wanted is not None:
+        properties.append(_property("requirement", wanted))
+        if d.requirement and d.version:
+            properties.append(_property("version_chosen_online", d.version))
+    family = family_label(d.classification)
+    if family is not None:
+        properties.append(_property("family", family))
     seen: set[tuple[str, str]] = set()
     for o in occurrences:
         if (o.artifact, o.manifest) not in seen:
@@ -271,6 +293,7 @@ def to_dict(
     """The BOM as a dict; no ``serialNumber`` unless given (:func:`render` derives it)."""
     sha1s = checksums(result.checksums if file_checksums is None else file_checksums)
     root_name = document_name(result.root)
+    root_path = result.root
     artifacts = artifacts_of(result)
     known_artifacts = {a.path for a in artifacts}
 
@@ -288,11 +311,11 @@ def to_dict(
         metadata["timestamp"] = created_timestamp(created)
     metadata["tools"] = {"components": tools}
     root = next(a for a in artifacts if a.path == ".")
-    metadata["component"] = _artifact(root, root_name)
+    metadata["component"] = _artifact(root, root_path)
     if "license_db" in result.engine:
         metadata["properties"] = [_property("license_db", result.engine["license_db"])]
 
-    components = [_artifact(a, root_name) for a in artifacts if a.path != "."]
+    components = [_artifact(a, root_path) for a in artifacts if a.path != "."]
     grouped = unique_packages(result.dependencies)
     components.extend(_dependency(occurrences) for occurrences in grouped.values())
 
@@ -301,16 +324,19 @@ def to_dict(
     components.extend(_dataset(d) for d in datasets)
     for f in sorted(result.files, key=lambda f: f.path):
         chosen = licenses(f.license_spdx, declared=False)
-        if not chosen:
-            continue
+        if not chosen or is_lockfile_or_config(f.path):
+            continue  # a lockfile's licenses are its packages', the config's are policy
         name = printable(f.path)  # a name that is not UTF-8 or holds control characters
         component: dict[str, Any] = {"type": "file", "bom-ref": f"file:{name}", "name": name}
         if f.path in sha1s:
             component["hashes"] = [{"alg": "SHA-1", "content": sha1s[f.path]}]
         component["licenses"] = chosen
         properties = [_property("artifact", owning_artifact(f.path, artifacts).path)]
-        if f.classification is not None:
-            properties.append(_property("family", f.classification.row))
+        family = family_label(f.classification)
+        if family is not None:
+            properties.append(_property("family", family))
+        if f.classification is not None and f.classification.not_a_license_of_use:
+            properties.append(_property("category", f.classification.category))
         component["properties"] = properties
         components.append(component)
 

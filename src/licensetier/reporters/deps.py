@@ -6,17 +6,68 @@ its ``root``, ``engine``, ``dependencies`` and ``errors`` are read).
 
 The JSON is ``{"root", "tool", "dependencies": [...], "errors": [...]}``, indented;
 each dependency as in the scan's JSON report (:func:`licensetier.reporters.json_report.dependency`).
+CSV and Markdown are one row per dependency with the columns of :data:`COLUMNS` (the
+CSV with a header row, RFC 4180 quoting; the Markdown a table with ``|`` escaped).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
-from licensetier.models import ScanResult
+from licensetier.models import Dependency, ScanResult
 from licensetier.reporters.json_report import dependency
 
-FORMATS = ("table", "json")  # the first is the default
+FORMATS = ("table", "json", "csv", "markdown")  # the first is the default
+COLUMNS = (
+    "name",
+    "version",
+    "ecosystem",
+    "direct",
+    "scope",
+    "license",
+    "family",
+    "source",
+    "requirement",
+    "manifest",
+    "purl",
+)
+
+
+def row(d: Dependency) -> tuple[str, ...]:
+    """A dependency's cells, in the order of :data:`COLUMNS` (empty for none)."""
+    return (
+        d.name,
+        d.version if d.exact and d.version else "",
+        d.ecosystem,
+        "direct" if d.direct else "transitive",
+        d.scope,
+        d.license or "",
+        d.classification.row if d.classification else "",
+        d.license_source,
+        d.requirement or ("" if d.exact else d.version or ""),
+        d.manifest,
+        d.purl,
+    )
+
+
+def render_csv(result: ScanResult) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(row(d) for d in result.dependencies)
+    return buf.getvalue()
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: ScanResult) -> str:
+    out = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    out += ["| " + " | ".join(_cell(c) for c in row(d)) + " |" for d in result.dependencies]
+    return "\n".join(out) + "\n"
 
 
 def to_dict(result: ScanResult) -> dict[str, object]:
@@ -66,4 +117,8 @@ def render(
 ) -> str:
     if fmt == "json":
         return render_json(result)
+    if fmt == "csv":
+        return render_csv(result)
+    if fmt == "markdown":
+        return render_markdown(result)
     return render_table(result, color=color, width=width)

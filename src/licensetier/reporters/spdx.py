@@ -61,7 +61,7 @@ from typing import Any
 from licensetier import expressions
 from licensetier.errors import UnknownLicenseError
 from licensetier.expressions import ExpressionTooDeep, Node, parse, spdx_list_symbol
-from licensetier.models import Artifact, Dependency, FileResult, ScanResult
+from licensetier.models import Artifact, Classification, Dependency, FileResult, ScanResult
 from licensetier.paths import owning_artifact
 from licensetier.printable import printable, without_surrogates
 from licensetier.reporters.mlbom import Dataset, Model, collect, header_license
@@ -324,6 +324,76 @@ def package_key(d: Dependency) -> str:
     return d.purl or f"{d.ecosystem}:{d.label}"
 
 
+#: Artifact kinds that are libraries others build on (an SBOM's root is then a
+#: library, not an application).
+LIBRARY_KINDS = frozenset({"sdk", "client-library", "integration", "connector"})
+
+_ORGANIZATION = re.compile(
+    r"\b(?:inc|llc|ltd|limited|gmbh|corp|corporation|company|foundation|team|project|"
+    r"contributors|authors|developers|group|org|s\.?a|b\.?v|ag)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def is_library(a: Artifact) -> bool:
+    return a.kind in LIBRARY_KINDS
+
+
+def artifact_name(a: Artifact, root: str) -> str:
+    """The artifact's name: its manifest's project name, else the scanned directory's
+    name (the root) or its path."""
+    if a.name:
+        return printable(a.name)
+    return document_name(root) if a.path == "." else printable(a.path)
+
+
+def spdx_supplier(name: str) -> str:
+    """SPDX's ``supplier``: ``Organization: ...`` for a name that reads as one (Inc.,
+    Foundation, contributors..., or a single word: "Pallets"), else ``Person: ...``."""
+    single = len(name.split()) == 1
+    kind = "Organization" if single or _ORGANIZATION.search(name) else "Person"
+    return f"{kind}: {printable(name)}"
+
+
+def pinned_version(d: Dependency) -> str | None:
+    """The version an SBOM gives a dependency: only an exact one (a range or a version
+    chosen for a range is said elsewhere: :func:`requirement_of`)."""
+    return d.version if d.exact and d.version else None
+
+
+def requirement_of(d: Dependency) -> str | None:
+    """The range a dependency was asked for, when it is not pinned."""
+    if d.exact:
+        return None
+    return d.requirement or d.version or "any version"
+
+
+def is_lockfile_or_config(path: str) -> bool:
+    """A lockfile (the licenses it names are its packages') or licensetier's own
+    configuration file (the licenses it names are policy): not files whose content is
+    under the licenses found in them."""
+    from licensetier.config import CONFIG_FILE_NAMES
+    from licensetier.deps.base import Role
+    from licensetier.readers.routes import dependency_route
+
+    name = path.rsplit("/", 1)[-1]
+    if name in CONFIG_FILE_NAMES and name != "pyproject.toml":
+        return True
+    route = dependency_route(name)
+    return route is not None and route.role is Role.LOCKFILE
+
+
+def family_label(c: Classification | None) -> str | None:
+    """The family to show: the row of the conflict matrices, or ``not-a-license`` for
+    a text that is not a license of use (a CLA, a DCO: ScanCode files them under
+    licenses, and their grant would read as permissive)."""
+    if c is None:
+        return None
+    if c.not_a_license_of_use:
+        return "not-a-license"
+    return c.row
+
+
 def representative(occurrences: list[Dependency]) -> Dependency:
     """The occurrence whose license speaks for the package: the first resolved one."""
     return next((d for d in occurrences if d.license is not None), occurrences[0])
@@ -350,10 +420,6 @@ def chain_parents(dependencies: Sequence[Dependency]) -> list[Dependency | None]
         best = near or candidates
         out.append(best[0] if best else None)
     return out
-
-
-def _row(d: Dependency) -> str | None:
-    return d.classification.row if d.classification is not None else None
 
 
 @dataclass(frozen=True)
@@ -405,25 +471,47 @@ class _Builder:
         return entries, by_artifact
 
     def file(self, ident: str, f: FileResult) -> tuple[dict[str, Any], tuple[str, ...]]:
+        entry: dict[str, Any] = {
+            "SPDXID": ident,
+            "fileName": f"./{printable(f.path)}",
+            "checksums": [{"algorithm": "SHA1", "checksumValue": self.sha1s[f.path]}],
+        }
+        if is_lockfile_or_config(f.path):
+            entry["licenseConcluded"] = NOASSERTION
+            entry["licenseInfoInFiles"] = [NONE]
+            if f.path.rsplit("/", 1)[-1] in _CONFIG:
+                said = "licensetier's configuration: the licenses it names are its policy"
+            else:
+                said = "A lockfile: the licenses it names are those of the packages it pins"
+            entry["licenseComments"] = said + ", not the file's own."
+            return entry, ()
         converted = self.convert(f.license_spdx)
         info: list[str]
         if converted is not None:
             info = list(converted.terms)
         else:
             info = [NOASSERTION if f.engine == "failed" else NONE]
-        entry: dict[str, Any] = {
-            "SPDXID": ident,
-            "fileName": f"./{printable(f.path)}",
-            "checksums": [{"algorithm": "SHA1", "checksumValue": self.sha1s[f.path]}],
-            "licenseConcluded": NOASSERTION,
-            "licenseInfoInFiles": info,
-        }
+        cla = f.classification is not None and f.classification.not_a_license_of_use
+        # the license licensetier concluded for the file: ScanCode's detection, which
+        # the scan kept (corrected where licensetier corrects it)
+        if converted is not None and not cla:
+            entry["licenseConcluded"] = converted.expression
+        elif converted is None and f.engine != "failed":
+            entry["licenseConcluded"] = NONE
+        else:
+            entry["licenseConcluded"] = NOASSERTION
+        entry["licenseInfoInFiles"] = info
         if converted is not None:
             said = f"Detected by ScanCode: {f.license_spdx}"
             if converted.expression != f.license_spdx:
                 said += f" (in SPDX 2.3: {converted.expression})"
+            if cla and f.classification is not None:
+                said += (
+                    f"; not a license of use ({f.classification.category}): an agreement "
+                    "for contributors, not terms the file is used under"
+                )
             entry["licenseComments"] = said + "."
-        return entry, converted.terms if converted is not None else ()
+        return entry, converted.terms if converted is not None and not cla else ()
 
     def unlisted(self) -> dict[str, list[str]]:
         """Per artifact path, its paths that are not listed: skipped by the scan, or
@@ -436,13 +524,16 @@ class _Builder:
         return out
 
     def artifact(self, a: Artifact, files: list[_Listed], unlisted: list[str]) -> dict[str, Any]:
-        name = document_name(self.result.root) if a.path == "." else printable(a.path)
         package: dict[str, Any] = {
             "SPDXID": self.artifact_ids[a.path],
-            "name": name,
-            "downloadLocation": NOASSERTION,
-            "filesAnalyzed": bool(files),
+            "name": artifact_name(a, self.result.root),
         }
+        if a.version:
+            package["versionInfo"] = printable(a.version)
+        if a.supplier:
+            package["supplier"] = spdx_supplier(a.supplier)
+        package["downloadLocation"] = NOASSERTION
+        package["filesAnalyzed"] = bool(files)
         if files:
             # SPDX 2.3 section 7.9: the SHA-1 of the sorted, concatenated SHA-1s
             joined = "".join(sorted(f.sha1 for f in files))
@@ -453,20 +544,27 @@ class _Builder:
                 code["packageVerificationCodeExcludedFiles"] = unlisted
             package["packageVerificationCode"] = code
             package["licenseInfoFromFiles"] = sorted({t for f in files for t in f.terms}) or [NONE]
-        package["licenseConcluded"] = NOASSERTION
+        concluded = a.declared_license and not (a.reasoning and a.reasoning.low_confidence)
+        package["licenseConcluded"] = self.license(a.declared_license) if concluded else NOASSERTION
         package["licenseDeclared"] = self.license(a.declared_license)
-        package["primaryPackagePurpose"] = "SOURCE"
+        if a.copyrights:
+            package["copyrightText"] = "\n".join(printable(c) for c in a.copyrights)
+        package["primaryPackagePurpose"] = "LIBRARY" if is_library(a) else "SOURCE"
         package["comment"] = _artifact_comment(a)
         return package
 
     def dependency(self, ident: str, occurrences: list[Dependency]) -> dict[str, Any]:
         d = representative(occurrences)
         package: dict[str, Any] = {"SPDXID": ident, "name": d.name}
-        if d.version:
-            package["versionInfo"] = d.version
+        version = pinned_version(d)
+        if version:
+            package["versionInfo"] = version
         package["downloadLocation"] = NOASSERTION
         package["filesAnalyzed"] = False
-        package["licenseConcluded"] = NOASSERTION
+        # concluded by licensetier's resolution: from the package's own metadata or
+        # license files, not a guess (low confidence) nor unresolved
+        concluded = d.license and d.license_source != "unresolved" and not d.low_confidence
+        package["licenseConcluded"] = self.license(d.license) if concluded else NOASSERTION
         package["licenseDeclared"] = self.license(d.license)
         if d.purl.startswith("pkg:"):
             package["externalRefs"] = [
@@ -487,6 +585,8 @@ def _path(f: FileResult) -> str:
 
 def _artifact_comment(a: Artifact) -> str:
     parts = [f"licensetier artifact {a.path!r}"]
+    if a.identity_source:
+        parts.append(f"named by {a.identity_source}")
     parts.append(f"kind {a.kind}" if a.kind else "no kind declared")
     parts.append(f"tier {a.tier.value}" if a.tier else "no tier declared")
     if a.intended_license:
@@ -499,6 +599,12 @@ def _artifact_comment(a: Artifact) -> str:
 
 def _dependency_comment(d: Dependency, occurrences: list[Dependency]) -> str:
     parts = []
+    wanted = requirement_of(d)
+    if wanted is not None:
+        said = f"not pinned: asked for {wanted}"
+        if d.requirement and d.version:
+            said += f" (version {d.version} chosen for it online)"
+        parts.append(said)
     if d.license_source == "unresolved":
         parts.append(f"license unresolved: {d.reason}" if d.reason else "license unresolved")
     else:
@@ -508,7 +614,7 @@ def _dependency_comment(d: Dependency, occurrences: list[Dependency]) -> str:
             parts.append(f"stated as {d.license_raw!r}")
         if d.low_confidence:
             parts.append(f"low confidence: {d.reason}" if d.reason else "low confidence")
-    row = _row(d)
+    row = family_label(d.classification)
     if row:
         parts.append(f"family {row}")
     seen = sorted({f"{o.manifest} of artifact {o.artifact!r} ({o.scope})" for o in occurrences})
@@ -639,6 +745,8 @@ def _machine_learning(
         for d in datasets
     )
 
+
+_CONFIG = frozenset({"licensetier.toml"})
 
 _SCOPE_TO_ARTIFACT = {"development": "DEV_DEPENDENCY_OF", "optional": "OPTIONAL_DEPENDENCY_OF"}
 
