@@ -43,7 +43,7 @@ from resolvelib import AbstractProvider
 
 from licensetier.deps.base import Declared, Ecosystem, Scope
 from licensetier.deps.discover import SCOPE_ORDER, Found
-from licensetier.deps.online import OFFLINE, OnlineLookup, Requires
+from licensetier.deps.online import OFFLINE, OnlineLookup, Releases, Requires, npm_spec
 
 #: At most this many distinct packages are resolved for one manifest group.
 MAX_PACKAGES = 500
@@ -129,6 +129,7 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
         markers: dict[str, str],
         budget: _Budget,
         direct: set[str],
+        memo: dict[Any, Any],
     ) -> None:
         self.lookup = lookup
         self.display = display
@@ -136,7 +137,7 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
         self.budget = budget
         self.direct = direct
         self.python = Version(markers["python_full_version"])
-        self.requires: dict[tuple[str, str], Requires] = {}
+        self.memo = memo  # releases and requirements read, shared by the runs
         self.unknown: dict[tuple[str, str], str] = {}  # (name, version): why no deps
         self.edges: dict[tuple[str, str], list[_Req]] = {}
 
@@ -167,7 +168,9 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
         extras = frozenset(e for r in wanted for e in r.extras)
         bad = {c.version for c in incompatibilities[identifier]}
         shown = self.display.setdefault(name, name)
-        releases = self.lookup.releases_many([shown])[shown]
+        if ("releases", name) not in self.memo:
+            self.memo[("releases", name)] = self.lookup.releases_many([shown])[shown]
+        releases: Releases = self.memo[("releases", name)]
         if releases.error is not None:
             if releases.error == OFFLINE:
                 raise _Stop(f"the versions of {shown} are not in the cache (--offline)")
@@ -222,15 +225,46 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
         self.edges[(candidate.name, candidate.spelled)] = [
             r for r in out if r.name != candidate.name
         ]
+        self._prefetch(out)
         return out
+
+    def _prefetch(self, requirements: Sequence[_Req]) -> None:
+        """The versions of the packages a candidate requires, and what the highest one
+        each range accepts requires, asked several at once: most of them are what the
+        resolver asks for next."""
+        names = [r.name for r in requirements if ("releases", r.name) not in self.memo]
+        shown = {n: self.display.get(n, n) for n in dict.fromkeys(names)}
+        if shown:
+            got = self.lookup.releases_many(list(shown.values()))
+            for name, spelled in shown.items():
+                self.memo[("releases", name)] = got[spelled]
+        wanted: dict[tuple[Ecosystem, str, str], tuple[str, str]] = {}
+        for r in requirements:
+            releases: Releases = self.memo[("releases", r.name)]
+            best = None
+            for release in releases.versions:
+                try:
+                    version = Version(release.version)
+                except InvalidVersion:
+                    continue
+                usable = release.installable and not release.yanked
+                if usable and r.specifier.contains(version) and (best is None or version > best[0]):
+                    best = (version, release.version)
+            if best is not None and ("requires", (r.name, best[1])) not in self.memo:
+                item = (Ecosystem.PYPI, self.display.get(r.name, r.name), best[1])
+                wanted[item] = (r.name, best[1])
+        if wanted:
+            found = self.lookup.requires_many(list(wanted))
+            for item, key in wanted.items():
+                self.memo[("requires", key)] = found[item]
 
     def _requirements(self, candidate: _Cand) -> list[Requirement]:
         key = (candidate.name, candidate.spelled)
-        if key not in self.requires:
+        if ("requires", key) not in self.memo:
             shown = self.display.get(candidate.name, candidate.name)
             item = (Ecosystem.PYPI, shown, candidate.spelled)
-            self.requires[key] = self.lookup.requires_many([item])[item]
-        got = self.requires[key]
+            self.memo[("requires", key)] = self.lookup.requires_many([item])[item]
+        got: Requires = self.memo[("requires", key)]
         if got.error is not None:
             if got.error == OFFLINE:
                 raise _Stop(f"what {candidate.name} {candidate.spelled} requires is not cached")
@@ -342,13 +376,14 @@ def python(found: Sequence[Found], lookup: OnlineLookup) -> OnlineClosed:
     if not kept:
         return out
     budget = _Budget(MAX_PACKAGES, TIME_BUDGET_SECONDS)
+    memo: dict[Any, Any] = {("releases", r.name): releases[display[r.name]] for _f, r in kept}
     runtime = [(f, r) for f, r in kept if f.scope is Scope.RUNTIME]
     picked: dict[str, tuple[_Cand, _Provider]] = {}
     reached: dict[
         str, tuple[Scope, str | None, Found, str]
     ] = {}  # name: scope, parent, root, range
     for run in [runtime, kept] if runtime and len(runtime) < len(kept) else [kept]:
-        provider = _Provider(lookup, display, markers, budget, {r.name for _f, r in run})
+        provider = _Provider(lookup, display, markers, budget, {r.name for _f, r in run}, memo)
         mapping, why = _resolve([r for _f, r in run], provider)
         if mapping is None:
             for f, _r in run:
@@ -430,7 +465,7 @@ def _npm_accepts(spec: str, version: str) -> bool:
     if text in ("", "*", "x", "latest"):
         return True
     try:
-        return semantic_version.Version(version) in semantic_version.NpmSpec(text)
+        return semantic_version.Version(version) in npm_spec(text)
     except ValueError:
         return False
 

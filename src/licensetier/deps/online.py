@@ -850,6 +850,17 @@ def _releases_of(value: dict[str, Any]) -> Releases:
     )
 
 
+_NPM_OPERATOR_SPACE = re.compile(r"(<=|>=|<|>|=|~|\^)\s+(?=[0-9vx*])")
+
+
+def npm_spec(text: str) -> Any:
+    """``semantic_version.NpmSpec`` of an npm range; a space after an operator
+    (``>= 2.1.2 < 3``, which npm accepts) is dropped first. Raises ValueError."""
+    import semantic_version
+
+    return semantic_version.NpmSpec(_NPM_OPERATOR_SPACE.sub(r"\1", text.strip()))
+
+
 def _utc(when: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
 
@@ -1673,7 +1684,7 @@ class OnlineLookup:
             chosen = tagged if isinstance(tagged, str) else None
         else:
             try:
-                wanted = semantic_version.NpmSpec(text)
+                wanted = npm_spec(text)
             except ValueError:
                 raise _Failure(
                     f"{spec!r} is not an npm range this tool reads", cacheable=True
