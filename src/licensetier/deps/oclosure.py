@@ -43,7 +43,14 @@ from resolvelib import AbstractProvider
 
 from licensetier.deps.base import Declared, Ecosystem, Scope
 from licensetier.deps.discover import SCOPE_ORDER, Found
-from licensetier.deps.online import OFFLINE, OnlineLookup, Releases, Requires, npm_spec
+from licensetier.deps.online import (
+    OFFLINE,
+    OnlineLookup,
+    Release,
+    Releases,
+    Requires,
+    npm_spec,
+)
 
 #: At most this many distinct packages are resolved for one manifest group.
 MAX_PACKAGES = 500
@@ -177,20 +184,9 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
             return []
         out: list[_Cand] = []
         for release in releases.versions:
-            try:
-                version = Version(release.version)
-            except InvalidVersion:
+            version = self._usable(release)
+            if version is None or version in bad:
                 continue
-            if version in bad or not release.installable:
-                continue
-            if release.requires_python:
-                try:
-                    if not SpecifierSet(release.requires_python).contains(
-                        self.python, prereleases=True
-                    ):
-                        continue
-                except InvalidSpecifier:
-                    pass
             pinned = any(
                 s.operator in ("==", "===") and "*" not in s.version
                 for r in wanted
@@ -201,6 +197,24 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
             if all(r.specifier.contains(version, prereleases=None) for r in wanted):
                 out.append(_Cand(name, version, release.version, extras))
         return sorted(out, key=lambda c: c.version, reverse=True)
+
+    def _usable(self, release: Release) -> Version | None:
+        """The version of a release this interpreter can install (a file for it, and
+        its ``Requires-Python`` accepts it), else None."""
+        try:
+            version = Version(release.version)
+        except InvalidVersion:
+            return None
+        if not release.installable:
+            return None
+        if release.requires_python:
+            try:
+                wanted = SpecifierSet(release.requires_python)
+            except InvalidSpecifier:
+                return version
+            if not wanted.contains(self.python, prereleases=True):
+                return None
+        return version
 
     def is_satisfied_by(self, requirement: _Req, candidate: _Cand) -> bool:
         return requirement.specifier.contains(candidate.version, prereleases=True)
@@ -222,7 +236,7 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
                 self.display.setdefault(name, req.name)
                 extras = frozenset(canonicalize_name(e) for e in req.extras)
                 out.append(_Req(name, req.specifier, extras, label))
-        self.edges[(candidate.name, candidate.spelled)] = [
+        self.edges[(candidate.ident, candidate.spelled)] = [
             r for r in out if r.name != candidate.name
         ]
         self._prefetch(out)
@@ -243,12 +257,10 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
             releases: Releases = self.memo[("releases", r.name)]
             best = None
             for release in releases.versions:
-                try:
-                    version = Version(release.version)
-                except InvalidVersion:
+                version = self._usable(release)
+                if version is None or release.yanked or not r.specifier.contains(version):
                     continue
-                usable = release.installable and not release.yanked
-                if usable and r.specifier.contains(version) and (best is None or version > best[0]):
+                if best is None or version > best[0]:
                     best = (version, release.version)
             if best is not None and ("requires", (r.name, best[1])) not in self.memo:
                 item = (Ecosystem.PYPI, self.display.get(r.name, r.name), best[1])
@@ -407,8 +419,13 @@ def python(found: Sequence[Found], lookup: OnlineLookup) -> OnlineClosed:
             queue = deque([r.name])
             while queue:
                 current = queue.popleft()
-                cand, prov = picked[current]
-                for req in prov.edges.get((cand.name, cand.spelled), []):
+                edges = [
+                    req
+                    for ident, cand in mapping.items()
+                    if cand.name == current
+                    for req in provider.edges.get((ident, cand.spelled), [])
+                ]
+                for req in edges:
                     if req.name not in reached and req.name in chosen:
                         reached[req.name] = (f.scope, current, f, str(req.specifier) or "*")
                         queue.append(req.name)
