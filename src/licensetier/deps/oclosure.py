@@ -487,6 +487,18 @@ def _npm_accepts(spec: str, version: str) -> bool:
         return False
 
 
+def _npm_alias(name: str, spec: str) -> tuple[str, str]:
+    """An alias (``"string-width-cjs": "npm:string-width@^4.2.0"``) as the package it
+    names and its range; anything else as it is."""
+    if not spec.startswith("npm:"):
+        return name, spec
+    target = spec[4:]
+    at = target.rfind("@")
+    if at > 0:
+        return target[:at], target[at + 1 :]
+    return target, ""
+
+
 def npm(found: Sequence[Found], lookup: OnlineLookup) -> OnlineClosed:
     """``found`` (one package.json's direct requirements, no lockfile, no
     ``node_modules``) and the transitive dependencies the registry resolves them to."""
@@ -551,6 +563,7 @@ def npm(found: Sequence[Found], lookup: OnlineLookup) -> OnlineClosed:
                             f"its own dependencies are not known ({got.error})"
                         )
                     for dep, spec in got.npm:
+                        dep, spec = _npm_alias(dep, spec)
                         level.append((f, dep, spec, f"{name}@{version}"))
     except _Stop as exc:
         if str(exc) == _NOT_CACHED:

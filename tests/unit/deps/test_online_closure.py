@@ -95,7 +95,8 @@ def npm_routes() -> dict[str, Any]:
         "/mid": doc("mid", "1.4.0", v1_1_0={}, v1_4_0={"shared": "~1.0.0", "leaf": "2.x"}),
         "/shared": doc("shared", "1.2.0", v1_0_5={}, v1_2_0={}),
         "/leaf": doc("leaf", "3.0.0", v2_0_0={}, v2_3_0={}, v3_0_0={}),
-        "/tool": doc("tool", "0.1.0", v0_1_0={"shared": "^1.1.0"}),
+        # an alias: the package it names, at its range
+        "/tool": doc("tool", "0.1.0", v0_1_0={"shared": "^1.1.0", "leaf-3": "npm:leaf@^3.0.0"}),
     }
 
 
@@ -231,6 +232,7 @@ def test_npm_nested_ranges_breadth_first(server: RegistryServer, cache: Detectio
         # ~1.0.0 is not satisfied by the shared 1.2.0: a second, nested copy
         "shared@1.0.5": (False, "runtime", ("top@1.2.0", "mid@1.4.0"), False, "~1.0.0"),
         "leaf@2.3.0": (False, "runtime", ("top@1.2.0", "mid@1.4.0"), False, "2.x"),
+        "leaf@3.0.0": (False, "development", ("tool@0.1.0",), False, "^3.0.0"),
     }
     assert not [p for p in server.requests if "never-asked" in p]
     asked = len(server.requests)
