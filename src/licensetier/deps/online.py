@@ -916,6 +916,7 @@ class OnlineLookup:
         self._credentials: dict[str, tuple[str, str]] = {}  # host: (scheme, header)
         self._pages: dict[str, _Reply] = {}  # simple pages asked in this run
         self._page_locks: dict[str, threading.Lock] = {}
+        self._page_failures: dict[str, _Failure] = {}  # pages that failed in this run
         # answers learnt on the way (an npm package document holds its versions')
         self._primed: dict[tuple[Ecosystem, str, str], Answer] = {}
         self._tags: frozenset[Any] | None = None  # this interpreter's wheel tags
@@ -1372,8 +1373,16 @@ class OnlineLookup:
             one = self._page_locks.setdefault(url, threading.Lock())
         with one:  # the lookups of two versions of a project run at once: one asks
             known = self._pages.get(url)
+            failed = self._page_failures.get(url)
+            if failed is not None:  # asked again (a closure, then a range): the same answer
+                asked.append(url)
+                raise failed
             if known is None:
-                known = self._pages[url] = self._get(url, accept, asked)
+                try:
+                    known = self._pages[url] = self._get(url, accept, asked)
+                except _Failure as failure:
+                    self._page_failures[url] = failure
+                    raise
             else:
                 asked.append(url)
             return known
