@@ -568,6 +568,7 @@ def test_closure_resolved_online_then_offline_from_the_cache(
         "alpha@1.5": (True, False, ">=1,<2", (), "MIT"),
         "beta@2.1": (False, False, ">=2", ("alpha@1.5",), "MIT"),
         "delta@2.9": (False, False, "<3", ("alpha@1.5", "beta@2.1"), "MIT"),
+        "epsilon@1.0": (False, False, "*", ("alpha@1.5", "beta@2.1"), "MIT"),
         "top@1.2.0": (True, False, "^1.0.0", (), "ISC"),
         "mid@1.4.0": (False, False, ">= 1.1.0 < 2", ("top@1.2.0",), "ISC"),
         "shared@1.2.0": (False, False, "^1.0.0", ("top@1.2.0",), "ISC"),

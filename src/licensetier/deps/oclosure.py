@@ -56,6 +56,9 @@ from licensetier.deps.online import (
 MAX_PACKAGES = 500
 #: Nor longer than this (seconds, for one manifest group).
 TIME_BUDGET_SECONDS = 180.0
+#: The identifier of the running interpreter, which a ``Requires-Python`` requires (not
+#: a valid project name, so no project's).
+PYTHON = "<python>"
 #: resolvelib's bound on its rounds (each pins one package or backtracks).
 MAX_ROUNDS = 5000
 
@@ -170,8 +173,12 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
         incompatibilities: Mapping[str, Iterator[_Cand]],
     ) -> list[_Cand]:
         name = identifier.split("[")[0]
-        self.budget.see(name)
         wanted = list(requirements[identifier])
+        if name == PYTHON:  # the running interpreter, the one candidate there is
+            if all(r.specifier.contains(self.python, prereleases=True) for r in wanted):
+                return [_Cand(PYTHON, self.python, str(self.python), frozenset())]
+            return []
+        self.budget.see(name)
         extras = frozenset(e for r in wanted for e in r.extras)
         bad = {c.version for c in incompatibilities[identifier]}
         shown = self.display.setdefault(name, name)
@@ -220,8 +227,13 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
         return requirement.specifier.contains(candidate.version, prereleases=True)
 
     def get_dependencies(self, candidate: _Cand) -> list[_Req]:
+        if candidate.name == PYTHON:
+            return []
         label = f"{self.display.get(candidate.name, candidate.name)}@{candidate.spelled}"
         out: list[_Req] = []
+        stated = self._python_requirement(candidate)
+        if stated is not None:  # the metadata's Requires-Python, as pip checks it
+            out.append(_Req(PYTHON, stated, frozenset(), label))
         if candidate.extras:  # name[extra] is name itself plus what the extra adds
             out.append(
                 _Req(candidate.name, SpecifierSet(f"=={candidate.version}"), frozenset(), label)
@@ -237,9 +249,9 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
                 extras = frozenset(canonicalize_name(e) for e in req.extras)
                 out.append(_Req(name, req.specifier, extras, label))
         self.edges[(candidate.ident, candidate.spelled)] = [
-            r for r in out if r.name != candidate.name
+            r for r in out if r.name not in (candidate.name, PYTHON)
         ]
-        self._prefetch(out)
+        self._prefetch([r for r in out if r.name != PYTHON])
         return out
 
     def _prefetch(self, requirements: Sequence[_Req]) -> None:
@@ -269,6 +281,14 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
             found = self.lookup.requires_many(list(wanted))
             for item, key in wanted.items():
                 self.memo[("requires", key)] = found[item]
+
+    def _python_requirement(self, candidate: _Cand) -> SpecifierSet | None:
+        self._requirements(candidate)  # read and remembered
+        got: Requires = self.memo[("requires", (candidate.name, candidate.spelled))]
+        try:
+            return SpecifierSet(got.requires_python) if got.requires_python else None
+        except InvalidSpecifier:
+            return None
 
     def _requirements(self, candidate: _Cand) -> list[Requirement]:
         key = (candidate.name, candidate.spelled)
@@ -408,7 +428,7 @@ def python(found: Sequence[Found], lookup: OnlineLookup) -> OnlineClosed:
             if not picked:  # the runtime run failed: the others would too
                 break
             continue
-        chosen = {c.name: c for c in mapping.values()}
+        chosen = {c.name: c for c in mapping.values() if c.name != PYTHON}
         for name, cand in chosen.items():
             picked.setdefault(name, (cand, provider))
         # breadth first, from the direct requirements, runtime ones first

@@ -18,9 +18,10 @@ from tests.acceptance.registry_server import Raw, RegistryServer, entry, simple_
 
 
 def metadata(name: str, version: str, *requires: str, lic: str = "MIT") -> Raw:
+    """Core metadata; a requirement ``Requires-Python: ...`` is written as it is."""
     lines = ["Metadata-Version: 2.4", f"Name: {name}", f"Version: {version}"]
     lines.append(f"License-Expression: {lic}")
-    lines += [f"Requires-Dist: {r}" for r in requires]
+    lines += [r if r.startswith("Requires-") else f"Requires-Dist: {r}" for r in requires]
     return Raw(("\n".join(lines) + "\n\n").encode())
 
 
@@ -55,8 +56,10 @@ def python_routes() -> dict[str, Any]:
         ),
         v2_0=(),
     )
-    project(routes, "beta", v2_0=(), v2_1=("delta<3",), v2_2=("py>=4",))
+    project(routes, "beta", v2_0=(), v2_1=("delta<3", "epsilon"), v2_2=("py>=4",))
     project(routes, "delta", v2_9=(), v3_0=())
+    # its newest version says so only in its metadata, not on the page
+    project(routes, "epsilon", v1_0=(), v1_1=("Requires-Python: >=4",))
     project(routes, "fastlib", v1_0=())
     # backtracking: left 2.0 pins shared 1.0, which right refuses; left 1.0 does not
     project(routes, "left", v1_0=("shared>=1",), v2_0=("shared==1.0",))
@@ -157,13 +160,14 @@ def test_python_chain_of_two_markers_extras_and_requires_python(
         "beta@2.1": (False, "runtime", ("alpha@1.5",), False, ">=2"),
         "delta@2.9": (False, "runtime", ("alpha@1.5", "beta@2.1"), False, "<3"),
         "fastlib@1.0": (False, "runtime", ("alpha@1.5",), False, ">=1"),
+        "epsilon@1.0": (False, "runtime", ("alpha@1.5", "beta@2.1"), False, "*"),
     }
     # the marker false for this interpreter is not followed; beta 2.2 wants Python 4
     assert not [p for p in server.requests if "winonly" in p or "beta-2.2" in p]
     # the licenses came with the requirements: the license lookups ask nothing more
     asked = len(server.requests)
     assert closed_answers(online, closed) == dict.fromkeys(
-        ["alpha", "beta", "delta", "fastlib"], "MIT"
+        ["alpha", "beta", "delta", "fastlib", "epsilon"], "MIT"
     )
     assert len(server.requests) == asked
 
