@@ -532,3 +532,57 @@ def test_ranges_resolved_online_then_offline_from_the_cache(
     }
     ghost = next(d for d in offline["dependencies"] if d["name"] == "ghost-pkg")
     assert ghost["reason"].endswith("; not looked up online (--offline)")
+
+
+def test_closure_resolved_online_then_offline_from_the_cache(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """No lockfile, no environment: the transitive dependencies of Python and npm ranges,
+    resolved against the index and the registry, with chains and the ranges that chose
+    them; then the same from the cache, offline."""
+    from tests.conftest import make_git_repo
+    from tests.unit.deps.test_online_closure import npm_routes, python_routes
+
+    from .registry_server import RegistryServer
+
+    (tmp_path / "requirements.txt").write_text("alpha>=1,<2\n", encoding="utf-8")
+    (tmp_path / "package.json").write_text(
+        '{"name": "app", "version": "1.0.0", "dependencies": {"top": "^1.0.0"}}',
+        encoding="utf-8",
+    )
+    make_git_repo(tmp_path)
+
+    def seen(report: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        return {
+            f"{d['name']}@{d['version']}": (
+                d["direct"],
+                d["exact"],
+                d["requirement"],
+                tuple(d["chain"] or ()),
+                d["license"],
+            )
+            for d in report["dependencies"]
+        }
+
+    wanted = {
+        "alpha@1.5": (True, False, ">=1,<2", (), "MIT"),
+        "beta@2.1": (False, False, ">=2", ("alpha@1.5",), "MIT"),
+        "delta@2.9": (False, False, "<3", ("alpha@1.5", "beta@2.1"), "MIT"),
+        "epsilon@1.0": (False, False, "*", ("alpha@1.5", "beta@2.1"), "MIT"),
+        "top@1.2.0": (True, False, "^1.0.0", (), "ISC"),
+        "mid@1.4.0": (False, False, ">= 1.1.0 < 2", ("top@1.2.0",), "ISC"),
+        "shared@1.2.0": (False, False, "^1.0.0", ("top@1.2.0",), "ISC"),
+        "shared@1.0.5": (False, False, "~1.0.0", ("top@1.2.0", "mid@1.4.0"), "ISC"),
+        "leaf@2.3.0": (False, False, "2.x", ("top@1.2.0", "mid@1.4.0"), "ISC"),
+    }
+    with RegistryServer({**python_routes(), **npm_routes()}) as server:
+        flags = ["--index-url", f"{server.url}/simple", "--npm-registry", server.url]
+        report = run_cli("deps", tmp_path, "--format", "json", *flags).json()
+    assert seen(report) == wanted
+    by_id = {f"{d['name']}@{d['version']}": d for d in report["dependencies"]}
+    assert by_id["delta@2.9"]["purl"] == "pkg:pypi/delta@2.9"
+    assert {d["license_source"] for d in report["dependencies"]} == {"registry"}
+
+    offline = run_cli("deps", tmp_path, "--format", "json", "--offline").json()
+    assert seen(offline) == wanted
+    assert {d["license_source"] for d in offline["dependencies"]} == {"cache"}

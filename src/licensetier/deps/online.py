@@ -90,7 +90,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 from email.parser import HeaderParser
 from html.parser import HTMLParser
@@ -118,6 +118,10 @@ FAILURE_TTL_SECONDS = 86400
 RANGE_TTL_SECONDS = 86400
 #: The namespace of the versions chosen for ranges.
 RANGE_NAMESPACE = "online-range-1"
+#: The namespace of what versions require (Requires-Dist, npm dependencies).
+REQUIRES_NAMESPACE = "online-requires-1"
+#: The namespace of the versions a Python index lists for a project.
+RELEASES_NAMESPACE = "online-releases-1"
 #: A wheel's ``.dist-info/METADATA`` is read through HTTP range requests fetching at
 #: most this many bytes of it in all (its central directory, then the member).
 WHEEL_RANGE_BUDGET = 4 * 1024 * 1024
@@ -375,6 +379,43 @@ class Choice:
     cached: bool = False
 
 
+@dataclass(frozen=True)
+class Requires:
+    """What one package version requires: a Python version's ``Requires-Dist`` entries
+    (as written, markers and all) and ``Requires-Python``; an npm version's
+    ``dependencies`` and ``optionalDependencies`` as ``name@range`` pairs. ``url`` is
+    where they were read; ``error`` says why they are not known, when they are not."""
+
+    requires: tuple[str, ...] = ()
+    requires_python: str | None = None
+    url: str = ""
+    error: str | None = None
+    cached: bool = False
+    npm: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Release:
+    """One version a Python index lists: as its files spell it, whether every file of it
+    is yanked, the ``Requires-Python`` its files state, and whether one of its files can
+    be installed here (an sdist, or a wheel whose tags this interpreter supports)."""
+
+    version: str
+    yanked: bool
+    requires_python: str | None
+    installable: bool
+
+
+@dataclass(frozen=True)
+class Releases:
+    """The versions a Python index lists for a project (``error``: why none)."""
+
+    versions: tuple[Release, ...]
+    url: str
+    error: str | None = None
+    cached: bool = False
+
+
 class _Failure(Exception):
     """A request or an answer that gave no license; ``cacheable`` when definitive."""
 
@@ -569,6 +610,7 @@ class _File:
     url: str  # absolute
     offered: bool  # its core metadata is advertised (PEP 658/714)
     yanked: bool = False  # PEP 592
+    requires_python: str | None = None  # PEP 503's data-requires-python
 
     @property
     def wheel(self) -> bool:
@@ -597,6 +639,7 @@ def _simple_files(reply: _Reply) -> list[_File]:
                     urljoin(reply.url, url),
                     _has_metadata(offered),
                     yanked is not False and yanked is not None,
+                    _text(entry.get("requires-python")),
                 )
             )
         return files
@@ -611,7 +654,11 @@ def _simple_files(reply: _Reply) -> list[_File]:
         filename = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         offered = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
         has = offered is not None and _has_metadata(offered)
-        files.append(_File(filename, url, has, "data-yanked" in attrs))
+        files.append(
+            _File(
+                filename, url, has, "data-yanked" in attrs, _text(attrs.get("data-requires-python"))
+            )
+        )
     return files
 
 
@@ -753,6 +800,67 @@ def _choice_of(value: dict[str, Any]) -> Choice:
     )
 
 
+def _requires_value(value: Requires) -> dict[str, Any]:
+    return {
+        "requires": list(value.requires),
+        "requires_python": value.requires_python,
+        "npm": [list(p) for p in value.npm],
+        "url": value.url,
+        "error": value.error,
+    }
+
+
+def _requires_of(value: dict[str, Any]) -> Requires:
+    listed = value.get("requires")
+    pairs = value.get("npm")
+    python = value.get("requires_python")
+    return Requires(
+        tuple(i for i in listed if isinstance(i, str)) if isinstance(listed, list) else (),
+        python if isinstance(python, str) else None,
+        value.get("url") or "",
+        value.get("error"),
+        bool(value.get("cached")),
+        tuple(
+            (p[0], p[1])
+            for p in (pairs if isinstance(pairs, list) else [])
+            if isinstance(p, list) and len(p) == 2 and all(isinstance(i, str) for i in p)
+        ),
+    )
+
+
+def _releases_value(value: Releases) -> dict[str, Any]:
+    return {
+        "versions": [
+            [r.version, r.yanked, r.requires_python, r.installable] for r in value.versions
+        ],
+        "url": value.url,
+        "error": value.error,
+    }
+
+
+def _releases_of(value: dict[str, Any]) -> Releases:
+    rows = value.get("versions")
+    found = [
+        Release(r[0], bool(r[1]), r[2] if isinstance(r[2], str) else None, bool(r[3]))
+        for r in (rows if isinstance(rows, list) else [])
+        if isinstance(r, list) and len(r) == 4 and isinstance(r[0], str)
+    ]
+    return Releases(
+        tuple(found), value.get("url") or "", value.get("error"), bool(value.get("cached"))
+    )
+
+
+_NPM_OPERATOR_SPACE = re.compile(r"(<=|>=|<|>|=|~|\^)\s+(?=[0-9vx*])")
+
+
+def npm_spec(text: str) -> Any:
+    """``semantic_version.NpmSpec`` of an npm range; a space after an operator
+    (``>= 2.1.2 < 3``, which npm accepts) is dropped first. Raises ValueError."""
+    import semantic_version
+
+    return semantic_version.NpmSpec(_NPM_OPERATOR_SPACE.sub(r"\1", text.strip()))
+
+
 def _utc(when: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
 
@@ -808,8 +916,10 @@ class OnlineLookup:
         self._credentials: dict[str, tuple[str, str]] = {}  # host: (scheme, header)
         self._pages: dict[str, _Reply] = {}  # simple pages asked in this run
         self._page_locks: dict[str, threading.Lock] = {}
+        self._page_failures: dict[str, _Failure] = {}  # pages that failed in this run
         # answers learnt on the way (an npm package document holds its versions')
         self._primed: dict[tuple[Ecosystem, str, str], Answer] = {}
+        self._tags: frozenset[Any] | None = None  # this interpreter's wheel tags
 
     def lookup_many(
         self, wanted: Sequence[tuple[Ecosystem, str, str]]
@@ -899,6 +1009,87 @@ class OnlineLookup:
                     value = {"version": choice.version, "url": choice.url, "error": choice.error}
                     self._store(RANGE_NAMESPACE, keys, value, choice, RANGE_TTL_SECONDS)
         return choices
+
+    def requires_many(
+        self, wanted: Sequence[tuple[Ecosystem, str, str]]
+    ) -> dict[tuple[Ecosystem, str, str], Requires]:
+        """What each (ecosystem, name, exact version) of Python and npm requires; never
+        raises. Read from the same core metadata (Python) or package document (npm) as
+        its license, whose answer is kept for :meth:`lookup_many`; cached under
+        :data:`REQUIRES_NAMESPACE` like answers (offline: the cache only)."""
+
+        def ask(kind: str, base: str, item: tuple[Ecosystem, str, str]) -> Requires:
+            asked: list[str] = [""]
+            if kind == "pypi":
+                return self._pypi_requires(base, item[1], item[2], asked)
+            return self._npm_requires(base, item[1], item[2], asked)
+
+        return self._many(REQUIRES_NAMESPACE, wanted, ask, _requires_of, _requires_value)
+
+    def releases_many(self, names: Sequence[str]) -> dict[str, Releases]:
+        """The versions the Python index lists for each project; never raises. Cached
+        under :data:`RELEASES_NAMESPACE` for :data:`RANGE_TTL_SECONDS`."""
+        wanted = [(Ecosystem.PYPI, n, "") for n in names]
+
+        def ask(kind: str, base: str, item: tuple[Ecosystem, str, str]) -> Releases:
+            return self._pypi_releases(base, item[1], [""])
+
+        got = self._many(
+            RELEASES_NAMESPACE, wanted, ask, _releases_of, _releases_value, RANGE_TTL_SECONDS
+        )
+        return {item[1]: value for item, value in got.items()}
+
+    def _many(
+        self,
+        namespace: str,
+        wanted: Sequence[tuple[Ecosystem, str, str]],
+        ask: Callable[[str, str, tuple[Ecosystem, str, str]], Any],
+        read: Callable[[dict[str, Any]], Any],
+        write: Callable[[Any], dict[str, Any]],
+        ttl: float | None = None,
+    ) -> dict[tuple[Ecosystem, str, str], Any]:
+        """The cache, then ``ask`` (``_Failure`` becomes an answer with its reason),
+        several at once; Python and npm registries only."""
+        out: dict[tuple[Ecosystem, str, str], Any] = {}
+        todo: list[tuple[tuple[Ecosystem, str, str], list[str], str, str]] = []
+        empty = read({"error": None, "url": ""})
+        for item in dict.fromkeys(wanted):
+            try:
+                kind, base = self._source(item[0])
+                keys = self._keys(base, item[0], item[1], item[2])
+                hit = self._cached(namespace, keys)
+                if hit is not None:
+                    out[item] = read({**hit, "cached": True})
+                elif self.offline:
+                    out[item] = replace(empty, error=OFFLINE)
+                elif base is None or kind not in ("pypi", "npm"):
+                    out[item] = replace(empty, error=f"no registry for {item[0].value} packages")
+                else:
+                    todo.append((item, keys, kind, base))
+            except Exception as exc:  # a bug must not stop the scan
+                out[item] = replace(empty, error=f"internal error: {exc!r}")
+
+        def run(kind: str, base: str, item: tuple[Ecosystem, str, str]) -> tuple[Any, bool]:
+            try:
+                return ask(kind, base, item), True
+            except _Failure as failure:
+                return replace(empty, error=failure.reason), failure.cacheable
+
+        if not todo:
+            return out
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(todo))) as pool:
+            futures = [
+                (item, keys, pool.submit(run, kind, base, item)) for item, keys, kind, base in todo
+            ]
+            for item, keys, future in futures:
+                try:
+                    value, cacheable = future.result()
+                except Exception as exc:
+                    value, cacheable = replace(empty, error=f"internal error: {exc!r}"), False
+                out[item] = value
+                if cacheable:
+                    self._store(namespace, keys, write(value), value, ttl)
+        return out
 
     # -- cache -----------------------------------------------------------------------------
 
@@ -1182,16 +1373,31 @@ class OnlineLookup:
             one = self._page_locks.setdefault(url, threading.Lock())
         with one:  # the lookups of two versions of a project run at once: one asks
             known = self._pages.get(url)
+            failed = self._page_failures.get(url)
+            if failed is not None:  # asked again (a closure, then a range): the same answer
+                asked.append(url)
+                raise failed
             if known is None:
-                known = self._pages[url] = self._get(url, accept, asked)
+                try:
+                    known = self._pages[url] = self._get(url, accept, asked)
+                except _Failure as failure:
+                    self._page_failures[url] = failure
+                    raise
             else:
                 asked.append(url)
             return known
 
     def _pypi_simple(self, base: str, name: str, version: str, asked: list[str]) -> Answer:
+        """The license in the core metadata of that version (:meth:`_core_metadata`)."""
+        return _from_metadata(*self._core_metadata(base, name, version, asked))
+
+    def _core_metadata(
+        self, base: str, name: str, version: str, asked: list[str]
+    ) -> tuple[Message, str]:
         """The core metadata of one file of that version, by the first way that answers:
         its ``.metadata`` file (advertised or not), a wheel's ``.dist-info/METADATA``
-        through range requests, an sdist's ``PKG-INFO`` within :data:`SDIST_MAX_BYTES`."""
+        through range requests, an sdist's ``PKG-INFO`` within :data:`SDIST_MAX_BYTES`;
+        and where it was read."""
         project = normalize_pypi(name)
         reply = self._simple_page(base, project, asked)
         wanted = _norm_version(version)
@@ -1227,8 +1433,7 @@ class OnlineLookup:
                 label = {"metadata": ".metadata", "wheel": "wheel", "sdist": "sdist"}[way]
                 failed.append(f"{f.filename} {label}: {failure.reason}")
                 continue
-            headers = HeaderParser().parsestr(body.decode("utf-8", errors="replace"))
-            return _from_metadata(headers, where)
+            return HeaderParser().parsestr(body.decode("utf-8", errors="replace")), where
         raise _Failure(
             "no core metadata found (" + "; ".join(failed) + ")", cacheable=not transient
         )
@@ -1327,7 +1532,85 @@ class OnlineLookup:
             raise _Failure(f"not a readable sdist ({exc})", cacheable=True) from None
         raise _Failure("the sdist has no readable PKG-INFO", cacheable=True)
 
+    def _pypi_requires(self, index: str, name: str, version: str, asked: list[str]) -> Requires:
+        """``Requires-Dist`` and ``Requires-Python`` of that version's core metadata; its
+        license answer is kept for :meth:`lookup_many`."""
+        base = index.rstrip("/")
+        if urlsplit(base).scheme.lower() not in ("http", "https"):
+            raise _Failure(f"the index {_redact(index)} is not an http or https URL; not asked")
+        headers, where = self._core_metadata(base, name, version, asked)
+        try:
+            answer = _from_metadata(headers, where)
+        except _Failure as failure:
+            answer = Answer(None, "", where, failure.reason)
+        with self._lock:
+            self._primed[(Ecosystem.PYPI, name, version)] = answer
+        return Requires(
+            tuple(" ".join(str(v).split()) for v in headers.get_all("Requires-Dist") or []),
+            _text(headers.get("Requires-Python")),
+            where,
+        )
+
+    def _pypi_releases(self, index: str, name: str, asked: list[str]) -> Releases:
+        """The versions of a project's simple page (asked once per run)."""
+        from packaging.tags import sys_tags
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        base = index.rstrip("/")
+        if urlsplit(base).scheme.lower() not in ("http", "https"):
+            raise _Failure(f"the index {_redact(index)} is not an http or https URL; not asked")
+        project = normalize_pypi(name)
+        reply = self._simple_page(base, project, asked)
+        with self._lock:
+            if self._tags is None:
+                self._tags = frozenset(sys_tags())
+            supported = self._tags
+        found: dict[str, Release] = {}
+        for f in _simple_files(reply):
+            raw = _file_version_raw(f.filename, project)
+            if raw is None:
+                continue
+            installable = not f.wheel
+            if f.wheel:
+                try:
+                    installable = not supported.isdisjoint(parse_wheel_filename(f.filename)[3])
+                except (InvalidWheelFilename, ValueError):
+                    installable = False
+            key = _norm_version(raw)
+            seen = found.get(key)
+            if seen is None:
+                found[key] = Release(raw, f.yanked, f.requires_python, installable)
+            else:
+                found[key] = Release(
+                    seen.version,
+                    seen.yanked and f.yanked,
+                    seen.requires_python or f.requires_python,
+                    seen.installable or installable,
+                )
+        return Releases(tuple(found.values()), _redact(reply.url))
+
     # -- npm registry ----------------------------------------------------------------------
+
+    def _npm_requires(self, registry: str, name: str, version: str, asked: list[str]) -> Requires:
+        """The ``dependencies`` and ``optionalDependencies`` of that version in the
+        package document (asked once per run, as for ranges); not ``devDependencies``
+        nor ``peerDependencies``."""
+        url = f"{registry.rstrip('/')}/{quote(name, safe='@')}"
+        data = _json(self._once(url, _JSON_ACCEPT, asked))
+        versions = data.get("versions") if isinstance(data, dict) else None
+        if not isinstance(versions, dict):
+            raise _Failure("malformed answer: not a package document")
+        document = versions.get(version)
+        if not isinstance(document, dict):
+            raise _Failure(f"version {version} is not in the registry", cacheable=True)
+        pairs: dict[str, str] = {}
+        for field in ("dependencies", "optionalDependencies"):
+            listed = document.get(field)
+            if isinstance(listed, dict):
+                for dep, spec in listed.items():
+                    if isinstance(dep, str) and isinstance(spec, str):
+                        pairs.setdefault(dep, spec)
+        return Requires(url=_redact(url), npm=tuple(pairs.items()))
 
     def _npm(self, registry: str, name: str, version: str, asked: list[str]) -> Answer:
         url = f"{registry.rstrip('/')}/{quote(name, safe='@')}/{quote(version, safe='')}"
@@ -1410,7 +1693,7 @@ class OnlineLookup:
             chosen = tagged if isinstance(tagged, str) else None
         else:
             try:
-                wanted = semantic_version.NpmSpec(text)
+                wanted = npm_spec(text)
             except ValueError:
                 raise _Failure(
                     f"{spec!r} is not an npm range this tool reads", cacheable=True

@@ -45,7 +45,8 @@ from licensetier.license_db import LicenseDB
 from licensetier.models import Dependency, ScanError
 
 if TYPE_CHECKING:
-    from licensetier.deps.online import Answer
+    from licensetier.deps.oclosure import OnlineClosed
+    from licensetier.deps.online import Answer, OnlineLookup
     from licensetier.detect.engine import Engine
 
 MAX_LICENSE_FILE_BYTES = 1024 * 1024
@@ -164,6 +165,11 @@ class Resolver:
         self.problems: list[ScanError] = []  # unreadable installed metadata (combine)
         self._closure_dirs: set[Path] = set()  # where an installed closure came from
         self._closure_notes: dict[tuple[str, str], str] = {}  # why not matched there
+        self._online_lookup: OnlineLookup | None = None
+        # the closure resolved online: the range that chose a version, by (manifest,
+        # name, version), and why a version's own dependencies are not known
+        self._ranges: dict[tuple[str, str, str], str] = {}
+        self._version_notes: dict[tuple[str, str, str], str] = {}
 
     # -- normalisation, remembered -------------------------------------------------
     def _detect_text(self, text: str) -> tuple[str | None, float]:
@@ -293,19 +299,71 @@ class Resolver:
             from licensetier.deps import gochains
 
             return gochains.chains(found, environment(self.root, dirs, self.options, self._memo))
-        if group.ecosystem is not Ecosystem.PYPI or any(
+        if group.ecosystem not in _RANGED or any(
             role is Role.LOCKFILE for role, _ in group.entries
         ):
             return found
-        from licensetier.deps import pyclosure
+        from licensetier.deps import oclosure, pyclosure
 
         env = environment(self.root, dirs, self.options, self._memo)
-        closed = pyclosure.closure(found, env)
-        self.problems.extend(closed.problems)
+        if group.ecosystem is Ecosystem.NPM:
+            if any(fs.is_dir(p / "node_modules", self.root) for p in dirs[:1]):
+                return found  # the installed tree answers
+            return self._online_closure(found, oclosure.npm)
+        if env.python_envs:
+            closed = pyclosure.closure(found, env)
+            self.problems.extend(closed.problems)
+            self._closure_notes.update(closed.notes)
+            if len(closed.found) > len(found):  # its packages are answered from the same places
+                self._closure_dirs.update(dirs)
+            return closed.found
+        return self._online_closure(found, oclosure.python)
+
+    def _online_closure(
+        self,
+        found: list[discover.Found],
+        close: Callable[[list[discover.Found], OnlineLookup], OnlineClosed],
+    ) -> list[discover.Found]:
+        """The closure resolved online (:mod:`licensetier.deps.oclosure`), and what it
+        says of each dependency; a bug in it leaves the manifest's requirements."""
+        try:
+            closed = close(found, self._lookup())
+        except Exception as exc:  # a bug must not stop the scan
+            manifest = found[0].manifest if found else ""
+            self.problems.append(
+                ScanError(manifest, f"internal error resolving the dependency closure: {exc!r}")
+            )
+            return found
         self._closure_notes.update(closed.notes)
-        if len(closed.found) > len(found):  # its packages are answered from the same places
-            self._closure_dirs.update(dirs)
+        self._ranges.update(closed.ranges)
+        self._version_notes.update(closed.version_notes)
         return closed.found
+
+    def _lookup(self) -> OnlineLookup:
+        """The online lookups of this scan (one, so that what a closure read answers for
+        the licenses); offline, the cache only."""
+        from licensetier.deps.online import DEPS_DEV_API, OnlineLookup, Registries
+
+        if self._online_lookup is None:
+            offline = self.options.offline
+            deps_dev = self.options.deps_dev or self.options.environ.get(DEPS_DEV_ENV)
+            if offline:  # no client is run: only the registries given, for their cache keys
+                registries = Registries(self.options.index_url, self.options.npm_registry, deps_dev)
+            else:
+                registries = Registries.discover(
+                    index_url=self.options.index_url,
+                    npm_registry=self.options.npm_registry,
+                    deps_dev=deps_dev or DEPS_DEV_API,
+                )
+                self.online_sources = registries.describe()
+            self._online_lookup = OnlineLookup(
+                registries,
+                cache=self.cache,
+                timeout=self.options.timeout,
+                ttl_seconds=self.options.ttl_seconds,
+                offline=offline,
+            )
+        return self._online_lookup
 
     def resolve(
         self, found: Sequence[discover.Found], artifact_of: Callable[[str], str]
@@ -326,6 +384,8 @@ class Resolver:
             notes = reasons.setdefault(ident, [])
             if not f.locked and (f.manifest, d.key) in self._closure_notes:
                 notes.append(self._closure_notes[(f.manifest, d.key)])
+            if f.locked and (f.manifest, d.full_name, d.version or "") in self._version_notes:
+                notes.append(self._version_notes[(f.manifest, d.full_name, d.version or "")])
             if f.lock_license:
                 got = self._answer(f.lock_license, (), "lockfile", f.lockfile or d.manifest)
                 if got.license_keys:
@@ -361,6 +421,11 @@ class Resolver:
             requirement = None
             if ident in chosen:  # resolved from a range, online: not exact
                 version, exact, requirement = chosen[ident], False, d.version or "*"
+            picked = (
+                self._ranges.get((f.manifest, d.full_name, d.version or "")) if f.locked else None
+            )
+            if picked is not None:  # resolved online in the closure: not exact
+                exact, requirement = False, picked
             notes = [r for r in reasons.get(ident, []) if r]
             if answer is None and d.note:
                 notes.insert(0, d.note)
@@ -435,26 +500,9 @@ class Resolver:
         """Step 3 and 4: the cache, then the registries (only the cache when offline).
         A Python or npm range is first resolved to the highest version the registry
         offers for it; that version's license is then looked up as an exact one's."""
-        from licensetier.deps.online import DEPS_DEV_API, OFFLINE, OnlineLookup, Registries
+        from licensetier.deps.online import OFFLINE
 
-        offline = self.options.offline
-        deps_dev = self.options.deps_dev or self.options.environ.get(DEPS_DEV_ENV)
-        if offline:  # no client is run: only the registries given, for their cache keys
-            registries = Registries(self.options.index_url, self.options.npm_registry, deps_dev)
-        else:
-            registries = Registries.discover(
-                index_url=self.options.index_url,
-                npm_registry=self.options.npm_registry,
-                deps_dev=deps_dev or DEPS_DEV_API,
-            )
-            self.online_sources = registries.describe()
-        lookup = OnlineLookup(
-            registries,
-            cache=self.cache,
-            timeout=self.options.timeout,
-            ttl_seconds=self.options.ttl_seconds,
-            offline=offline,
-        )
+        lookup = self._lookup()
         exact: dict[Key, tuple[Ecosystem, str, str]] = {
             ident: (ident[0], ident[1], ident[2]) for ident in pending if ident[2] is not None
         }
