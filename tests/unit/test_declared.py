@@ -854,6 +854,7 @@ def _parses(db: LicenseDB, expression: str) -> bool:
         ("Commercial", "LicenseRef-scancode-commercial-license", 100.0, False),
         ("CC0", "CC0-1.0", 100.0, False),
         ("MIT/X11", "MIT", 100.0, False),  # one license's name, not MIT OR X11
+        ("Apache2", "Apache-2.0", 100.0, False),  # npm's foreachasync@3.0.0
         ("MIT/Apache-2.0", "MIT OR Apache-2.0", 100.0, False),  # Cargo's legacy syntax
         # ScanCode reads this as EPL-1.0 at 98; asked again without the "v"
         ("Eclipse Public License v2.0", "EPL-2.0", 100.0, False),
