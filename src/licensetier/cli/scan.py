@@ -79,13 +79,20 @@ def _written_at(fmt: str) -> dict[str, object]:
 
 
 def run_scan(
-    scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
+    scanner: Scanner,
+    root: Path,
+    *,
+    staged: bool = False,
+    diff_base: str | None = None,
+    hook_files: tuple[str, ...] | None = None,
 ) -> ScanResult:
     """:func:`licensetier.views.scan_repository`, git's complaints as usage errors."""
     from licensetier.views import scan_repository
 
     try:
-        return scan_repository(scanner, root, staged=staged, diff_base=diff_base)
+        return scan_repository(
+            scanner, root, staged=staged, diff_base=diff_base, hook_files=hook_files
+        )
     except GitError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -274,6 +281,7 @@ def scan(
     also: tuple[str, ...],
     verbose: bool,
     quiet: bool,
+    hook_files: tuple[str, ...] | None = None,
 ) -> None:
     """Scan PATH (default: the current directory) for licenses and tier conflicts."""
     if verbose and quiet:
@@ -328,7 +336,7 @@ def scan(
             extras=extras,
         ) as scanner,
     ):
-        result = run_scan(scanner, root, staged=staged, diff_base=diff_base)
+        result = run_scan(scanner, root, staged=staged, diff_base=diff_base, hook_files=hook_files)
     if baseline_path is not None:
         result = mark_existing(
             result,
@@ -347,3 +355,24 @@ def scan(
     if output is not None and (fmt != "text" or not quiet):
         click.echo(report_written(result, fmt, output), err=True)
     sys.exit(exit_code(result, fail_on))
+
+
+def _pre_commit(files: tuple[str, ...], **options: object) -> None:
+    assert scan.callback is not None
+    scan.callback(path=Path("."), staged=False, hook_files=files, **options)
+
+
+pre_commit = click.Command(
+    "pre-commit",
+    params=[
+        click.Argument(["files"], nargs=-1, type=click.Path(path_type=str)),
+        *(p for p in scan.params if p.name not in ("path", "staged")),
+    ],
+    callback=_pre_commit,
+    help="The pre-commit hook: scan what pre-commit passes. In a commit (the FILES are the "
+    "staged files) what git's index holds, as `scan --staged`; under `pre-commit run "
+    "--all-files`, `--files` or `--from-ref/--to-ref` (CI, pre-commit.ci) the FILES as the "
+    "work tree holds them, and with every tracked file the whole repository. Run from the "
+    "top of the repository; takes the options of `scan`.",
+    short_help="The pre-commit hook: scan the files pre-commit passes.",
+)
