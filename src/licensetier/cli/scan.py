@@ -78,6 +78,29 @@ def _written_at(fmt: str) -> dict[str, object]:
     return {"created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
+REPOSITORY_RELATIVE = ("github", "sarif")  # formats whose paths are the repository's
+
+
+def repository_prefix(root: Path) -> str:
+    """``root``'s path from the top of its git repository ("src/"; "" at the top or
+    outside git): GitHub places annotations and code-scanning alerts by paths from the
+    repository's top."""
+    from licensetier import vcs
+
+    try:
+        repo = vcs.find_repository(root)
+    except vcs.GitError:
+        return ""
+    if repo is None:
+        return ""
+    rel = root.resolve().relative_to(repo.work_tree).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
+def _format_options(fmt: str, prefix: str) -> dict[str, object]:
+    return {"repo_prefix": prefix} if fmt in REPOSITORY_RELATIVE else {}
+
+
 def run_scan(
     scanner: Scanner,
     root: Path,
@@ -343,13 +366,22 @@ def scan(
             load_baseline(baseline_path),
             f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
         )
+    prefix = repository_prefix(root) if formats & set(REPOSITORY_RELATIVE) else ""
     for fmt_also, target in extra_outputs:
-        write_report(render(fmt_also, result, width=100, **_written_at(fmt_also)), target)
+        options = {**_written_at(fmt_also), **_format_options(fmt_also, prefix)}
+        write_report(render(fmt_also, result, width=100, **options), target)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100
     report = render(
-        fmt, result, verbose=verbose, quiet=quiet, color=color, width=width, **_written_at(fmt)
+        fmt,
+        result,
+        verbose=verbose,
+        quiet=quiet,
+        color=color,
+        width=width,
+        **_written_at(fmt),
+        **_format_options(fmt, prefix),
     )
     write_report(report, output)
     if output is not None and (fmt != "text" or not quiet):
