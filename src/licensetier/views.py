@@ -147,12 +147,16 @@ def hook_scan(scanner: Scanner, root: Path, names: Sequence[str]) -> ScanResult:
     return scanner.scan(root, listed=listed, only=paths)
 
 
-def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
-    """The scan of ``ref``'s tree, with the configuration of the work tree (so that the
-    two are judged alike), and a label naming the commit."""
+def base_scan(
+    scanner: Scanner, root: Path, ref: str, commit: str | None = None
+) -> tuple[ScanResult, str]:
+    """The scan of ``ref``'s tree (``commit``, when it was resolved already), with the
+    configuration of the work tree (so that the two are judged alike), and a label
+    naming the commit."""
     root = root.resolve()
     repo = _repository(root, "--diff-base")
-    commit = vcs.resolve_commit(repo, ref)
+    if commit is None:
+        commit = vcs.base_commit(repo, ref)
     entries = vcs.tree_entries(repo, root, commit)
     with tempfile.TemporaryDirectory(prefix="licensetier-base-") as tmp:
         listed, skipped = vcs.write_blobs(repo, entries, Path(tmp))
@@ -173,6 +177,11 @@ def scan_repository(
     """The work tree (or with ``staged`` git's index), compared with ``diff_base``'s
     commit when one is given: what ``licensetier scan`` reports. Raises
     :class:`~licensetier.vcs.GitError` when git cannot give the view asked for."""
+    # the base first: a missing one (a shallow checkout) is fetched, or said, before
+    # the scan spends its time
+    commit = None
+    if diff_base is not None:
+        commit = vcs.base_commit(_repository(root.resolve(), "--diff-base"), diff_base)
     if hook_files is not None:
         result = hook_scan(scanner, root, hook_files)
     elif staged:
@@ -180,6 +189,6 @@ def scan_repository(
     else:
         result = scanner.scan(root)
     if diff_base is not None:
-        base, label = base_scan(scanner, root, diff_base)
+        base, label = base_scan(scanner, root, diff_base, commit)
         result = against_base(scanner.policy, result, base, label)
     return result
