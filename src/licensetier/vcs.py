@@ -184,13 +184,14 @@ def _run(
     *args: str,
     stdin: bytes | None = None,
     discover: bool = False,
+    extra_env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run git on ``repo`` (the one way licensetier runs git), capturing its output."""
     try:
         return subprocess.run(
             _command(args),
             cwd=repo.work_tree,
-            env=repo.environment(discover=discover),
+            env={**repo.environment(discover=discover), **(extra_env or {})},
             input=stdin,
             stdin=None if stdin is not None else subprocess.DEVNULL,
             capture_output=True,
@@ -479,6 +480,76 @@ def resolve_commit(repo: Repository, ref: str) -> str:
     if done is None or done.returncode != 0:
         raise GitError(f"{ref!r} is not a commit of the repository at {repo.work_tree}")
     return done.stdout.decode("ascii").strip()
+
+
+# -- fetching a missing base commit -------------------------------------------------
+
+# A shallow checkout (actions/checkout's default: one commit) does not hold a pull
+# request's base. It is fetched from the repository's ``origin``, one commit deep, with
+# the runner's neutralised configuration and, for this one call, what a fetch could
+# otherwise run: only the https, http and file transports (no ``ext::`` command, no ssh,
+# no remote helper of ``remote.origin.vcs``), ``git-upload-pack`` as the local upload
+# program (``--upload-pack``: git takes the first ``remote.origin.uploadpack`` it reads,
+# the repository's before one given with -c), ``true`` as the alternates' refs command,
+# no submodule fetched (a submodule's own configuration would apply), no tags, no gc.
+FETCH_TRANSPORTS = "https:http:file"
+FETCH_OVERRIDES: tuple[tuple[str, str], ...] = (
+    ("core.alternateRefsCommand", "true"),
+    ("fetch.recurseSubmodules", "false"),
+    ("submodule.recurse", "false"),
+    ("fetch.writeCommitGraph", "false"),
+)
+FETCH_DEPTH = 1
+_COMMIT_ID = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
+
+
+def is_shallow(repo: Repository) -> bool:
+    done = _run(repo, "rev-parse", "--is-shallow-repository")
+    return done.returncode == 0 and done.stdout.strip() == b"true"
+
+
+def fetch_commit(repo: Repository, commit: str, *, depth: int = FETCH_DEPTH) -> str | None:
+    """Fetch ``commit`` (a full commit id) from ``origin``, ``depth`` commits deep;
+    None when it is there now, else what git said."""
+    if not _COMMIT_ID.fullmatch(commit):
+        return "only a full commit id is fetched"
+    fetching = Repository(repo.work_tree, repo.git_dir, repo.overrides + FETCH_OVERRIDES)
+    done = _run(
+        fetching,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-recurse-submodules",
+        "--no-auto-gc",
+        "--upload-pack=git-upload-pack",
+        f"--depth={depth}",
+        "origin",
+        commit,
+        extra_env={"GIT_ALLOW_PROTOCOL": FETCH_TRANSPORTS},
+    )
+    if done.returncode != 0:
+        return _message(done)
+    return None
+
+
+def base_commit(repo: Repository, ref: str) -> str:
+    """The commit id that ``ref`` names, fetched from ``origin`` first when it is a
+    full commit id that a shallow checkout does not hold. Raises :class:`GitError`
+    naming the ref, and saying what to do, when there is none."""
+    try:
+        return resolve_commit(repo, ref)
+    except GitError as missing:
+        if not is_shallow(repo):
+            raise
+        problem = fetch_commit(repo, ref)
+        if problem is None:
+            return resolve_commit(repo, ref)
+        raise GitError(
+            f"{missing}: the checkout is shallow (actions/checkout fetches one commit by "
+            f"default) and fetching it from origin failed ({problem}). Check out the "
+            "history: actions/checkout with `fetch-depth: 0`, or fetch the base first: "
+            f"git fetch --depth=1 origin {ref}"
+        ) from None
 
 
 def tree_entries(repo: Repository, under: Path, commit: str) -> dict[str, Entry]:

@@ -11,6 +11,7 @@ detection cache, keyed by content, answers for every file whose content it has s
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,6 +68,28 @@ def _reuse_data(path: str, parent: str, artifact_dirs: set[str], staged: set[str
     return path.endswith(reuse.SIDECAR) and path[: -len(reuse.SIDECAR)] in staged
 
 
+def _needed(scanner: Scanner, paths: set[str], available: Iterable[str]) -> set[str]:
+    """``paths`` and what they are judged with: the artifacts' license files,
+    manifests, READMEs and REUSE ``LICENSES/``, the configuration, the REUSE
+    annotations, and the other manifests and lockfiles of a manifest's directory."""
+    needed = set(paths)
+    artifact_dirs = {"." if a.path == "." else a.path for a in scanner.config.artifacts} | {"."}
+    touched = {_parent(p) for p, _ in discover.routed(paths)}
+    available = list(available)
+    for path in available:
+        name = path.rpartition("/")[2]
+        parent = _parent(path)
+        declaring = is_license_file_name(name) or is_declaring(name) or _is_readme(name)
+        if (
+            (parent in artifact_dirs and declaring)
+            or (parent == "." and name in CONFIG_FILE_NAMES)
+            or _reuse_data(path, parent, artifact_dirs, paths)
+        ):
+            needed.add(path)
+    needed.update(p for p, _ in discover.routed(available) if _parent(p) in touched)
+    return needed
+
+
 def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     """The staged paths, with what they affect: a staged manifest or lockfile re-checks
     the dependencies of its directory; a staged LICENSE or manifest the declared license
@@ -77,35 +100,63 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     repo = _repository(root, "--staged")
     staged = set(vcs.staged_paths(repo, root))
     index = vcs.index_entries(repo, root)
-    needed = set(staged)
-    # what the staged paths are judged with: the artifacts' declarations, and the other
-    # manifests and lockfiles of a staged manifest's directory
-    artifact_dirs = {"." if a.path == "." else a.path for a in scanner.config.artifacts} | {"."}
-    touched = {_parent(p) for p, _ in discover.routed(staged)}
-    for path in index:
-        name = path.rpartition("/")[2]
-        parent = _parent(path)
-        declaring = is_license_file_name(name) or is_declaring(name) or _is_readme(name)
-        if (
-            (parent in artifact_dirs and declaring)
-            or (parent == "." and name in CONFIG_FILE_NAMES)
-            or _reuse_data(path, parent, artifact_dirs, staged)
-        ):
-            needed.add(path)
-    needed.update(p for p, _ in discover.routed(index) if _parent(p) in touched)
-    written = sorted(p for p in needed if p in index)
+    written = sorted(p for p in _needed(scanner, staged, index) if p in index)
     with tempfile.TemporaryDirectory(prefix="licensetier-staged-") as tmp:
         listed, skipped = vcs.write_blobs(repo, {p: index[p] for p in written}, Path(tmp))
         result = scanner.scan(root, view=Path(tmp), listed=dict(listed), only=staged)
     return _with_skipped(result, [s for s in skipped if s.path in staged])
 
 
-def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
-    """The scan of ``ref``'s tree, with the configuration of the work tree (so that the
-    two are judged alike), and a label naming the commit."""
+def _hook_paths(root: Path, names: Iterable[str]) -> set[str]:
+    """The file names a hook was given (relative to the repository's top, where
+    pre-commit runs hooks), relative to ``root``; names outside ``root`` are left out."""
+    top = Path.cwd().resolve()
+    paths: set[str] = set()
+    for name in names:
+        try:
+            rel = (top / name).resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+        if rel != ".":
+            paths.add(rel)
+    return paths
+
+
+def hook_scan(scanner: Scanner, root: Path, names: Sequence[str]) -> ScanResult:
+    """What pre-commit asks a hook that it passes file names to. In a commit (and a
+    bare ``pre-commit run``) the names are the staged files: the staged scan, of git's
+    index. Otherwise (``run --all-files``, ``run --files``, ``--from-ref/--to-ref``,
+    CI, pre-commit.ci) the names are files of the work tree, staged or not: the scan
+    of those files as the work tree holds them, judged as the staged scan judges; and
+    when they are every tracked file (``--all-files``), the whole repository."""
+    root = root.resolve()
+    repo = _repository(root, "the pre-commit hook")
+    paths = _hook_paths(root, names)
+    staged = set(vcs.staged_paths(repo, root))
+    if staged and paths <= staged:
+        return staged_scan(scanner, root)
+    tracked = {
+        p for p, entry in vcs.index_entries(repo, root).items() if entry.mode.startswith("100")
+    }
+    if tracked <= paths:
+        return scanner.scan(root)
+    listing = vcs.listed_files(repo, root)
+    present = dict(listing.files)
+    needed = _needed(scanner, paths, present)
+    listed = {p: present[p] for p in needed if p in present}
+    return scanner.scan(root, listed=listed, only=paths)
+
+
+def base_scan(
+    scanner: Scanner, root: Path, ref: str, commit: str | None = None
+) -> tuple[ScanResult, str]:
+    """The scan of ``ref``'s tree (``commit``, when it was resolved already), with the
+    configuration of the work tree (so that the two are judged alike), and a label
+    naming the commit."""
     root = root.resolve()
     repo = _repository(root, "--diff-base")
-    commit = vcs.resolve_commit(repo, ref)
+    if commit is None:
+        commit = vcs.base_commit(repo, ref)
     entries = vcs.tree_entries(repo, root, commit)
     with tempfile.TemporaryDirectory(prefix="licensetier-base-") as tmp:
         listed, skipped = vcs.write_blobs(repo, entries, Path(tmp))
@@ -116,13 +167,28 @@ def base_scan(scanner: Scanner, root: Path, ref: str) -> tuple[ScanResult, str]:
 
 
 def scan_repository(
-    scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
+    scanner: Scanner,
+    root: Path,
+    *,
+    staged: bool = False,
+    diff_base: str | None = None,
+    hook_files: Sequence[str] | None = None,
 ) -> ScanResult:
     """The work tree (or with ``staged`` git's index), compared with ``diff_base``'s
     commit when one is given: what ``licensetier scan`` reports. Raises
     :class:`~licensetier.vcs.GitError` when git cannot give the view asked for."""
-    result = staged_scan(scanner, root) if staged else scanner.scan(root)
+    # the base first: a missing one (a shallow checkout) is fetched, or said, before
+    # the scan spends its time
+    commit = None
     if diff_base is not None:
-        base, label = base_scan(scanner, root, diff_base)
+        commit = vcs.base_commit(_repository(root.resolve(), "--diff-base"), diff_base)
+    if hook_files is not None:
+        result = hook_scan(scanner, root, hook_files)
+    elif staged:
+        result = staged_scan(scanner, root)
+    else:
+        result = scanner.scan(root)
+    if diff_base is not None:
+        base, label = base_scan(scanner, root, diff_base, commit)
         result = against_base(scanner.policy, result, base, label)
     return result

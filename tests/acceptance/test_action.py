@@ -245,7 +245,8 @@ def branch(tmp_path: Path) -> Branch:
     return Branch(repo, base, tmp_path / "runner")
 
 
-OFFLINE = {"install": "false", "offline": "true"}
+# actions/cache is not simulated: the cache steps are skipped, the keys step still runs
+OFFLINE = {"install": "false", "offline": "true", "cache": "false"}
 PUSH: dict[str, Any] = {}  # a push event: no pull_request in the payload
 
 
@@ -276,12 +277,11 @@ def sarif_ok(path: Path) -> dict[str, Any]:
 # -- the action's shape ------------------------------------------------------------------
 
 
-def test_the_only_action_used_is_setup_python_and_the_runner_handles_every_step() -> None:
+def test_the_actions_used_are_setup_python_and_cache_and_the_runner_handles_every_step() -> None:
     action = load_action()
     steps = action["runs"]["steps"]
-    uses = [step["uses"] for step in steps if "uses" in step]
-    assert len(uses) == 1
-    assert uses[0].startswith("actions/setup-python@")
+    uses = sorted(step["uses"].split("@")[0] for step in steps if "uses" in step)
+    assert uses == ["actions/cache", "actions/cache", "actions/setup-python"]
     for step in steps:
         assert ("uses" in step) != ("run" in step), step
         if "if" in step:  # the simulated runner evaluates it, or fails
@@ -311,7 +311,7 @@ def assert_install_skipped(run: ActionRun) -> None:
     ]
     assert install, "action.yml has no install steps any more: update this test"
     assert set(install) <= set(run.skipped), (install, run.skipped)
-    assert run.ran == ["Scan"]
+    assert run.ran == ["Cache keys", "Scan"]
 
 
 def test_whole_repository_fails_with_annotations_summary_outputs_and_sarif(
@@ -417,3 +417,165 @@ def test_a_bad_diff_base_is_a_usage_error(branch: Branch) -> None:
     assert run.outputs["sarif-file"] == ""
     assert not (branch.repo / "licensetier.sarif").exists()
     assert workflow_commands(run.stdout) == []
+
+
+# -- caches ------------------------------------------------------------------------------
+
+
+def test_pip_and_the_detection_cache_are_cached_per_licensetier_version(tmp_path: Path) -> None:
+    steps = load_action()["runs"]["steps"]
+    caches = {step["name"]: step for step in steps if "uses" in step and "cache" in step["uses"]}
+    assert set(caches) == {"Cache pip downloads", "Cache license detection"}
+    pip, detection = caches["Cache pip downloads"], caches["Cache license detection"]
+    assert pip["if"] == "inputs.install == 'true'"
+    assert detection["if"] == "inputs.cache == 'true'"
+    names = [step.get("name") for step in steps]
+    # pip's cache is restored before the install, the detection cache before the scan
+    assert names.index("Cache pip downloads") < names.index("Install licensetier")
+    assert names.index("Cache license detection") < names.index("Scan")
+    scan_step = next(step for step in steps if step.get("id") == "scan")
+    assert scan_step["env"]["LICENSETIER_CACHE_DIR"] == "${{ steps.keys.outputs.cache-dir }}"
+
+    # the keys step, run as the runner runs it
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    run = run_action(
+        workspace,
+        tmp_path / "runner",
+        {**OFFLINE, "python-version": "3.12"},
+        event=PUSH,
+    )
+    keys = run.step_outputs["keys"]
+    from licensetier import __version__
+
+    assert keys["version"] == __version__
+    assert keys["pip-key"].startswith(f"licensetier-{__version__}-")
+    assert keys["pip-key"].endswith("-py3.12-pip")
+    restore = keys["cache-restore"]
+    assert restore.startswith(f"licensetier-{__version__}-")
+    assert keys["cache-key"].startswith(restore)
+    assert keys["cache-key"] != restore
+    assert keys["cache-dir"] == os.environ["LICENSETIER_CACHE_DIR"]
+    # with the cache step's inputs, the step's `with:` resolves to these values
+    context = {"inputs": run.inputs, "github": {"event": {}}, "steps": run.step_outputs}
+    assert substitute(detection["with"]["key"], context) == keys["cache-key"]
+    assert substitute(detection["with"]["path"], context) == keys["cache-dir"]
+    assert substitute(pip["with"]["key"], context) == keys["pip-key"]
+
+
+# -- a sub-folder, and a shallow checkout of a pull request ---------------------------------
+
+
+@dataclass
+class Shallow:
+    """A repository whose SDK is the sub-folder pkg/ (a package.json without a license),
+    and a pull request adding pkg/src/vendor/tracker.py under the AGPL, checked out as
+    actions/checkout does by default: `git clone --depth 1`, without the base commit."""
+
+    origin: Path
+    workspace: Path
+    base: str
+    tmp: Path
+
+
+@pytest.fixture(scope="module")
+def shallow(tmp_path_factory: pytest.TempPathFactory) -> Shallow:
+    tmp = tmp_path_factory.mktemp("shallow")
+    origin = tmp / "origin"
+    (origin / "pkg" / "src" / "vendor").mkdir(parents=True)
+    (origin / "pkg" / "package.json").write_text(
+        '{"name": "pkg", "version": "1.0.0"}\n', encoding="utf-8"
+    )
+    (origin / "pkg" / "src" / "app.js").write_text("export const x = 1;\n", encoding="utf-8")
+    git(origin, "init", "-q")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "base")
+    base = git(origin, "rev-parse", "HEAD").strip()
+    git(origin, "checkout", "-q", "-b", "feature")
+    shutil.copyfile(AGPL_FILE, origin / "pkg" / "src" / "vendor" / "tracker.py")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "add a tracker")
+    workspace = tmp / "workspace"
+    git(tmp, "clone", "-q", "--depth", "1", "--branch", "feature", origin.as_uri(), str(workspace))
+    assert git(workspace, "rev-parse", "--is-shallow-repository").strip() == "true"
+    missing = subprocess.run(
+        ["git", "cat-file", "-e", f"{base}^{{commit}}"], cwd=workspace, check=False
+    )
+    assert missing.returncode != 0  # the base is not in the checkout
+    return Shallow(origin, workspace, base, tmp)
+
+
+def test_a_shallow_pull_request_in_a_sub_folder(shallow: Shallow) -> None:
+    event = {"pull_request": {"base": {"sha": shallow.base}}}
+    inputs = {**OFFLINE, "path": "pkg", "kind": "sdk", "fail-on": "error"}
+    run = run_action(shallow.workspace, shallow.tmp / "runner-pr", inputs, event=event)
+
+    assert run.exit_code == 1, run.stdout + run.stderr
+    # the base was fetched (one commit), and the new file is the only new error
+    assert git(shallow.workspace, "cat-file", "-t", shallow.base).strip() == "commit"
+    found = workflow_commands(run.stdout)
+    errors = [line for line in found if line.startswith("::error ")]
+    assert len(errors) == 1, found
+    # paths from the repository's top, not from pkg/
+    assert errors[0].startswith(
+        "::error file=pkg/src/vendor/tracker.py,line=3,title=component-copyleft-network::"
+    ), errors
+    assert run.outputs["existing"] == "1"  # no license declared: there at the base already
+
+    sarif = sarif_ok(shallow.workspace / "licensetier.sarif")
+    [sarif_run] = sarif["runs"]
+    top = sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert top == shallow.workspace.resolve().as_uri() + "/"
+    located = {
+        r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif_run["results"]
+    }
+    assert located == {
+        "component-copyleft-network": "pkg/src/vendor/tracker.py",
+        # the artifact without a license: anchored on its manifest, where the fix goes
+        "declared-none": "pkg/package.json",
+    }
+
+
+def test_a_shallow_checkout_whose_base_cannot_be_fetched_says_what_to_do(
+    shallow: Shallow,
+) -> None:
+    gone = "0123456789abcdef0123456789abcdef01234567"  # in no repository
+    event = {"pull_request": {"base": {"sha": gone}}}
+    inputs = {**OFFLINE, "path": "pkg", "kind": "sdk"}
+    run = run_action(shallow.workspace, shallow.tmp / "runner-gone", inputs, event=event)
+
+    assert run.exit_code == 2, run.stdout + run.stderr
+    assert f"'{gone}' is not a commit" in run.stderr
+    assert "the checkout is shallow" in run.stderr
+    assert "fetch-depth: 0" in run.stderr
+    assert run.outputs["errors"] == ""  # no scan ran: the base was checked first
+    assert workflow_commands(run.stdout) == []
+
+
+def test_the_base_fetch_runs_nothing_the_repository_configures(shallow: Shallow) -> None:
+    from licensetier import vcs
+
+    clone = shallow.tmp / "configured"
+    git(
+        shallow.tmp,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        shallow.origin.as_uri(),
+        str(clone),
+    )
+    marker = shallow.tmp / "ran"
+    # a local upload program and a reference-transaction hook of the repository's own
+    git(clone, "config", "remote.origin.uploadpack", f"touch {marker}; git-upload-pack")
+    hooks = clone / ".git" / "hooks"
+    (hooks / "reference-transaction").write_text(f"#!/bin/sh\ntouch {marker}\n")
+    (hooks / "reference-transaction").chmod(0o755)
+    repo = vcs.find_repository(clone)
+    assert repo is not None
+
+    assert vcs.base_commit(repo, shallow.base) == shallow.base
+    assert not marker.exists()

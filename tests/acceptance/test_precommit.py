@@ -156,11 +156,12 @@ def test_the_local_copy_keeps_every_field_of_the_manifest_but_language() -> None
             k: v for k, v in original.items() if k != "language"
         }
         assert copy["language"] == "system"
-    # the commit hook reads git's index itself; pre-commit passes it no file names
-    staged = hook("licensetier")
-    assert staged["entry"].split()[:3] == ["licensetier", "scan", "--staged"]
-    assert staged["pass_filenames"] is False
-    assert staged["stages"] == ["pre-commit"]
+    # the commit hook takes the file names pre-commit passes: the staged files in a
+    # commit, the given ones under `run --all-files` / `--files`
+    files_hook = hook("licensetier")
+    assert files_hook["entry"].split()[:2] == ["licensetier", "pre-commit"]
+    assert files_hook["pass_filenames"] is True
+    assert files_hook["stages"] == ["pre-commit"]
     repo_hook = hook("licensetier-repo")
     assert "--staged" not in repo_hook["entry"].split()
     assert repo_hook["always_run"] is True
@@ -243,3 +244,59 @@ def test_the_repository_hook_fails_on_a_committed_agpl_file(sdk: Path, env: dict
     assert "Failed" in hook_line(done.stdout, "licensetier-repo")
     assert "src/tracker.py" in done.stdout
     assert any(reason in done.stdout for reason in AGPL_REASONS), done.stdout
+
+
+# -- `pre-commit run --all-files` / `--files`: how CI jobs and pre-commit.ci run hooks ---------
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """An MIT SDK with an AGPL file and a clean one committed without the hook, and
+    nothing staged: what a CI job checks out."""
+    tmp = tmp_path_factory.mktemp("committed")
+    env = hook_env(tmp)
+    repo = tmp / "sdk"
+    repo.mkdir()
+    shutil.copyfile(MIT_LICENSE, repo / "LICENSE")
+    (repo / "licensetier.toml").write_text(SDK_CONFIG, encoding="utf-8")
+    config = {"repos": [{"repo": "local", "hooks": local_hooks()}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (repo / "src").mkdir()
+    shutil.copyfile(AGPL_FILE, repo / "src" / "tracker.py")
+    (repo / "src" / "greet.py").write_text(CLEAN_FILE, encoding="utf-8")
+    git(repo, env, "-c", "init.defaultBranch=main", "init", "-q")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "initial")
+    assert git(repo, env, "status", "--porcelain") == ""
+    return repo, env
+
+
+def test_run_all_files_fails_on_a_committed_agpl_file(
+    committed: tuple[Path, dict[str, str]],
+) -> None:
+    repo, env = committed
+    done = run(repo, env, PRE_COMMIT, "run", "--all-files")
+
+    assert done.returncode != 0, done.stdout
+    assert "Failed" in hook_line(done.stdout, "licensetier")
+    assert "src/tracker.py" in done.stdout
+    assert any(reason in done.stdout for reason in AGPL_REASONS), done.stdout
+    # the whole-repository hook runs on push or by hand only
+    assert hook("licensetier-repo")["name"] not in done.stdout
+
+
+def test_run_files_checks_the_given_files_from_the_work_tree(
+    committed: tuple[Path, dict[str, str]],
+) -> None:
+    repo, env = committed
+    agpl = run(repo, env, PRE_COMMIT, "run", "licensetier", "--files", "src/tracker.py")
+    assert agpl.returncode != 0, agpl.stdout
+    assert "Failed" in hook_line(agpl.stdout, "licensetier")
+    assert "src/tracker.py" in agpl.stdout
+    assert "AGPL-3.0" in agpl.stdout
+
+    # another file: the AGPL one is not among the given files, and is not reported
+    clean = run(repo, env, PRE_COMMIT, "run", "licensetier", "--files", "src/greet.py")
+    assert clean.returncode == 0, clean.stdout
+    assert "Passed" in hook_line(clean.stdout, "licensetier")
+    assert "src/tracker.py" not in clean.stdout

@@ -309,7 +309,16 @@ def test_findings_without_path_or_line_and_absolute_problem_paths(
     )
     log = _sarif(changed, validator)
     first, second, third = log["runs"][0]["results"]
-    assert first["locations"] == [{"logicalLocations": [{"name": ".", "kind": "module"}]}]
+    # a finding about the whole artifact is placed on its manifest (code scanning drops
+    # an alert without a file), with the artifact as its logical location
+    assert first["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "package.json", "uriBaseId": "%SRCROOT%"}
+            },
+            "logicalLocations": [{"name": ".", "kind": "module"}],
+        }
+    ]
     assert "region" not in second["locations"][0]["physicalLocation"]
     assert third["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "docs/a%20b%23c.md"
@@ -318,6 +327,45 @@ def test_findings_without_path_or_line_and_absolute_problem_paths(
     assert notification["locations"][0]["physicalLocation"]["artifactLocation"] == {
         "uri": "file:///var/cache/licensetier/cache.sqlite3"
     }
+
+
+def test_artifact_findings_anchor_on_the_fix_and_paths_are_the_repositorys(
+    scans: dict[str, ScanResult], validator: Any
+) -> None:
+    from licensetier.reporters import github
+    from licensetier.reporters.anchors import anchor
+
+    result = scans["sdk-npm-dependencies"]
+    whole = replace(result.findings[0], path=None, line=None, artifact=".")
+    # a declared-license finding: the statement that declared it, at its line
+    statement = result.artifacts[0].declared[0]
+    assert statement.source in ("LICENSE", "package.json")
+    declared = replace(whole, rule="declared-license-mismatch")
+    assert anchor(declared, result) == (statement.source, statement.line)
+    # no statement, no manifest: the LICENSE the artifact should have
+    bare = replace(
+        result,
+        artifacts=(replace(result.artifacts[0], declared=()),),
+        files=tuple(f for f in result.files if f.path not in ("package.json", "package-lock.json")),
+        findings=(replace(whole, rule="declared-none"), *result.findings[1:]),
+    )
+    assert anchor(bare.findings[0], bare) == ("LICENSE", None)
+
+    # scanned as the sub-folder sdk/ of a repository: the paths from the repository's top
+    log = json.loads(sarif.render(bare, repo_prefix="sdk/"))
+    assert not list(validator.iter_errors(log))
+    run = log["runs"][0]
+    top = Path(result.root).parent.as_uri() + "/"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == top
+    uris = [
+        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in run["results"]
+    ]
+    assert uris[0] == "sdk/LICENSE"
+    assert all(uri.startswith("sdk/") for uri in uris), uris
+    annotations = github.render(bare, repo_prefix="sdk/").splitlines()
+    assert annotations[0].startswith("::error file=sdk/LICENSE,title=declared-none::")
+    located = [line for line in annotations if line.startswith(("::error", "::warning"))]
+    assert all(line.split(" ", 1)[1].startswith("file=sdk/") for line in located), located
 
 
 def test_sarif_is_byte_identical_for_the_same_result(scans: dict[str, ScanResult]) -> None:

@@ -13,7 +13,7 @@ from licensetier.cli.deps import deps
 from licensetier.cli.explain import explain
 from licensetier.cli.notice import notice
 from licensetier.cli.rules import rules
-from licensetier.cli.scan import scan
+from licensetier.cli.scan import pre_commit, scan
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,6 +32,7 @@ cli.add_command(deps)
 cli.add_command(baseline)
 cli.add_command(notice)
 cli.add_command(rules)
+cli.add_command(pre_commit)
 
 
 def main() -> None:

@@ -78,14 +78,44 @@ def _written_at(fmt: str) -> dict[str, object]:
     return {"created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
+REPOSITORY_RELATIVE = ("github", "sarif")  # formats whose paths are the repository's
+
+
+def repository_prefix(root: Path) -> str:
+    """``root``'s path from the top of its git repository ("src/"; "" at the top or
+    outside git): GitHub places annotations and code-scanning alerts by paths from the
+    repository's top."""
+    from licensetier import vcs
+
+    try:
+        repo = vcs.find_repository(root)
+    except vcs.GitError:
+        return ""
+    if repo is None:
+        return ""
+    rel = root.resolve().relative_to(repo.work_tree).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
+def _format_options(fmt: str, prefix: str) -> dict[str, object]:
+    return {"repo_prefix": prefix} if fmt in REPOSITORY_RELATIVE else {}
+
+
 def run_scan(
-    scanner: Scanner, root: Path, *, staged: bool = False, diff_base: str | None = None
+    scanner: Scanner,
+    root: Path,
+    *,
+    staged: bool = False,
+    diff_base: str | None = None,
+    hook_files: tuple[str, ...] | None = None,
 ) -> ScanResult:
     """:func:`licensetier.views.scan_repository`, git's complaints as usage errors."""
     from licensetier.views import scan_repository
 
     try:
-        return scan_repository(scanner, root, staged=staged, diff_base=diff_base)
+        return scan_repository(
+            scanner, root, staged=staged, diff_base=diff_base, hook_files=hook_files
+        )
     except GitError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -274,6 +304,7 @@ def scan(
     also: tuple[str, ...],
     verbose: bool,
     quiet: bool,
+    hook_files: tuple[str, ...] | None = None,
 ) -> None:
     """Scan PATH (default: the current directory) for licenses and tier conflicts."""
     if verbose and quiet:
@@ -328,22 +359,52 @@ def scan(
             extras=extras,
         ) as scanner,
     ):
-        result = run_scan(scanner, root, staged=staged, diff_base=diff_base)
+        result = run_scan(scanner, root, staged=staged, diff_base=diff_base, hook_files=hook_files)
     if baseline_path is not None:
         result = mark_existing(
             result,
             load_baseline(baseline_path),
             f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
         )
+    prefix = repository_prefix(root) if formats & set(REPOSITORY_RELATIVE) else ""
     for fmt_also, target in extra_outputs:
-        write_report(render(fmt_also, result, width=100, **_written_at(fmt_also)), target)
+        options = {**_written_at(fmt_also), **_format_options(fmt_also, prefix)}
+        write_report(render(fmt_also, result, width=100, **options), target)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100
     report = render(
-        fmt, result, verbose=verbose, quiet=quiet, color=color, width=width, **_written_at(fmt)
+        fmt,
+        result,
+        verbose=verbose,
+        quiet=quiet,
+        color=color,
+        width=width,
+        **_written_at(fmt),
+        **_format_options(fmt, prefix),
     )
     write_report(report, output)
     if output is not None and (fmt != "text" or not quiet):
         click.echo(report_written(result, fmt, output), err=True)
     sys.exit(exit_code(result, fail_on))
+
+
+def _pre_commit(files: tuple[str, ...], **options: object) -> None:
+    assert scan.callback is not None
+    scan.callback(path=Path("."), staged=False, hook_files=files, **options)
+
+
+pre_commit = click.Command(
+    "pre-commit",
+    params=[
+        click.Argument(["files"], nargs=-1, type=click.Path(path_type=str)),
+        *(p for p in scan.params if p.name not in ("path", "staged")),
+    ],
+    callback=_pre_commit,
+    help="The pre-commit hook: scan what pre-commit passes. In a commit (the FILES are the "
+    "staged files) what git's index holds, as `scan --staged`; under `pre-commit run "
+    "--all-files`, `--files` or `--from-ref/--to-ref` (CI, pre-commit.ci) the FILES as the "
+    "work tree holds them, and with every tracked file the whole repository. Run from the "
+    "top of the repository; takes the options of `scan`.",
+    short_help="The pre-commit hook: scan the files pre-commit passes.",
+)

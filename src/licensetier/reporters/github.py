@@ -2,6 +2,11 @@
 ``::warning`` annotation per error or warning that is not excepted and not existing,
 with its file and line, so that a pull request shows it on the diff. Information and
 existing findings are not annotated; a notice line sums them up.
+
+Paths are relative to the top of the git repository (option ``repo_prefix``: the
+scanned directory's path from there), where GitHub looks for them; a finding about a
+whole artifact is placed on the file that should carry the fix
+(:mod:`licensetier.reporters.anchors`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import re
 
 from licensetier.models import ScanResult, Severity
 from licensetier.printable import printable
+from licensetier.reporters.anchors import join, located
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
@@ -30,7 +36,7 @@ def _property(text: str) -> str:
     return escaped.replace(":", "%3A").replace(",", "%2C")
 
 
-def render(result: ScanResult, **_options: object) -> str:
+def render(result: ScanResult, *, repo_prefix: str = "", **_options: object) -> str:
     lines: list[str] = []
     quiet = 0
     for f in result.findings:
@@ -39,13 +45,16 @@ def render(result: ScanResult, **_options: object) -> str:
             quiet += 1
             continue
         properties = [f"title={_property(f.rule)}"]
-        if f.path:
-            properties.insert(0, f"file={_property(f.path)}")
-            if f.line:
-                properties.insert(1, f"line={f.line}")
+        path, line = located(f, result, repo_prefix)
+        if path:
+            properties.insert(0, f"file={_property(path)}")
+            if line:
+                properties.insert(1, f"line={line}")
         lines.append(f"::{command} {','.join(properties)}::{_data(f.message)}")
     for e in result.errors:
-        where = [f"file={_property(e.path)}"] + ([f"line={e.line}"] if e.line else [])
+        where = [f"file={_property(join(repo_prefix, e.path))}"] + (
+            [f"line={e.line}"] if e.line else []
+        )
         lines.append(f"::warning {','.join(where)},title=scan problem::{_data(e.message)}")
     if quiet:
         lines.append(

@@ -10,8 +10,11 @@ to do) is the rule catalogue's entry (:mod:`licensetier.rules`).
   alert survives a line moving and a rewording.
 - An excepted finding (``Finding.excepted``) carries an external suppression with the
   exception's reason, so that code scanning shows it as dismissed.
-- ``%SRCROOT%`` is ``result.root`` as a ``file://`` URI; the findings' paths are relative
-  to it.
+- ``%SRCROOT%`` is the top of the git repository as a ``file://`` URI (option
+  ``repo_prefix``: the scanned directory's path from there; without it, ``result.root``);
+  the findings' paths are relative to it, as code scanning needs them.
+- A finding about a whole artifact is placed on the file that should carry the fix
+  (:mod:`licensetier.reporters.anchors`), with the artifact as its logical location.
 - The scan's problems (``result.errors``) are the invocation's
   ``toolExecutionNotifications``.
 """
@@ -26,6 +29,7 @@ from typing import Any
 from licensetier.fingerprint import fingerprint
 from licensetier.models import Finding, ScanResult, Severity
 from licensetier.printable import path_uri, printable, without_surrogates
+from licensetier.reporters.anchors import join, located
 from licensetier.reporters.json_report import summary
 from licensetier.rules import Rule, load_catalogue
 
@@ -103,17 +107,19 @@ def _physical(path: str, line: int | None) -> dict[str, Any]:
     return {"physicalLocation": location}
 
 
-def _result(finding: Finding, index: int) -> dict[str, Any]:
+def _result(finding: Finding, index: int, result: ScanResult, prefix: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
         "message": {"text": printable(finding.message)},
     }
-    if finding.path:
-        out["locations"] = [_physical(finding.path, finding.line)]
+    path, line = located(finding, result, prefix)
+    if finding.path and path:
+        out["locations"] = [_physical(path, line)]
     else:
-        out["locations"] = [{"logicalLocations": [{"name": finding.artifact, "kind": "module"}]}]
+        logical = {"logicalLocations": [{"name": finding.artifact, "kind": "module"}]}
+        out["locations"] = [{**_physical(path, line), **logical} if path else logical]
     out["partialFingerprints"] = {FINGERPRINT: fingerprint(finding)}  # as baselines use it
     if finding.excepted is not None:
         out["suppressions"] = [
@@ -141,7 +147,18 @@ def _rules(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return {rule: by_rule[rule] for rule in sorted(by_rule)}
 
 
-def to_dict(result: ScanResult) -> dict[str, Any]:
+def _top(root: str, prefix: str) -> str:
+    """The repository's top: ``root`` without the ``prefix`` path components."""
+    depth = len([part for part in prefix.split("/") if part])
+    if not depth:
+        return root
+    windows = PureWindowsPath(root)
+    if windows.drive:
+        return str(windows.parents[depth - 1])
+    return str(PurePosixPath(root).parents[depth - 1])
+
+
+def to_dict(result: ScanResult, repo_prefix: str = "") -> dict[str, Any]:
     from licensetier import __version__
 
     catalogue = load_catalogue()
@@ -165,19 +182,20 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             {
                 "level": "warning",
                 "message": {"text": printable(e.message)},
-                "locations": [_physical(e.path, e.line)],
+                "locations": [_physical(join(repo_prefix, e.path), e.line)],
             }
             for e in result.errors
         ]
     run["invocations"] = [invocation]
     if _is_absolute(result.root):
+        described = "The top of the git repository." if repo_prefix else "The scanned directory."
         run["originalUriBaseIds"] = {
             SRCROOT: {
-                "uri": _file_uri(result.root, directory=True),
-                "description": {"text": "The scanned directory."},
+                "uri": _file_uri(_top(result.root, repo_prefix), directory=True),
+                "description": {"text": described},
             }
         }
-    run["results"] = [_result(f, index[f.rule]) for f in result.findings]
+    run["results"] = [_result(f, index[f.rule], result, repo_prefix) for f in result.findings]
     if any(f.existing for f in result.findings):  # compared with --diff-base or a baseline
         for f, res in zip(result.findings, run["results"], strict=True):
             res["baselineState"] = "unchanged" if f.existing else "new"
@@ -195,5 +213,5 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
     return document
 
 
-def render(result: ScanResult, **_options: object) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+def render(result: ScanResult, *, repo_prefix: str = "", **_options: object) -> str:
+    return json.dumps(to_dict(result, repo_prefix), indent=2, ensure_ascii=False) + "\n"
