@@ -21,7 +21,12 @@ from pathlib import Path, PurePosixPath
 from licensetier import declared as declared_mod
 from licensetier import fs, reuse, rules
 from licensetier.cache import DetectionCache
-from licensetier.config import MAX_FILE_SIZE_CEILING, Config, unread_config_files
+from licensetier.config import (
+    MAX_FILE_SIZE_CEILING,
+    Config,
+    near_miss_config,
+    unread_config_files,
+)
 from licensetier.datasets import (
     DatasetCard,
     dataset_cards,
@@ -184,6 +189,13 @@ class Scanner:
             findings.extend(evaluate_dependencies(self.policy, dependencies, artifacts))
         findings = apply_exceptions(findings, self.config, self.db, self.today)
         notes = self._notes(artifacts, findings)
+        capped = sum(1 for s in walked.skipped if s.reason.startswith(SIZE_CAPPED))
+        if capped and not walked.files:
+            notes.append(
+                f"Every file was skipped: {capped} larger than the size cap of "
+                f"{self.config.max_file_size} bytes (--max-file-size, max_file_size). "
+                "Nothing was checked for licenses: write the cap with its unit, such as 5MB."
+            )
         engine_info.update(self._tool(detected.detected))
         if self.cache is not None:
             errors.extend(ScanError(str(self.cache.path), w) for w in self.cache.warnings)
@@ -376,6 +388,7 @@ class Scanner:
             ScanError(name, f"not read as configuration: {why}")
             for name, why in unread_config_files(root)
         )
+        errors.extend(ScanError(name, why, line) for name, line, why in near_miss_config(root))
         return artifacts
 
     def _declared(

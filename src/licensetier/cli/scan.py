@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
-from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors, write_report
+from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, Choice, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from
 from licensetier.compare import load_baseline, mark_existing
 from licensetier.config import Config, load_config, parse_size, with_root_overrides
@@ -142,7 +142,7 @@ def prepared_scanner(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(REPORTER_BY_NAME)),
+    type=Choice(sorted(REPORTER_BY_NAME)),
     default="text",
     show_default=True,
     help="Output format.",
@@ -151,9 +151,7 @@ def prepared_scanner(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
 )
 @click.option("--kind", help="Kind of the root artifact (sdk, commercial-tooling, ...).")
-@click.option(
-    "--tier", type=click.Choice([t.value for t in Tier]), help="Tier of the root artifact."
-)
+@click.option("--tier", type=Choice([t.value for t in Tier]), help="Tier of the root artifact.")
 @click.option(
     "--license", "license_", metavar="SPDX", help="Intended license of the root artifact."
 )
@@ -165,7 +163,7 @@ def prepared_scanner(
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(list(FAIL_ON)),
+    type=Choice(list(FAIL_ON)),
     default="error",
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
@@ -287,9 +285,7 @@ def scan(
         if max_file_size is not None:
             size = parse_size(
                 max_file_size,
-                lambda: click.BadParameter(
-                    "use a size such as 5000000 or 5MB", param_hint="--max-file-size"
-                ),
+                lambda why: click.BadParameter(why, param_hint="--max-file-size"),
             )
             config = replace(config, max_file_size=size, max_file_size_refused=None)
         if max_time is not None:
@@ -301,7 +297,7 @@ def scan(
     if max_memory is not None:
         worker_memory = parse_size(
             max_memory,
-            lambda: click.BadParameter("use a size such as 2GB", param_hint="--max-memory"),
+            lambda why: click.BadParameter(why, param_hint="--max-memory"),
         )
     deps = None
     if not no_deps:
