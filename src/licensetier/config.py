@@ -537,11 +537,8 @@ def load_config(root: Path, explicit: Path | None, db: LicenseDB, tiers: TierDat
             raise ConfigError("has no [tool.licensetier] table", path=str(path))
         if not isinstance(table, dict):
             raise reader.fail("tool.licensetier", "must be a table")
-        config = reader.table(table, "tool.licensetier.")
-    else:
-        config = reader.table(data, "")
-    check_artifact_paths(config, root)
-    return config
+        return reader.table(table, "tool.licensetier.")
+    return reader.table(data, "")
 
 
 def check_artifact_paths(config: Config, root: Path) -> None:

@@ -15,7 +15,13 @@ from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
 from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, Choice, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from
 from licensetier.compare import load_baseline, mark_existing
-from licensetier.config import Config, load_config, parse_size, with_root_overrides
+from licensetier.config import (
+    Config,
+    check_artifact_paths,
+    load_config,
+    parse_size,
+    with_root_overrides,
+)
 from licensetier.deps.resolve import Options
 from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
 from licensetier.detect.pool import DEFAULT_WORKER_MEMORY, available_cores
@@ -56,6 +62,20 @@ def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progre
         bar.update(task, completed=done, total=total, description=path[-50:])
 
     return bar, update
+
+
+REPORT_WIDTH = 100  # a text report written to a file; a terminal's own otherwise
+MIN_REPORT_WIDTH = 40
+
+
+def report_width(to_file: bool) -> int:
+    """The width the text report wraps to: the terminal's (``COLUMNS`` where set, as
+    :func:`shutil.get_terminal_size` reads it), 100 in a file or when standard output
+    is not a terminal and no width is known."""
+    if to_file:
+        return REPORT_WIDTH
+    columns = shutil.get_terminal_size((REPORT_WIDTH, 24)).columns
+    return max(columns, MIN_REPORT_WIDTH)
 
 
 def _also(value: str) -> tuple[str, Path]:
@@ -110,6 +130,7 @@ def prepared_scanner(
     db = LicenseDB.load()
     tiers = load_tiers()
     config = load_config(root, config_path, db, tiers)
+    check_artifact_paths(config, root)
     if adjust is not None:
         config = adjust(config, db, tiers)
     cache = None
@@ -335,7 +356,7 @@ def scan(
         write_report(render(fmt_also, result, width=100, **_written_at(fmt_also)), target)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 100
+    width = report_width(to_file)
     report = render(
         fmt, result, verbose=verbose, quiet=quiet, color=color, width=width, **_written_at(fmt)
     )
