@@ -147,32 +147,59 @@ def _path_glob(paths: list[str]) -> str | None:
 EXCEPTION_DAYS = 182  # the expiry a pasted exception proposes: about six months
 
 
+def _path_globs(paths: list[str]) -> list[str]:
+    """Exception ``path`` globs covering these files: their common directory's tree,
+    else one per directory (a file at the root by itself)."""
+    unique = list(dict.fromkeys(paths))
+    if len(unique) == 1:
+        glob = _path_glob(unique)
+        return [glob] if glob else []
+    glob = _path_glob(unique)
+    if glob is not None:
+        return [glob]
+    by_parent: dict[str, list[str]] = {}
+    for p in unique:
+        by_parent.setdefault(posixpath.dirname(p), []).append(p)
+    out: list[str] = []
+    for parent, files in by_parent.items():
+        for chunk in [files] if parent else [[f] for f in files]:
+            one = _path_glob(chunk)
+            if one is not None:
+                out.append(one)
+    return out
+
+
+SNIPPET_TABLES = 3  # the [[exceptions]] tables shown for one message at most
+
+
 def exception_snippet(group: list[Finding], today: dt.date | None = None) -> list[str]:
-    """The ``[[exceptions]]`` table that accepts these findings (one rule's, with one
-    message), to paste into licensetier.toml; nothing when no key can name them (a
-    finding on an artifact as a whole: [tool.licensetier.rules] is the tool for
-    that). Its reason is left empty: the configuration refuses it until one is
-    written."""
-    first = group[0]
-    keys: list[tuple[str, str]] = []
+    """The ``[[exceptions]]`` tables that accept these findings (one rule's, with one
+    message), to paste into licensetier.toml: by dependency, else by a path glob, with
+    the license where they share one; at most :data:`SNIPPET_TABLES`. Nothing when no
+    key can name them (a finding on an artifact as a whole: [tool.licensetier.rules]
+    is the tool for that). The reason is left empty: the configuration refuses it until
+    one is written."""
     deps = {f.dependency for f in group if f.dependency}
     paths = [f.path for f in group if f.path]
+    targets: list[tuple[str, str]] = []
     if len(deps) == 1:
-        keys.append(("dependency", deps.pop()))
+        targets = [("dependency", deps.pop())]
     elif len(paths) == len(group):
-        glob = _path_glob(paths)
-        if glob is not None:
-            keys.append(("path", glob))
-    if not keys:
+        targets = [("path", glob) for glob in _path_globs(paths)]
+    if not targets:
         return []
     licenses = {f.license for f in group}
-    if first.license and len(licenses) == 1:
-        keys.append(("license", first.license))
+    license_ = group[0].license if len(licenses) == 1 else None
     expires = (today or dt.date.today()) + dt.timedelta(days=EXCEPTION_DAYS)
-    lines = ["[[exceptions]]"]
-    lines += [f"{key} = {toml_string(value)}" for key, value in keys]
-    lines.append('reason = ""  # required: why this is accepted')
-    lines.append(f"expires = {expires.isoformat()}")
+    lines: list[str] = []
+    for key, value in targets[:SNIPPET_TABLES]:
+        lines += ["[[exceptions]]", f"{key} = {toml_string(value)}"]
+        if license_:
+            lines.append(f"license = {toml_string(license_)}")
+        lines.append('reason = ""  # required: why this is accepted')
+        lines.append(f"expires = {expires.isoformat()}")
+    if len(targets) > SNIPPET_TABLES:
+        lines.append(f"# ... and {len(targets) - SNIPPET_TABLES} more such tables")
     return lines
 
 
@@ -237,7 +264,8 @@ def _findings_of_severity(
                         f"to accept {what}, add to licensetier.toml "
                         "([[tool.licensetier.exceptions]] in pyproject.toml):"
                     )
-                    console.print(f"    [dim]{escape(hint)}[/]", soft_wrap=True)
+                    for line in _wrap(hint, console.width, 4, 6):
+                        console.print(f"[dim]{escape(line)}[/]", soft_wrap=True)
                     for line in snippet:
                         console.print(f"      [dim]{escape(line)}[/]", soft_wrap=True)
     console.print()
