@@ -156,3 +156,26 @@ def test_every_file_skipped_by_the_size_cap_is_said(
     assert run.exit_code == 0, run.stderr
     assert "note: Every file was skipped: 1 larger than the size cap of 3 bytes" in run.stdout
     assert run.stdout.splitlines()[-1].startswith("0 files scanned, 1 skipped")
+
+
+def test_the_command_line_wraps_to_columns_and_keeps_whole_lines_in_a_pipe(
+    tmp_path: Path, run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.py").write_text("print(1)\n")
+    scan = ("scan", tmp_path, "--no-deps", "--no-cache", "--max-file-size", "3B")
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = run_cli(*scan).stdout.splitlines()
+    assert max(len(line.rstrip()) for line in narrow) <= 60
+    assert "    why: Whether a license conflicts depends on what the" in narrow
+    monkeypatch.delenv("COLUMNS")
+    piped = run_cli(*scan).stdout  # not a terminal, no COLUMNS: whole lines for grep
+    assert "    why: Whether a license conflicts depends on what the artifact is meant to be." in (
+        piped.splitlines()
+    )
+    assert piped.count("\n") < len(narrow)
+
+
+def test_an_unwrapped_report_keeps_each_message_on_one_line() -> None:
+    finding = _component("contracts/a.sol")
+    shown = text.render(_result([finding]), width=40, wrap=False)
+    assert f"    contracts/a.sol:1: {finding.message.split(': ', 1)[1]}" in shown.splitlines()

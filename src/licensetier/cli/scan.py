@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -64,18 +65,20 @@ def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progre
     return bar, update
 
 
-REPORT_WIDTH = 100  # a text report written to a file; a terminal's own otherwise
+REPORT_WIDTH = 100  # the width of the tables of a report that is not wrapped
 MIN_REPORT_WIDTH = 40
 
 
-def report_width(to_file: bool) -> int:
-    """The width the text report wraps to: the terminal's (``COLUMNS`` where set, as
-    :func:`shutil.get_terminal_size` reads it), 100 in a file or when standard output
-    is not a terminal and no width is known."""
+def report_width(to_file: bool) -> tuple[int, bool]:
+    """(width, wrap) of the text report: on a terminal, or where ``COLUMNS`` is set,
+    its width, prose wrapped to it; in a file or a pipe, whole lines (grep finds a
+    whole message), tables 100 wide."""
     if to_file:
-        return REPORT_WIDTH
-    columns = shutil.get_terminal_size((REPORT_WIDTH, 24)).columns
-    return max(columns, MIN_REPORT_WIDTH)
+        return REPORT_WIDTH, False
+    if os.environ.get("COLUMNS", "").strip().isdigit() or sys.stdout.isatty():
+        columns = shutil.get_terminal_size((REPORT_WIDTH, 24)).columns
+        return max(columns, MIN_REPORT_WIDTH), True
+    return REPORT_WIDTH, False
 
 
 def _also(value: str) -> tuple[str, Path]:
@@ -353,12 +356,20 @@ def scan(
             f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
         )
     for fmt_also, target in extra_outputs:
-        write_report(render(fmt_also, result, width=100, **_written_at(fmt_also)), target)
+        options = _written_at(fmt_also)
+        write_report(render(fmt_also, result, width=100, wrap=False, **options), target)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
-    width = report_width(to_file)
+    width, wrap = report_width(to_file)
     report = render(
-        fmt, result, verbose=verbose, quiet=quiet, color=color, width=width, **_written_at(fmt)
+        fmt,
+        result,
+        verbose=verbose,
+        quiet=quiet,
+        color=color,
+        width=width,
+        wrap=wrap,
+        **_written_at(fmt),
     )
     write_report(report, output)
     if output is not None and (fmt != "text" or not quiet):

@@ -66,6 +66,15 @@ def _wrap(text: str, width: int, indent: int, hang: int | None = None) -> list[s
     ) or [" " * indent]
 
 
+UNWRAPPED = 1_000_000  # the line width of a report that is not wrapped
+
+
+def _limit(console: Console) -> int:
+    """The width the report's prose wraps to: the console's, unless its lines are
+    never cut (a file or a pipe without COLUMNS: grep finds a whole message)."""
+    return UNWRAPPED if console.soft_wrap else console.width
+
+
 def _print_wrapped(
     console: Console, text: str, indent: int, hang: int | None = None, label: str = ""
 ) -> None:
@@ -73,7 +82,7 @@ def _print_wrapped(
     (markup allowed, e.g. ``[bold]why:[/]``) starts the first line, its plain width
     counted in the wrapping."""
     plain_label = Text.from_markup(label).plain if label else ""
-    lines = _wrap(plain_label + printable(text), console.width, indent, hang)
+    lines = _wrap(plain_label + printable(text), _limit(console), indent, hang)
     for i, line in enumerate(lines):
         if i == 0 and label:
             body = line[indent + len(plain_label) :]
@@ -264,7 +273,7 @@ def _findings_of_severity(
                         f"to accept {what}, add to licensetier.toml "
                         "([[tool.licensetier.exceptions]] in pyproject.toml):"
                     )
-                    for line in _wrap(hint, console.width, 4, 6):
+                    for line in _wrap(hint, _limit(console), 4, 6):
                         console.print(f"[dim]{escape(line)}[/]", soft_wrap=True)
                     for line in snippet:
                         console.print(f"      [dim]{escape(line)}[/]", soft_wrap=True)
@@ -383,16 +392,16 @@ def _models(console: Console, result: ScanResult, verbose: bool) -> None:
         console.print()
 
 
-def text_console(buf: io.StringIO, *, color: bool, width: int) -> Console:
-    """The console the text reports print into: on a terminal rich wraps to its width;
-    in a file or a pipe, lines are never cut."""
+def text_console(buf: io.StringIO, *, color: bool, width: int, wrap: bool | None = None) -> Console:
+    """The console the text reports print into: ``wrap`` (by default: with ``color``,
+    on a terminal) wraps to ``width``; otherwise lines are never cut."""
     return Console(
         file=buf,
         force_terminal=color,
         no_color=not color,
         width=width,
         highlight=False,
-        soft_wrap=not color,
+        soft_wrap=not (color if wrap is None else wrap),
     )
 
 
@@ -433,10 +442,13 @@ def render(
     quiet: bool = False,
     color: bool = False,
     width: int = 100,
+    wrap: bool = True,
     **_options: object,
 ) -> str:
+    """The report; ``wrap``: prose wrapped to ``width`` with its indentation (the CLI
+    wraps on a terminal, or to COLUMNS where set; a file or a pipe keeps whole lines)."""
     buf = io.StringIO()
-    console = text_console(buf, color=color, width=width)
+    console = text_console(buf, color=color, width=width, wrap=wrap or color)
     if not quiet:
         console.print(f"[bold]licensetier[/] scan of {escape(result.root)}")
         table = Table(title=None, show_edge=False, pad_edge=False, box=None)
@@ -474,7 +486,7 @@ def render(
             "`licensetier rules RULE` explains a rule; [tool.licensetier.rules] sets its "
             "severity or turns it off."
         )
-        for line in _wrap(hint, console.width, 0, 0):
+        for line in _wrap(hint, _limit(console), 0, 0):
             console.print(f"[dim]{escape(line)}[/]", soft_wrap=True)
         console.print()
     existing = [f for f in result.findings if f.existing and not f.excepted]
@@ -556,7 +568,7 @@ def render(
     if not quiet:
         for note in result.notes:
             _print_wrapped(console, note, 0, 6, label="[cyan]note:[/] ")
-    console.print(_summary(result, verbose, len(existing)), soft_wrap=True)
+    console.print(_summary(result, verbose, len(existing)))  # cut only when wrapping
     return buf.getvalue()
 
 
