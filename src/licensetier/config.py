@@ -568,11 +568,14 @@ def check_artifact_paths(config: Config, root: Path) -> None:
 _CONFIG_STEM = "licensetier"
 
 
-def near_miss_config(root: Path) -> list[tuple[str, int | None, str]]:
+def near_miss_config(
+    root: Path, pyproject_text: str | None = None
+) -> list[tuple[str, int | None, str]]:
     """(file, line, message) for configuration that is one slip away from being read:
     a pyproject.toml table ``[tool.licenstier]`` (one edit from ``licensetier``), and a
     file at the root named like ``licenstier.toml`` or ``.licensetier.toml``. Such a
-    file is ignored otherwise, and the scan would run with the defaults unsaid."""
+    file is ignored otherwise, and the scan would run with the defaults unsaid.
+    ``pyproject_text``: the root's pyproject.toml as a reader read it already."""
     out: list[tuple[str, int | None, str]] = []
     for entry in fs.list_dir(root, root):
         name = entry.name
@@ -592,12 +595,14 @@ def near_miss_config(root: Path) -> list[tuple[str, int | None, str]]:
                 )
             )
     pyproject = root / "pyproject.toml"
-    if not fs.is_file(pyproject, root):
+    if pyproject_text is None and not fs.is_file(pyproject, root):
         return out
     try:
-        text = fs.read_text(pyproject, root, MAX_CONFIG_BYTES, errors="replace")
+        text = pyproject_text
+        if text is None:
+            text = fs.read_text(pyproject, root, MAX_CONFIG_BYTES, errors="replace")
         data = formats.load_toml(text)
-    except (OSError, formats.TOMLDecodeError):
+    except (OSError, formats.TOMLDecodeError, RecursionError):
         return out  # the manifest reader reports it
     tool = data.get("tool")
     if not isinstance(tool, dict):

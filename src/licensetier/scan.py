@@ -169,6 +169,10 @@ class Scanner:
         by_path = {r.path: r for r in results}
         reading = Reading()  # each manifest and model card read and parsed once
         artifacts = [self._declared(source, a, by_path, errors, reading) for a in artifacts]
+        # the root's pyproject.toml as the manifest reader read it (not read twice)
+        pyproject = reading.text_of("pyproject.toml") if source == root else None
+        misses = near_miss_config(root, pyproject)
+        errors.extend(ScanError(name, why, line) for name, line, why in misses)
         lockfiles = _not_components(results) | annotated.data_files
         classified = [self._classified(r, artifacts, lockfiles, errors) for r in results]
         weights = self._weights(source, walked, artifacts, errors)
@@ -388,7 +392,6 @@ class Scanner:
             ScanError(name, f"not read as configuration: {why}")
             for name, why in unread_config_files(root)
         )
-        errors.extend(ScanError(name, why, line) for name, line, why in near_miss_config(root))
         return artifacts
 
     def _declared(

@@ -213,3 +213,20 @@ def test_explain_reads_the_names_a_manifest_may_give(
     ambiguous = run_cli("explain", "BSD")
     assert ambiguous.exit_code == 0
     assert "low confidence: the name fits more than one license" in ambiguous.stdout
+
+
+def test_a_scan_reports_a_misspelled_table_among_its_problems(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.licenstier]\nexclude = ["vendor/**"]\n'
+    )
+    # no file detected (ScanCode's index not needed): the manifests are still read
+    scan = ("scan", tmp_path, "--no-deps", "--no-cache", "--max-file-size", "1B")
+    run = run_cli(*scan, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert {
+        "path": "pyproject.toml",
+        "line": 4,
+        "message": "[tool.licenstier] is not read: did you mean [tool.licensetier]?",
+    } in run.json()["errors"]
