@@ -8,16 +8,17 @@ the key (and the line, where it can be found), never a silent default.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from licensetier import formats, fs
 from licensetier.errors import ConfigError, UnknownLicenseError
-from licensetier.formats.lines import toml_nearest_line
+from licensetier.formats.lines import toml_line, toml_nearest_line
 from licensetier.license_db import LicenseDB
 from licensetier.models import Tier
 from licensetier.paths import glob_error
@@ -57,6 +58,9 @@ DEV_DEPENDENCIES = ("lower", "same", "ignore")
 ARTIFACT_KEYS = {"path", "kind", "tier", "license"}
 EXCEPTION_KEYS = {"path", "license", "dependency", "reason", "expires"}
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+# A size written without a unit is bytes; below this it is taken for a forgotten unit
+# ("5" meant 5MB: every file would be skipped) and refused with what to write instead.
+MIN_BARE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class ArtifactSpec:
     tier: Tier | None
     license: str | None  # SPDX expression as written
     origin: str
+    key: str | None = None  # its key in the configuration: "tool.licensetier.artifacts[0]"
+    line: int | None = None  # the line of its path in the configuration file
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,8 @@ class _Reader:
         if value not in DEV_DEPENDENCIES:
             raise self.fail(
                 f"{prefix}dev_dependencies",
-                f"unknown value {value!r}; expected one of {', '.join(DEV_DEPENDENCIES)}",
+                f"unknown value {value!r}{did_you_mean(value, DEV_DEPENDENCIES)}; "
+                f"expected one of {', '.join(DEV_DEPENDENCIES)}",
             )
         return str(value)
 
@@ -201,12 +208,22 @@ class _Reader:
         lic = item.get("license")
         if lic is not None:
             self.license(lic, f"{key}.license")
-        return ArtifactSpec(path, kind, tier or self.tiers.tier_of(kind), lic, str(self.path))
+        return ArtifactSpec(
+            path,
+            kind,
+            tier or self.tiers.tier_of(kind),
+            lic,
+            str(self.path),
+            key=key,
+            line=toml_nearest_line(self.text, f"{key}.path") if self.text else None,
+        )
 
     def kind(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or value not in self.tiers.kinds:
             raise self.fail(
-                key, f"unknown kind {value!r}; expected one of {', '.join(self.tiers.kinds)}"
+                key,
+                f"unknown kind {value!r}{did_you_mean(value, self.tiers.kinds)}; "
+                f"expected one of {', '.join(self.tiers.kinds)}",
             )
         return value
 
@@ -214,8 +231,11 @@ class _Reader:
         try:
             return Tier(value)
         except ValueError:
+            names = [t.value for t in Tier]
             raise self.fail(
-                key, f"unknown tier {value!r}; expected one of {', '.join(t.value for t in Tier)}"
+                key,
+                f"unknown tier {value!r}{did_you_mean(value, names)}; "
+                f"expected one of {', '.join(names)}",
             ) from None
 
     def license(self, value: Any, key: str) -> str:
@@ -292,7 +312,7 @@ class _Reader:
                     if severity not in SEVERITIES:
                         raise self.fail(
                             f"{key}.{part}.{row}.{tier}",
-                            f"unknown severity {severity!r}; "
+                            f"unknown severity {severity!r}{did_you_mean(severity, SEVERITIES)}; "
                             f"expected one of {', '.join(SEVERITIES)}",
                         )
                     out.setdefault(row, {})[tier] = severity
@@ -355,9 +375,10 @@ class _Reader:
     def size(self, value: Any, key: str) -> int:
         if value is None:
             return DEFAULT_MAX_FILE_SIZE
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-        return parse_size(value, lambda: self.fail(key, "must be a size such as 5000000 or 5MB"))
+        try:
+            return read_size(value)
+        except SizeError as exc:
+            raise self.fail(key, str(exc)) from None
 
     def seconds(self, value: Any, key: str) -> float | None:
         if value is None:
@@ -367,12 +388,64 @@ class _Reader:
         raise self.fail(key, "must be a number of seconds above 0, such as 600")
 
 
-def parse_size(value: Any, error: Any) -> int:
-    m = _SIZE.match(str(value)) if isinstance(value, (str, int)) else None
+class SizeError(ValueError):
+    """A size that cannot be read, or a bare number too small to be meant as bytes."""
+
+
+def read_size(value: Any, minimum_bare: int = MIN_BARE_SIZE) -> int:
+    """A size in bytes: a number with a unit (``5MB``, ``500k``, ``1MiB``, ``2GB``,
+    ``300B``; K, M and G are powers of 1024), or a bare number of bytes of at least
+    ``minimum_bare``: ``5`` is refused, saying to write ``5MB``."""
+    ok = isinstance(value, (str, int)) and not isinstance(value, bool)
+    m = _SIZE.match(str(value)) if ok else None
     if not m or int(m.group(1)) <= 0:
-        raise error()
-    unit = (m.group(2) or "b").lower()[0]
-    return int(m.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+        raise SizeError(f"{value!r} is not a size; write one such as 5MB, 500KB or 5000000")
+    number, unit = int(m.group(1)), m.group(2)
+    if unit is None and number < minimum_bare:
+        raise SizeError(
+            f"{number} bytes? A size without a unit is bytes; write {number}MB (or "
+            f"{number}KB, {number}GB; {number}B if bytes are meant)"
+        )
+    factor = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[(unit or "b").lower()[0]]
+    return number * factor
+
+
+def parse_size(value: Any, error: Any) -> int:
+    """:func:`read_size`, its problem handed to ``error(message)``, which returns the
+    exception to raise."""
+    try:
+        return read_size(value)
+    except SizeError as exc:
+        raise error(str(exc)) from None
+
+
+def did_you_mean(value: Any, choices: Iterable[str]) -> str:
+    """``" (did you mean 'sdk'?)"`` for a value that differs from a choice in case or
+    by a slip of the keyboard; else ``""``."""
+    if not isinstance(value, str):
+        return ""
+    options = list(choices)
+    same = [c for c in options if c.lower() == value.lower()]
+    close = same or difflib.get_close_matches(value.lower(), options, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def one_edit_away(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or swap of
+    two neighbours (and is not ``b``)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i, j = [*diff, 0, 0][:2]
+        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
 
 
 def normalize_artifact_path(raw: str) -> str | None:
@@ -466,6 +539,85 @@ def load_config(root: Path, explicit: Path | None, db: LicenseDB, tiers: TierDat
             raise reader.fail("tool.licensetier", "must be a table")
         return reader.table(table, "tool.licensetier.")
     return reader.table(data, "")
+
+
+def check_artifact_paths(config: Config, root: Path) -> None:
+    """An artifact whose path is not there, or is a file, is a mistake of the
+    configuration (a misspelled or moved directory): a :class:`ConfigError` naming the
+    key and its line, not a scan that reports the missing directory as unlicensed. A
+    path that is a link out of the root is the repository's doing: the scan reports
+    it and reads nothing of it."""
+    for spec in config.artifacts:
+        if spec.path == "." or spec.key is None:
+            continue
+        what = fs.kind(root / spec.path, root)
+        if what in ("dir", "outside"):
+            continue
+        where = f"{spec.origin}:{spec.line}" if spec.line else spec.origin
+        problem = "is a file, not a directory" if what == "file" else "does not exist"
+        if what == "other":
+            problem = "is not a directory"
+        raise ConfigError(
+            f"artifact path {spec.path!r} {problem} under {root}",
+            path=where,
+            key=f"{spec.key}.path",
+        )
+
+
+# the names a configuration file is read under, as a misspelling may write them
+_CONFIG_STEM = "licensetier"
+
+
+def near_miss_config(
+    root: Path, pyproject_text: str | None = None
+) -> list[tuple[str, int | None, str]]:
+    """(file, line, message) for configuration that is one slip away from being read:
+    a pyproject.toml table ``[tool.licenstier]`` (one edit from ``licensetier``), and a
+    file at the root named like ``licenstier.toml`` or ``.licensetier.toml``. Such a
+    file is ignored otherwise, and the scan would run with the defaults unsaid.
+    ``pyproject_text``: the root's pyproject.toml as a reader read it already."""
+    out: list[tuple[str, int | None, str]] = []
+    for entry in fs.list_dir(root, root):
+        name = entry.name
+        if not entry.is_file or name in CONFIG_FILE_NAMES:
+            continue
+        stem, dot, ext = name.rpartition(".")
+        if not dot or ext.lower() not in ("toml", "tml", "yaml", "yml", "json", "cfg", "ini"):
+            continue
+        bare = stem.lstrip(".").lower()
+        if bare == _CONFIG_STEM or one_edit_away(bare, _CONFIG_STEM):
+            out.append(
+                (
+                    name,
+                    None,
+                    "not read as configuration: licensetier reads licensetier.toml "
+                    "(or [tool.licensetier] in pyproject.toml); rename it to licensetier.toml",
+                )
+            )
+    pyproject = root / "pyproject.toml"
+    if pyproject_text is None and not fs.is_file(pyproject, root):
+        return out
+    try:
+        text = pyproject_text
+        if text is None:
+            text = fs.read_text(pyproject, root, MAX_CONFIG_BYTES, errors="replace")
+        data = formats.load_toml(text)
+    except (OSError, formats.TOMLDecodeError, RecursionError):
+        return out  # the manifest reader reports it
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return out
+    for name in tool:
+        if isinstance(name, str) and one_edit_away(name.lower(), _CONFIG_STEM):
+            line = toml_line(text, ("tool", name))
+            out.append(
+                (
+                    "pyproject.toml",
+                    line,
+                    f"[tool.{name}] is not read: did you mean [tool.licensetier]?",
+                )
+            )
+    return out
 
 
 def with_root_overrides(

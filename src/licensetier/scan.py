@@ -21,7 +21,12 @@ from pathlib import Path, PurePosixPath
 from licensetier import declared as declared_mod
 from licensetier import fs, reuse, rules
 from licensetier.cache import DetectionCache
-from licensetier.config import MAX_FILE_SIZE_CEILING, Config, unread_config_files
+from licensetier.config import (
+    MAX_FILE_SIZE_CEILING,
+    Config,
+    near_miss_config,
+    unread_config_files,
+)
 from licensetier.datasets import (
     DatasetCard,
     dataset_cards,
@@ -164,6 +169,10 @@ class Scanner:
         by_path = {r.path: r for r in results}
         reading = Reading()  # each manifest and model card read and parsed once
         artifacts = [self._declared(source, a, by_path, errors, reading) for a in artifacts]
+        # the root's pyproject.toml as the manifest reader read it (not read twice)
+        pyproject = reading.text_of("pyproject.toml") if source == root else None
+        misses = near_miss_config(root, pyproject)
+        errors.extend(ScanError(name, why, line) for name, line, why in misses)
         lockfiles = _not_components(results) | annotated.data_files
         classified = [self._classified(r, artifacts, lockfiles, errors) for r in results]
         weights = self._weights(source, walked, artifacts, errors)
@@ -184,6 +193,13 @@ class Scanner:
             findings.extend(evaluate_dependencies(self.policy, dependencies, artifacts))
         findings = apply_exceptions(findings, self.config, self.db, self.today)
         notes = self._notes(artifacts, findings)
+        capped = sum(1 for s in walked.skipped if s.reason.startswith(SIZE_CAPPED))
+        if capped and not walked.files:
+            notes.append(
+                f"Every file was skipped: {capped} larger than the size cap of "
+                f"{self.config.max_file_size} bytes (--max-file-size, max_file_size). "
+                "Nothing was checked for licenses: write the cap with its unit, such as 5MB."
+            )
         engine_info.update(self._tool(detected.detected))
         if self.cache is not None:
             errors.extend(ScanError(str(self.cache.path), w) for w in self.cache.warnings)

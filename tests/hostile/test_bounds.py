@@ -142,13 +142,13 @@ def test_every_report_says_a_scan_is_incomplete(
     (tmp_path / "a.py").write_text("print('hello')\n", encoding="utf-8")
     common = ("scan", tmp_path, "--no-deps", "--no-cache", "--max-time", "1e-9")
     text = run_cli(*common).stdout
-    assert "INCOMPLETE: 1 files not scanned within the time budget" in text
+    assert "INCOMPLETE: 1 file not scanned within the time budget" in text
     markdown = run_cli(*common, "--format", "markdown").stdout
     assert "INCOMPLETE: 1 file not scanned in time" in markdown
     sarif = json.loads(run_cli(*common, "--format", "sarif").stdout)
     assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
     written = run_cli(*common, "--format", "json", "-o", tmp_path / "report.json")
-    assert "INCOMPLETE: 1 files not scanned within the time budget" in written.stderr
+    assert "INCOMPLETE: 1 file not scanned within the time budget" in written.stderr
 
 
 def test_globs_built_to_make_a_regex_engine_backtrack_do_not_stall_the_scan(

@@ -132,7 +132,7 @@ def test_status_lines() -> None:
         not_scanned=3,
     )
     assert status.report_written(result, "json", Path("out.json")) == (
-        "licensetier: wrote json report to out.json (1 errors, 1 warnings, 2 scan problems; "
+        "licensetier: wrote json report to out.json (1 error, 1 warning, 2 scan problems; "
         "INCOMPLETE: 3 files not scanned within the time budget)"
     )
     assert status.report_written(_result(), "sarif", Path("x.sarif")) == (

@@ -20,6 +20,22 @@ EXIT_INTERNAL = 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """:class:`click.Choice` whose refusal says which choice was likely meant
+    (``--tier Restricted``: "did you mean 'restricted'?")."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from licensetier.config import did_you_mean
+
+            hint = did_you_mean(value, [str(c) for c in self.choices])
+            if not hint:
+                raise
+            raise click.BadParameter(f"{exc.message}{hint}", ctx, param) from None
+
+
 def write_report(text: str, target: Path | None = None) -> None:
     """Write a report to ``target``, else to standard output. Reporters write a file
     name that is not UTF-8 escaped already; anything they missed (a lone surrogate

@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 
 import click
 
-from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors, write_report
+from licensetier.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    Choice,
+    translate_errors,
+    write_report,
+)
 from licensetier.deps.resolve import Options
 from licensetier.reporters.deps import FORMATS
 
@@ -111,7 +117,7 @@ def options_from(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=Choice(FORMATS),
     default="table",
     show_default=True,
     help="Output format.",

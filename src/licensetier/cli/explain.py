@@ -8,7 +8,7 @@ import sys
 import click
 
 from licensetier.ai_terms import LABELS, Term, load_terms
-from licensetier.cli.common import translate_errors
+from licensetier.cli.common import Choice, translate_errors
 from licensetier.config import Config
 from licensetier.errors import UnknownLicenseError
 from licensetier.expressions import ExpressionTooDeep, check_nesting, keys_in
@@ -53,6 +53,16 @@ def _resolve(db: LicenseDB, text: str) -> tuple[str, str, str]:
         return lowered, spdx, "ScanCode license expression"
     except UnknownLicenseError:
         pass
+    from licensetier.declared import normalize
+
+    # as a manifest's license string is read: the names of license_db/declared_names.toml
+    # ("Public Domain", "CC0", "BSD"), legacy syntax ("MIT/Apache-2.0"), short lists
+    named = normalize(text, db, None)
+    if named.license is not None:
+        how = "a manifest's license string"
+        if named.low_confidence:
+            how += "; low confidence: the name fits more than one license"
+        return named.license, named.license_spdx or db.keys_to_spdx(named.license), how
     from licensetier.detect.engine import Engine
 
     keys_found, score = Engine().detect_text(text)
@@ -131,9 +141,7 @@ def _own_entries(db: LicenseDB, keys: str) -> list[LicenseInfo]:
 
 @click.command()
 @click.argument("expression", metavar="LICENSE_OR_EXPRESSION")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True)
 @translate_errors
 def explain(expression: str, fmt: str) -> None:
     """Explain a license or an expression: its family and its verdict in each tier.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from licensetier.cli.common import EXIT_OK, translate_errors, write_report
+from licensetier.cli.common import EXIT_OK, Choice, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from, setup_options
 from licensetier.reporters.notice import FORMATS
 
@@ -17,7 +17,7 @@ from licensetier.reporters.notice import FORMATS
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=Choice(FORMATS),
     default="text",
     show_default=True,
     help="Plain text NOTICE or Markdown.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from licensetier.cli.common import translate_errors, write_report
+from licensetier.cli.common import Choice, translate_errors, write_report
 
 FORMATS = ("text", "json", "markdown")
 
@@ -14,7 +14,7 @@ FORMATS = ("text", "json", "markdown")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=Choice(FORMATS),
     default="text",
     show_default=True,
     help="markdown is docs/rules.md.",

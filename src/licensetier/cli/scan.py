@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -12,10 +13,16 @@ from pathlib import Path
 import click
 
 from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
-from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, translate_errors, write_report
+from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, Choice, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from
 from licensetier.compare import load_baseline, mark_existing
-from licensetier.config import Config, load_config, parse_size, with_root_overrides
+from licensetier.config import (
+    Config,
+    check_artifact_paths,
+    load_config,
+    parse_size,
+    with_root_overrides,
+)
 from licensetier.deps.resolve import Options
 from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
 from licensetier.detect.pool import DEFAULT_WORKER_MEMORY, available_cores
@@ -56,6 +63,22 @@ def _progress_bar(enabled: bool) -> tuple[AbstractContextManager[object], Progre
         bar.update(task, completed=done, total=total, description=path[-50:])
 
     return bar, update
+
+
+REPORT_WIDTH = 100  # the width of the tables of a report that is not wrapped
+MIN_REPORT_WIDTH = 40
+
+
+def report_width(to_file: bool) -> tuple[int, bool]:
+    """(width, wrap) of the text report: on a terminal, or where ``COLUMNS`` is set,
+    its width, prose wrapped to it; in a file or a pipe, whole lines (grep finds a
+    whole message), tables 100 wide."""
+    if to_file:
+        return REPORT_WIDTH, False
+    if os.environ.get("COLUMNS", "").strip().isdigit() or sys.stdout.isatty():
+        columns = shutil.get_terminal_size((REPORT_WIDTH, 24)).columns
+        return max(columns, MIN_REPORT_WIDTH), True
+    return REPORT_WIDTH, False
 
 
 def _also(value: str) -> tuple[str, Path]:
@@ -140,6 +163,7 @@ def prepared_scanner(
     db = LicenseDB.load()
     tiers = load_tiers()
     config = load_config(root, config_path, db, tiers)
+    check_artifact_paths(config, root)
     if adjust is not None:
         config = adjust(config, db, tiers)
     cache = None
@@ -172,7 +196,7 @@ def prepared_scanner(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(REPORTER_BY_NAME)),
+    type=Choice(sorted(REPORTER_BY_NAME)),
     default="text",
     show_default=True,
     help="Output format.",
@@ -181,9 +205,7 @@ def prepared_scanner(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
 )
 @click.option("--kind", help="Kind of the root artifact (sdk, commercial-tooling, ...).")
-@click.option(
-    "--tier", type=click.Choice([t.value for t in Tier]), help="Tier of the root artifact."
-)
+@click.option("--tier", type=Choice([t.value for t in Tier]), help="Tier of the root artifact.")
 @click.option(
     "--license", "license_", metavar="SPDX", help="Intended license of the root artifact."
 )
@@ -195,7 +217,7 @@ def prepared_scanner(
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(list(FAIL_ON)),
+    type=Choice(list(FAIL_ON)),
     default="error",
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
@@ -318,9 +340,7 @@ def scan(
         if max_file_size is not None:
             size = parse_size(
                 max_file_size,
-                lambda: click.BadParameter(
-                    "use a size such as 5000000 or 5MB", param_hint="--max-file-size"
-                ),
+                lambda why: click.BadParameter(why, param_hint="--max-file-size"),
             )
             config = replace(config, max_file_size=size, max_file_size_refused=None)
         if max_time is not None:
@@ -332,7 +352,7 @@ def scan(
     if max_memory is not None:
         worker_memory = parse_size(
             max_memory,
-            lambda: click.BadParameter("use a size such as 2GB", param_hint="--max-memory"),
+            lambda why: click.BadParameter(why, param_hint="--max-memory"),
         )
     deps = None
     if not no_deps:
@@ -369,10 +389,10 @@ def scan(
     prefix = repository_prefix(root) if formats & set(REPOSITORY_RELATIVE) else ""
     for fmt_also, target in extra_outputs:
         options = {**_written_at(fmt_also), **_format_options(fmt_also, prefix)}
-        write_report(render(fmt_also, result, width=100, **options), target)
+        write_report(render(fmt_also, result, width=100, wrap=False, **options), target)
     to_file = output is not None
     color = fmt == "text" and not to_file and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 100
+    width, wrap = report_width(to_file)
     report = render(
         fmt,
         result,
@@ -380,6 +400,7 @@ def scan(
         quiet=quiet,
         color=color,
         width=width,
+        wrap=wrap,
         **_written_at(fmt),
         **_format_options(fmt, prefix),
     )

@@ -31,5 +31,10 @@ def renderer(name: str) -> Renderer:
     return function
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``; ``many`` where adding an s is wrong."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def render(name: str, result: ScanResult, **options: object) -> str:
     return renderer(name)(result, **options)

@@ -8,15 +8,21 @@ from pathlib import Path
 
 from licensetier.models import ScanResult, Severity
 from licensetier.printable import printable
+from licensetier.reporters import plural
 
 
 def report_written(result: ScanResult, fmt: str, target: Path) -> str:
     """``licensetier: wrote json report to FILE (2 errors, 1 warnings, ...)``."""
-    counts = f"{result.count(Severity.ERROR)} errors, {result.count(Severity.WARNING)} warnings"
+    counts = (
+        f"{plural(result.count(Severity.ERROR), 'error')}, "
+        f"{plural(result.count(Severity.WARNING), 'warning')}"
+    )
     if result.errors:
-        counts += f", {len(result.errors)} scan problems"
+        counts += f", {plural(len(result.errors), 'scan problem')}"
     if result.not_scanned:
-        counts += f"; INCOMPLETE: {result.not_scanned} files not scanned within the time budget"
+        counts += (
+            f"; INCOMPLETE: {plural(result.not_scanned, 'file')} not scanned within the time budget"
+        )
     return f"licensetier: wrote {fmt} report to {target} ({counts})"
 
 

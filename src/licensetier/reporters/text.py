@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import posixpath
+import re
+import textwrap
 from collections import Counter
 
 from rich.console import Console
 from rich.markup import escape as _markup
 from rich.table import Table
+from rich.text import Text
 
 from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
 from licensetier.printable import printable
 from licensetier.reasoning import MODIFIED, describe_modified
+from licensetier.reporters import plural
 from licensetier.reuse import FIELD as REUSE_FIELD
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -45,19 +51,233 @@ def _identifiers(expression: str) -> list[str]:
     return ids
 
 
-def _finding(console: Console, f: Finding) -> None:
-    where = f.path or f.artifact
+def _wrap(text: str, width: int, indent: int, hang: int | None = None) -> list[str]:
+    """``text`` (printable already) wrapped to ``width``: its first line indented by
+    ``indent`` spaces, the next ones by ``hang``; words (a path, a URL) are never cut,
+    a word longer than the line stands alone on its line."""
+    hang = indent + 2 if hang is None else hang
+    return textwrap.wrap(
+        text,
+        width=max(width, indent + 20),
+        initial_indent=" " * indent,
+        subsequent_indent=" " * hang,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [" " * indent]
+
+
+UNWRAPPED = 1_000_000  # the line width of a report that is not wrapped
+
+
+def _limit(console: Console) -> int:
+    """The width the report's prose wraps to: the console's, unless its lines are
+    never cut (a file or a pipe without COLUMNS: grep finds a whole message)."""
+    return UNWRAPPED if console.soft_wrap else console.width
+
+
+def _print_wrapped(
+    console: Console, text: str, indent: int, hang: int | None = None, label: str = ""
+) -> None:
+    """Repository text wrapped to the console's width, each line escaped; ``label``
+    (markup allowed, e.g. ``[bold]why:[/]``) starts the first line, its plain width
+    counted in the wrapping."""
+    plain_label = Text.from_markup(label).plain if label else ""
+    lines = _wrap(plain_label + printable(text), _limit(console), indent, hang)
+    for i, line in enumerate(lines):
+        if i == 0 and label:
+            body = line[indent + len(plain_label) :]
+            console.print(" " * indent + label + _markup(body), soft_wrap=True)
+        else:
+            console.print(_markup(line), soft_wrap=True)
+
+
+def _where(f: Finding) -> str:
+    where = f.path or f.artifact or ""
     if f.path and f.line:
         where = f"{f.path}:{f.line}"
+    return where
+
+
+def _own_message(f: Finding) -> str:
+    """The finding's message without the path it starts with (shown beside it)."""
+    if f.path and f.message.startswith(f"{f.path}: "):
+        return f.message[len(f.path) + 2 :]
+    return f.message
+
+
+def _finding(console: Console, f: Finding) -> None:
+    """One finding on its own, with its why and what to do (--verbose's lists)."""
     console.print(
         f"  [{STYLE[f.severity]}]{f.severity.value.upper()}[/] [dim]{escape(f.rule)}[/] "
-        f"{escape(where or '')}"
+        f"{escape(_where(f))}",
+        soft_wrap=True,
     )
-    console.print(f"    {escape(f.message)}")
+    _print_wrapped(console, _own_message(f), 4, 6)
     if f.why:
-        console.print(f"    [bold]why:[/] {escape(f.why)}")
+        _print_wrapped(console, f.why, 4, 9, label="[bold]why:[/] ")
     if f.action:
-        console.print(f"    [bold]do:[/]  {escape(f.action)}")
+        _print_wrapped(console, f.action, 4, 9, label="[bold]do:[/]  ")
+
+
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\!#])")
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string (quotes, backslashes and control characters
+    escaped)."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _path_glob(paths: list[str]) -> str | None:
+    """An exception ``path`` for these files: the file itself (anchored at the root),
+    or their common directory's tree; None when a name cannot be written in TOML
+    (a name that is not UTF-8)."""
+    if any(0xD800 <= ord(c) <= 0xDFFF for p in paths for c in p):
+        return None
+    if len(set(paths)) == 1:
+        escaped = _GLOB_SPECIAL.sub(r"\\\1", paths[0])
+        return escaped if "/" in paths[0] else "/" + escaped
+    common = posixpath.commonpath([posixpath.dirname(p) for p in paths])
+    if not common:
+        return None
+    return _GLOB_SPECIAL.sub(r"\\\1", common) + "/**"
+
+
+EXCEPTION_DAYS = 182  # the expiry a pasted exception proposes: about six months
+
+
+def _path_globs(paths: list[str]) -> list[str]:
+    """Exception ``path`` globs covering these files: their common directory's tree,
+    else one per directory (a file at the root by itself)."""
+    unique = list(dict.fromkeys(paths))
+    if len(unique) == 1:
+        glob = _path_glob(unique)
+        return [glob] if glob else []
+    glob = _path_glob(unique)
+    if glob is not None:
+        return [glob]
+    by_parent: dict[str, list[str]] = {}
+    for p in unique:
+        by_parent.setdefault(posixpath.dirname(p), []).append(p)
+    out: list[str] = []
+    for parent, files in by_parent.items():
+        for chunk in [files] if parent else [[f] for f in files]:
+            one = _path_glob(chunk)
+            if one is not None:
+                out.append(one)
+    return out
+
+
+SNIPPET_TABLES = 3  # the [[exceptions]] tables shown for one message at most
+
+
+def exception_snippet(group: list[Finding], today: dt.date | None = None) -> list[str]:
+    """The ``[[exceptions]]`` tables that accept these findings (one rule's, with one
+    message), to paste into licensetier.toml: by dependency, else by a path glob, with
+    the license where they share one; at most :data:`SNIPPET_TABLES`. Nothing when no
+    key can name them (a finding on an artifact as a whole: [tool.licensetier.rules]
+    is the tool for that). The reason is left empty: the configuration refuses it until
+    one is written."""
+    deps = {f.dependency for f in group if f.dependency}
+    paths = [f.path for f in group if f.path]
+    targets: list[tuple[str, str]] = []
+    if len(deps) == 1:
+        targets = [("dependency", deps.pop())]
+    elif len(paths) == len(group):
+        targets = [("path", glob) for glob in _path_globs(paths)]
+    if not targets:
+        return []
+    licenses = {f.license for f in group}
+    license_ = group[0].license if len(licenses) == 1 else None
+    expires = (today or dt.date.today()) + dt.timedelta(days=EXCEPTION_DAYS)
+    lines: list[str] = []
+    for key, value in targets[:SNIPPET_TABLES]:
+        lines += ["[[exceptions]]", f"{key} = {toml_string(value)}"]
+        if license_:
+            lines.append(f"license = {toml_string(license_)}")
+        lines.append('reason = ""  # required: why this is accepted')
+        lines.append(f"expires = {expires.isoformat()}")
+    if len(targets) > SNIPPET_TABLES:
+        lines.append(f"# ... and {len(targets) - SNIPPET_TABLES} more such tables")
+    return lines
+
+
+def _rule_groups(findings: list[Finding]) -> list[list[Finding]]:
+    """The findings by rule, in the order of each rule's first finding."""
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    return list(by_rule.values())
+
+
+def _message_groups(findings: list[Finding]) -> list[list[Finding]]:
+    """One rule's findings by their message (without its path): the files that share
+    a message are listed under it once."""
+    by_message: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_message.setdefault(_own_message(f), []).append(f)
+    return list(by_message.values())
+
+
+PLACES_SHOWN = 10  # the places listed under one message, unless --verbose
+
+
+def _findings_of_severity(
+    console: Console, severity: Severity, group: list[Finding], *, snippets: bool, verbose: bool
+) -> None:
+    """A severity's findings, grouped by rule: the rule's why and what to do once,
+    then each message with the places it was found, then an exception to paste."""
+    console.print(f"[{STYLE[severity]}]{TITLE[severity]} ({len(group)})[/]")
+    for rule_findings in _rule_groups(group):
+        first = rule_findings[0]
+        count = f" ({plural(len(rule_findings), 'finding')})" if len(rule_findings) > 1 else ""
+        console.print(
+            f"  [{STYLE[severity]}]{severity.value.upper()}[/] [bold]{escape(first.rule)}[/]"
+            f"{count}",
+            soft_wrap=True,
+        )
+        if first.why:
+            _print_wrapped(console, first.why, 4, 9, label="[bold]why:[/] ")
+        if first.action:
+            _print_wrapped(console, first.action, 4, 9, label="[bold]do:[/]  ")
+        shown_snippet = False
+        for same in _message_groups(rule_findings):
+            message = _own_message(same[0])
+            if len(same) == 1:
+                where = _where(same[0])
+                _print_wrapped(console, f"{where}: {message}" if where else message, 4, 8)
+            else:
+                _print_wrapped(console, message, 4, 8)
+                listed = same if verbose or len(same) <= PLACES_SHOWN + 1 else same[:PLACES_SHOWN]
+                for f in listed:
+                    _print_wrapped(console, _where(f), 6, 8)
+                if len(listed) < len(same):
+                    more = f"... and {len(same) - len(listed)} more (--verbose lists each)"
+                    console.print(f"      [dim]{escape(more)}[/]", soft_wrap=True)
+            if snippets and not shown_snippet and severity is not Severity.INFO:
+                snippet = exception_snippet(same)
+                if snippet:
+                    shown_snippet = True
+                    what = "it" if len(same) == 1 else f"these {len(same)}"
+                    hint = (
+                        f"to accept {what}, add to licensetier.toml "
+                        "([[tool.licensetier.exceptions]] in pyproject.toml):"
+                    )
+                    for line in _wrap(hint, _limit(console), 4, 6):
+                        console.print(f"[dim]{escape(line)}[/]", soft_wrap=True)
+                    for line in snippet:
+                        console.print(f"      [dim]{escape(line)}[/]", soft_wrap=True)
+    console.print()
 
 
 def dependency_table(deps: list[Dependency] | tuple[Dependency, ...]) -> Table:
@@ -172,16 +392,16 @@ def _models(console: Console, result: ScanResult, verbose: bool) -> None:
         console.print()
 
 
-def text_console(buf: io.StringIO, *, color: bool, width: int) -> Console:
-    """The console the text reports print into: on a terminal rich wraps to its width;
-    in a file or a pipe, lines are never cut."""
+def text_console(buf: io.StringIO, *, color: bool, width: int, wrap: bool | None = None) -> Console:
+    """The console the text reports print into: ``wrap`` (by default: with ``color``,
+    on a terminal) wraps to ``width``; otherwise lines are never cut."""
     return Console(
         file=buf,
         force_terminal=color,
         no_color=not color,
         width=width,
         highlight=False,
-        soft_wrap=not color,
+        soft_wrap=not (color if wrap is None else wrap),
     )
 
 
@@ -222,10 +442,13 @@ def render(
     quiet: bool = False,
     color: bool = False,
     width: int = 100,
+    wrap: bool = True,
     **_options: object,
 ) -> str:
+    """The report; ``wrap``: prose wrapped to ``width`` with its indentation (the CLI
+    wraps on a terminal, or to COLUMNS where set; a file or a pipe keeps whole lines)."""
     buf = io.StringIO()
-    console = text_console(buf, color=color, width=width)
+    console = text_console(buf, color=color, width=width, wrap=wrap or color)
     if not quiet:
         console.print(f"[bold]licensetier[/] scan of {escape(result.root)}")
         table = Table(title=None, show_edge=False, pad_edge=False, box=None)
@@ -245,7 +468,8 @@ def render(
         console.print(table)
         for a in result.artifacts:
             for line in _declared_by(a):
-                console.print(escape(line))
+                indent = len(line) - len(line.lstrip(" "))
+                _print_wrapped(console, line.lstrip(" "), indent, indent + 2)
         console.print()
     shown = [Severity.ERROR, Severity.WARNING] + ([] if quiet else [Severity.INFO])
     for severity in shown:
@@ -256,16 +480,14 @@ def render(
         ]
         if not group:
             continue
-        console.print(f"[{STYLE[severity]}]{TITLE[severity]} ({len(group)})[/]")
-        for f in group:
-            _finding(console, f)
-        console.print()
+        _findings_of_severity(console, severity, group, snippets=not quiet, verbose=verbose)
     if any(not f.existing for f in result.findings) and not quiet:
         hint = (
             "`licensetier rules RULE` explains a rule; [tool.licensetier.rules] sets its "
             "severity or turns it off."
         )
-        console.print(f"[dim]{escape(hint)}[/]")
+        for line in _wrap(hint, _limit(console), 0, 0):
+            console.print(f"[dim]{escape(line)}[/]", soft_wrap=True)
         console.print()
     existing = [f for f in result.findings if f.existing and not f.excepted]
     if existing and not quiet:
@@ -336,31 +558,38 @@ def render(
         console.print(f"[bold red]Problems while scanning ({len(result.errors)})[/]")
         for e in result.errors:
             where = f"{e.path}:{e.line}" if e.line else e.path
-            console.print(f"  {escape(where)}: {escape(e.message)}")
+            _print_wrapped(console, f"{where}: {e.message}", 2, 4)
         console.print()
     if verbose and result.skipped:
         console.print(f"[bold]Skipped files ({len(result.skipped)})[/]")
         for s in result.skipped:
-            console.print(f"  {escape(s.path)}: {escape(s.reason)}")
+            _print_wrapped(console, f"{s.path}: {s.reason}", 2, 4)
         console.print()
     if not quiet:
         for note in result.notes:
-            console.print(f"[cyan]note:[/] {escape(note)}")
+            _print_wrapped(console, note, 0, 6, label="[cyan]note:[/] ")
+    console.print(_summary(result, verbose, len(existing)))  # cut only when wrapping
+    return buf.getvalue()
+
+
+def _summary(result: ScanResult, verbose: bool, existing: int) -> str:
+    """The last line: counts, with their plurals right."""
     skipped = f"{len(result.skipped)} skipped" + ("" if verbose else " (--verbose lists them)")
     if not result.skipped:
         skipped = "0 skipped"
-    console.print(
-        f"{len(result.files)} files scanned, {skipped}; "
-        f"[{STYLE[Severity.ERROR]}]{result.count(Severity.ERROR)} errors[/], "
-        f"[{STYLE[Severity.WARNING]}]{result.count(Severity.WARNING)} warnings[/], "
-        f"{result.count(Severity.INFO)} infos"
-        + (f" ({len(existing)} existing)" if existing else "")
-        + (f", {len(result.errors)} scan problems" if result.errors else "")
+    errors = plural(result.count(Severity.ERROR), "error")
+    warnings = plural(result.count(Severity.WARNING), "warning")
+    return (
+        f"{plural(len(result.files), 'file')} scanned, {skipped}; "
+        f"[{STYLE[Severity.ERROR]}]{errors}[/], "
+        f"[{STYLE[Severity.WARNING]}]{warnings}[/], "
+        f"{plural(result.count(Severity.INFO), 'info')}"
+        + (f" ({existing} existing)" if existing else "")
+        + (f", {plural(len(result.errors), 'scan problem')}" if result.errors else "")
         + (
-            f"; [{STYLE[Severity.ERROR]}]INCOMPLETE: {result.not_scanned} files not scanned "
-            f"within the time budget[/]"
+            f"; [{STYLE[Severity.ERROR]}]INCOMPLETE: "
+            f"{plural(result.not_scanned, 'file')} not scanned within the time budget[/]"
             if result.not_scanned
             else ""
         )
     )
-    return buf.getvalue()
