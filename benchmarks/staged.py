@@ -73,7 +73,8 @@ def main() -> None:
     corpus = args.corpus.resolve()
     if not (corpus / ".git").is_dir():
         subprocess.run([sys.executable, str(HERE / "build_corpus.py"), str(corpus)], check=True)
-    scancode = Path(sys.executable).parent / "scancode"
+    # ScanCode's CLI, started so that it loads under pluggy 1.6+ (its console script does not)
+    scancode = [sys.executable, "-m", "licensetier.detect.plugin_compat"]
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
         licensetier = [
             sys.executable,
@@ -115,7 +116,7 @@ def main() -> None:
                 peer = [
                     timed(
                         [
-                            str(scancode),
+                            *scancode,
                             "--license",
                             "-n",
                             "1",
