@@ -162,3 +162,32 @@ def test_the_tables_round_trip_and_a_bad_file_is_ignored(
     assert spdx_light.load_light(tmp_path, "0.0.0") is None
     spdx_light.light_file(tmp_path, light.scancode_version).write_bytes(b"not a pickle")
     assert spdx_light.load_light(tmp_path, light.scancode_version) is None
+
+
+def test_the_file_detector_answers_an_spdx_header_without_the_index(
+    tmp_path: Path, tables: tuple[spdx_light.Light, RuleSieve]
+) -> None:
+    """What a commit meets: the tables in the cache directory, a fresh engine; the
+    staged file with an SPDX header is answered and the index is never loaded."""
+    from licensetier.cache import DetectionCache
+    from licensetier.detect.files import FileDetector
+    from licensetier.detect.prefilter import save_sieve
+    from licensetier.walk import WalkedFile
+
+    light, sieve = tables
+    directory = tmp_path / "cache"
+    cache = DetectionCache.open(directory, engine_version="test", db_version="test")
+    save_sieve(directory, sieve)
+    spdx_light.save_light(directory, light)
+    source = tmp_path / "main.rs"
+    source.write_text(
+        "// SPDX-License-Identifier: Apache-2.0 OR MIT\n\nfn main() {}\n", encoding="utf-8"
+    )
+    engine = Engine()
+    detected = FileDetector(engine, cache).detect(
+        [WalkedFile("main.rs", str(source), source.stat().st_size)]
+    )
+    (result,) = detected.results
+    assert (result.license, result.engine) == ("apache-2.0 OR mit", "spdx")
+    assert result.detections[0].rule.startswith("spdx-license-identifier-")
+    assert not engine.loaded

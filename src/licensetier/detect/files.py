@@ -293,6 +293,7 @@ class FileDetector:
                 yield (n, *self.judge(files[n]))
             return
         self.rule_sieve()  # loaded (or built) once, before the workers fork
+        self.light()  # so are the SPDX line reader's tables, when there are any
 
         def judged(task: tuple[int, WalkedFile]) -> Judged:
             return (task[0], *self.judge(task[1]))
