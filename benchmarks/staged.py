@@ -85,13 +85,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="a cache directory to fill and keep (default: a temporary one); one already "
+        "filled by this script is reused without the cold scan",
+    )
     args = parser.parse_args()
     corpus = args.corpus.resolve()
     if not (corpus / ".git").is_dir():
         subprocess.run([sys.executable, str(HERE / "build_corpus.py"), str(corpus)], check=True)
     # ScanCode's CLI, started so that it loads under pluggy 1.6+ (its console script does not)
     scancode = [sys.executable, "-m", "licensetier.detect.plugin_compat"]
-    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as temporary, tempfile.TemporaryDirectory() as out:
+        cache = str(args.cache.resolve()) if args.cache else temporary
+        filled = args.cache is not None and (args.cache / "cache.sqlite3").is_file()
         licensetier = [
             sys.executable,
             "-m",
@@ -106,8 +114,9 @@ def main() -> None:
             "never",
             "--offline",
         ]
-        cold, _ = timed([*licensetier, "-o", f"{out}/cold.json"], corpus)
-        print(f"cold scan to fill the cache: {cold:.1f} s")
+        if not filled:
+            cold, _ = timed([*licensetier, "-o", f"{out}/cold.json"], corpus)
+            print(f"cold scan to fill the cache: {cold:.1f} s")
         cases = {
             "code only, a file whose words match no rule": (RULED_OUT, ""),
             "code only, a candidate of the approximate matcher": (CANDIDATE, ""),

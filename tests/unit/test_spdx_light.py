@@ -35,6 +35,18 @@ TAGS = [
     "SPDX-License-Identifier:   ",
 ]
 CODE = "value = compute(first, second)"
+# REUSE-style headers around the SPDX line (and ordinary code after it)
+HEADERS = [
+    ("/*\n * SPDX-FileCopyrightText: 2019 Jane Doe <jane@example.com>\n *\n * ", "\n */\n"),
+    ("# SPDX-FileCopyrightText: 2017 Free Software Foundation Europe e.V.\n#\n# ", "\n"),
+    ("// Copyright (c) 2024 Example Corp. All rights reserved.\n// ", "\n"),
+    ("# SPDX-FileCopyrightText: Copyright 2023 The Authors\n# SPDX-FileContributor: A\n# ", ""),
+    ("<!--\nSPDX-FileCopyrightText: 2022 Someone\n", "\n-->\n"),
+]
+BODY = (
+    "#include <stdio.h>\nint main(int argc, char **argv) {\n"
+    '    printf("usage: %s [options] file\\n", argv[0]);\n    return 0;\n}\n'
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +126,12 @@ def test_the_same_result_as_scancode_on_many_spdx_lines(
     for n, line in enumerate(lines[:: len(lines) // 25]):
         path = tmp_path / f"one_{n}.py"
         path.write_text(f"{line}\n\nimport os\nprint(os.getcwd())\n", encoding="utf-8")
+        files.append(path)
+    for n, line in enumerate(lines[5 :: len(lines) // 60]):
+        before, after = HEADERS[n % len(HEADERS)]
+        tag = line[line.lower().find("spdx-licen") :]
+        path = tmp_path / f"header_{n}.c"
+        path.write_text(f"{before}{tag}{after}\n{BODY}", encoding="utf-8")
         files.append(path)
     answered = 0
     for path in files:

@@ -31,7 +31,8 @@ matches alone (:func:`_nothing_else`):
   ("SPDX-License-Identifier: GPL-2.0" is a rule, which ScanCode's refinement prefers
   to the SPDX match of the same words);
 * the approximate matcher does not run (no legalese token outside the SPDX lines,
-  ScanCode's own condition), or no rule passes its candidate tests on the file;
+  ScanCode's own condition), or no rule passes its candidate tests on the tokens
+  outside the SPDX lines;
 * ScanCode's code asked for nothing that ``Light`` does not hold (then it raises, and
   the file goes to the full index).
 
@@ -42,6 +43,7 @@ the full engine's on every SPDX key of ScanCode's database and hundreds of expre
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pickle
 import threading
@@ -114,10 +116,14 @@ def light_file(directory: Path, scancode_version: str) -> Path:
 
 
 def save_light(directory: Path, light: Light) -> None:
+    """Write the tables, without the ``Licensing``: its expression tokenizer, once
+    built, holds sentinel objects that do not survive pickling (``load_light`` builds
+    it again from the license database, as ScanCode does)."""
     target = light_file(directory, light.scancode_version)
     partial = target.with_suffix(f".{os.getpid()}.tmp")
+    kept = dataclasses.replace(light, licensing=None)
     with contextlib.suppress(OSError):
-        partial.write_bytes(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         partial.replace(target)
 
 
@@ -133,6 +139,9 @@ def load_light(directory: Path, scancode_version: str) -> Light | None:
         return None
     if not isinstance(light, Light) or light.scancode_version != scancode_version:
         return None
+    from licensedcode.cache import build_licensing
+
+    light.licensing = build_licensing(light.db)
     return light
 
 
@@ -188,8 +197,8 @@ def _nothing_else(light: Light, sieve: RuleSieve, qry: Any) -> bool:
     not one of the rules that hold the SPDX words themselves ("SPDX-License-Identifier:
     GPL-2.0" is a rule of ScanCode's, which its refinement prefers). The approximate
     matcher: it does not run (no legalese token outside the SPDX lines), or no rule
-    passes its candidate tests on the query's token ids, those of the SPDX lines
-    included."""
+    passes its candidate tests on the token ids outside the SPDX lines (which the SPDX
+    matcher took out of the query)."""
     from licensetier.detect.prefilter import _encode
 
     tokens = [int(t) for t in qry.tokens]
@@ -201,13 +210,11 @@ def _nothing_else(light: Light, sieve: RuleSieve, qry: Any) -> bool:
             return False
     # ScanCode runs its approximate matcher only while legalese tokens are left
     # outside the matches of full coverage: here, the SPDX lines' matches
-    legalese = light.len_legalese
-    if not any(
-        tid < legalese and not any(a <= pos <= b for a, b in spans)
-        for pos, tid in enumerate(tokens)
-    ):
+    outside = [t for pos, t in enumerate(tokens) if not any(a <= pos <= b for a, b in spans)]
+    if not any(tid < light.len_legalese for tid in outside):
         return True
-    return not sieve.candidates(tokens)
+    # the SPDX lines' positions are taken out of the query before it runs
+    return not sieve.candidates(outside)
 
 
 def detect(location: str, light: Light, sieve: RuleSieve) -> FileDetection | None:
