@@ -27,9 +27,9 @@ matches alone (:func:`_nothing_else`):
   got its SPDX match, all of them of the ``1-spdx-id`` matcher;
 * no rule's token sequence occurs in the file (so ScanCode's exact matcher, and its
   whole-file hash match before it, find nothing) except wholly within an SPDX line,
-  and then not one of the rules that hold the identifier's words themselves
-  ("SPDX-License-Identifier: GPL-2.0" is a rule, which ScanCode's refinement prefers
-  to the SPDX match of the same words);
+  and then not one of the rules that hold the identifier's words themselves on the
+  whole line ("SPDX-License-Identifier: GPL-2.0" is a rule, which ScanCode's refinement
+  prefers to the SPDX match of the same tokens);
 * the approximate matcher does not run (no legalese token outside the SPDX lines,
   ScanCode's own condition), or no rule passes its candidate tests on the tokens
   outside the SPDX lines;
@@ -194,8 +194,9 @@ def _nothing_else(light: Light, sieve: RuleSieve, qry: Any) -> bool:
 
     The exact matcher: no rule's token sequence occurs in the query, except wholly
     within an SPDX line (where ScanCode's refinement keeps the SPDX match), and then
-    not one of the rules that hold the SPDX words themselves ("SPDX-License-Identifier:
-    GPL-2.0" is a rule of ScanCode's, which its refinement prefers). The approximate
+    not one of the rules that hold the SPDX words themselves covering the whole line
+    ("SPDX-License-Identifier: GPL-2.0" is a rule of ScanCode's, which its refinement
+    prefers to the SPDX match of the same tokens; within a longer line it drops it). The approximate
     matcher: it does not run (no legalese token outside the SPDX lines), or no rule
     passes its candidate tests on the token ids outside the SPDX lines (which the SPDX
     matcher took out of the query)."""
@@ -205,8 +206,13 @@ def _nothing_else(light: Light, sieve: RuleSieve, qry: Any) -> bool:
     spans = [(start, end) for _text, start, end in qry.spdx_lines]
     spdx_rules = {_encode(r) for r in light.spdx_rule_tokens}
     for start, end, rule in sieve.exact_spans(tokens):
-        inside = any(a <= start and end <= b for a, b in spans)
-        if not inside or rule in spdx_rules:
+        inside = [(a, b) for a, b in spans if a <= start and end <= b]
+        if not inside:
+            return False
+        # ScanCode's refinement drops a match contained in a larger one; of two on the
+        # same tokens it kept the rule's in our comparisons: so a rule holding the
+        # SPDX words that covers a whole SPDX line goes to the index
+        if rule in spdx_rules and any((a, b) == (start, end) for a, b in inside):
             return False
     # ScanCode runs its approximate matcher only while legalese tokens are left
     # outside the matches of full coverage: here, the SPDX lines' matches
