@@ -24,7 +24,18 @@ if [ "${LT_SARIF:-true}" = "true" ]; then
   args+=(--also "sarif=$sarif_file")
 fi
 
-licensetier "${args[@]}"
+# the install step's own environment; without it (install: false), licensetier on PATH
+venv="${RUNNER_TEMP:-}/licensetier-venv"
+if [ -n "${RUNNER_TEMP:-}" ] && [ -x "$venv/bin/licensetier" ]; then
+  licensetier=("$venv/bin/licensetier")
+  py="$venv/bin/python"
+else
+  licensetier=(licensetier)
+  # the Python that runs licensetier is the one sure to be there
+  py="$(command -v python3 || command -v python)"
+fi
+
+"${licensetier[@]}" "${args[@]}"
 code=$?
 
 if [ -s "$summary" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
@@ -33,8 +44,6 @@ fi
 {
   echo "exit-code=$code"
   if [ -s "$report" ]; then
-    # the Python that runs licensetier is the one sure to be there
-    py="$(command -v python3 || command -v python)"
     "$py" - "$report" <<'PY'
 import json
 import sys

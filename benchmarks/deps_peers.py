@@ -382,7 +382,10 @@ def scancode_side(tree: Path, mine: dict[str, dict[str, Any]], key_name: Any) ->
         target = Path(out) / "scan.json"
         peer_time, _ = timed(
             [
-                str(Path(sys.executable).parent / "scancode"),
+                # ScanCode's CLI, loading under pluggy 1.6+ (its console script does not)
+                sys.executable,
+                "-m",
+                "licensetier.detect.plugin_compat",
                 "--package",
                 "--json",
                 str(target),

@@ -552,7 +552,10 @@ def table(runs: list[Run], sc_wall: float | None) -> str:
 def scancode_index_load(python: str) -> float:
     """ScanCode's index load as ScanCode does it (``get_index()``, Python's garbage
     collector on), in a fresh process of ``python``: the median of three."""
+    # plugin_compat first (it imports nothing of ScanCode): ScanCode's plugin modules
+    # do not import under pluggy 1.6+ without it
     code = (
+        "from licensetier.detect import plugin_compat; plugin_compat.install(); "
         "import time; t = time.perf_counter(); "
         "from licensedcode.cache import get_index; get_index(); "
         "print(time.perf_counter() - t)"

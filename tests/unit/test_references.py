@@ -37,9 +37,11 @@ def test_nothing_to_follow_costs_nothing() -> None:
 
 
 def _scancode(tree: Path, out: Path) -> dict[str, Any]:
-    scancode = Path(sys.executable).parent / "scancode"
+    # ScanCode's CLI, started so that it loads under pluggy 1.6+ (its console script
+    # does not)
+    scancode = [sys.executable, "-m", "licensetier.detect.plugin_compat"]
     subprocess.run(
-        [str(scancode), "--license", "--json", str(out), "-n", "1", "--quiet", tree.name],
+        [*scancode, "--license", "--json", str(out), "-n", "1", "--quiet", tree.name],
         cwd=tree.parent,
         check=True,
         capture_output=True,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from licensetier.cache import DetectionCache, blob_id
+from licensetier.detect import spdx_light
 from licensetier.detect.engine import NOTHING_FOUND, Engine, FileDetection, scancode_version
 from licensetier.detect.pool import (
     DEFAULT_WORKER_MEMORY,
@@ -43,6 +45,7 @@ from licensetier.detect.prefilter import (
     starts_with_bom,
     transcoded,
 )
+from licensetier.detect.spdx_light import load_light, save_light
 from licensetier.models import FileResult, ScanError, SkippedFile
 from licensetier.paths import data_directory
 from licensetier.walk import WalkedFile
@@ -61,6 +64,8 @@ PARALLEL_FIRST_PASS = 500
 BINARY: Payload = {"binary": "no text"}
 NOT_SCANNED = "not scanned: the scan's time budget ran out (--max-time)"
 FAILED = FileDetection(None, None, (), 0, "failed")
+# the words that start ScanCode's SPDX lines (spdx license identifier, licenses nuget org)
+SPDX_WORDS = re.compile(rb"spdx.{0,3}licen[cs]e.{0,3}identifier|licenses\.nuget\.org", re.I)
 
 
 @dataclass
@@ -112,6 +117,9 @@ class FileDetector:
         self.mode = "fast" if engine.fast else "full"
         self.witnesses = load_witnesses(data_directory(), scancode_version())
         self._sieve: RuleSieve | None = None
+        # the SPDX line reader's tables (spdx_light), loaded on the first file with an
+        # SPDX-License-Identifier line; False once known to be missing
+        self._light: spdx_light.Light | bool | None = None
 
     def detect(self, files: Sequence[WalkedFile]) -> Detected:
         run = _Run(files)
@@ -208,6 +216,7 @@ class FileDetector:
             if self.progress:
                 self.progress(0, len(run.to_detect), "loading ScanCode's license index")
             self.engine.index()
+            self._save_light()
         copies = contextlib.ExitStack()
         locations = [_as_scancode_reads(run.files[n].filename, copies) for n in run.to_detect]
         outcomes = detect_all(
@@ -284,6 +293,7 @@ class FileDetector:
                 yield (n, *self.judge(files[n]))
             return
         self.rule_sieve()  # loaded (or built) once, before the workers fork
+        self.light()  # so are the SPDX line reader's tables, when there are any
 
         def judged(task: tuple[int, WalkedFile]) -> Judged:
             return (task[0], *self.judge(task[1]))
@@ -311,7 +321,37 @@ class FileDetector:
             return key, BINARY, None
         if not verdict:
             return key, NOTHING_FOUND.to_payload(), None
+        if SPDX_WORDS.search(data) and not starts_with_bom(data[:4]):
+            light = self.light()
+            if light is not None:
+                found = spdx_light.detect(item.filename, light, self.rule_sieve())
+                if found is not None:
+                    return key, found.to_payload(), None
         return key, None, None
+
+    def _directory(self) -> Path | None:
+        cache = self.cache
+        return cache.path.parent if cache and cache.enabled else None
+
+    def light(self) -> spdx_light.Light | None:
+        """The SPDX line reader's tables, from the cache directory (written the first
+        time the index was loaded): a file with only SPDX lines never needs the index."""
+        if self._light is None:
+            directory = self._directory()
+            found = load_light(directory, scancode_version()) if directory else None
+            self._light = found if found is not None else False
+        return self._light if isinstance(self._light, spdx_light.Light) else None
+
+    def _save_light(self) -> None:
+        """Write the SPDX line reader's tables from the loaded index, once."""
+        directory = self._directory()
+        if directory is None or not self.engine.loaded or self.light() is not None:
+            return
+        from licensedcode.cache import get_cache
+
+        light = spdx_light.Light.build(get_cache(), scancode_version())
+        save_light(directory, light)
+        self._light = light
 
     def rule_sieve(self) -> RuleSieve:
         """The first pass's table of ScanCode's rules: from the cache directory, else
@@ -328,6 +368,7 @@ class FileDetector:
                 self._sieve = RuleSieve.build(self.engine.index(), version)
                 if directory is not None:
                     save_sieve(directory, self._sieve)
+                self._save_light()
         return self._sieve
 
 

@@ -588,12 +588,18 @@ class RuleSieve:
         dictionary = self.dictionary
         # ScanCode matches on the ids of known tokens: unknown words drop out
         known = [[dictionary[t] for t in stream if t in dictionary] for stream in streams]
+        return self.reach_ids(known)
+
+    def reach_ids(self, known: Sequence[list[int]], *, spdx: bool = True) -> tuple[bool, list[int]]:
+        """:meth:`reach` on streams of token ids; with ``spdx=False``, the words of an
+        SPDX-License-Identifier line count only as the rules they could match."""
         qset = {tid for stream in known for tid in stream}
         if not qset:
             return False, []
-        for prefix in self.spdx_prefixes:
-            if qset.issuperset(prefix):
-                return True, []
+        if spdx:
+            for prefix in self.spdx_prefixes:
+                if qset.issuperset(prefix):
+                    return True, []
         exact_by_tid = self.exact_by_tid
         encoded = [_encode(stream) for stream in known]
         for tid in qset:
@@ -603,6 +609,26 @@ class RuleSieve:
                 if any(sequence in stream for stream in encoded):
                     return True, []
         return False, [rid for rid, _, _ in self._passing(qset)]
+
+    def exact_spans(self, tokens: Sequence[int]) -> Iterator[tuple[int, int, bytes]]:
+        """``(start, end, rule)`` for every place where a rule's whole token sequence
+        (``rule``, encoded) occurs in ``tokens``: where ScanCode's exact matcher could
+        match it, ``end`` included."""
+        encoded = _encode(tokens)
+        exact_by_tid = self.exact_by_tid
+        for tid in set(tokens):
+            for sequence in exact_by_tid.get(tid, ()):
+                found = encoded.find(sequence)
+                while found >= 0:
+                    if found % 3 == 0:  # on a token boundary
+                        start = found // 3
+                        yield start, start + len(sequence) // 3 - 1, sequence
+                    found = encoded.find(sequence, found + 1)
+
+    def candidates(self, tokens: Iterable[int]) -> list[int]:
+        """The rules that pass the set stage of the approximate matcher's candidate
+        selection on these token ids."""
+        return [rid for rid, _, _ in self._passing(set(tokens))]
 
     def rules_holding(self, tid: int) -> array[int]:
         """The ids of the approximately matchable rules holding this legalese id."""
