@@ -80,30 +80,24 @@ def timed(cmd: list[str], **kwargs: Any) -> tuple[float, subprocess.CompletedPro
 # -- setting up the trees and the peers -----------------------------------------------
 
 
+def _venv(env: Path, *pip_args: str) -> None:
+    """A virtual environment at ``env`` with ``pip install -q ARGS`` run in it, unless
+    it is there already."""
+    if (env / "pyvenv.cfg").exists():
+        return
+    run([sys.executable, "-m", "venv", str(env)])
+    done = run([str(env / "bin/pip"), "install", "-q", *pip_args])
+    if done.returncode:
+        sys.exit(done.stderr)
+
+
 def setup_python(work: Path) -> tuple[Path, Path]:
     env = work / "pyenv"
     tools = work / "toolsenv"
-    if not (env / "pyvenv.cfg").exists():
-        run([sys.executable, "-m", "venv", str(env)])
-        done = run(
-            [
-                str(env / "bin/pip"),
-                "install",
-                "-q",
-                "--only-binary",
-                ":all:",
-                "--no-deps",
-                "-r",
-                str(HERE / "peers/python-requirements.txt"),
-            ]
-        )
-        if done.returncode:
-            sys.exit(done.stderr)
+    requirements = str(HERE / "peers/python-requirements.txt")
+    _venv(env, "--only-binary", ":all:", "--no-deps", "-r", requirements)
     if not (tools / "bin/pip-licenses").exists():
-        run([sys.executable, "-m", "venv", str(tools)])
-        done = run([str(tools / "bin/pip"), "install", "-q", PIP_LICENSES])
-        if done.returncode:
-            sys.exit(done.stderr)
+        _venv(tools, PIP_LICENSES)
     return env, tools
 
 
@@ -111,23 +105,8 @@ def setup_sdk(work: Path) -> Path:
     """An SDK's environment as pip builds it: ``python-sdk.txt``'s two packages and what
     they require, pinned by ``python-sdk-constraints.txt``."""
     env = work / "sdkenv"
-    if not (env / "pyvenv.cfg").exists():
-        run([sys.executable, "-m", "venv", str(env)])
-        done = run(
-            [
-                str(env / "bin/pip"),
-                "install",
-                "-q",
-                "--only-binary",
-                ":all:",
-                "-r",
-                str(HERE / "peers/python-sdk.txt"),
-                "-c",
-                str(HERE / "peers/python-sdk-constraints.txt"),
-            ]
-        )
-        if done.returncode:
-            sys.exit(done.stderr)
+    sdk, pins = HERE / "peers/python-sdk.txt", HERE / "peers/python-sdk-constraints.txt"
+    _venv(env, "--only-binary", ":all:", "-r", str(sdk), "-c", str(pins))
     return env
 
 

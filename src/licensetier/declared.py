@@ -462,10 +462,7 @@ def read_declared(
     reading = reading if reading is not None else Reading()
     rel = _clean_rel_dir(rel_dir)
     artifact_dir = Path(artifact_dir)
-    scan_root = artifact_dir
-    if ".." not in rel.split("/") and rel != ".":
-        for _ in rel.split("/"):
-            scan_root = scan_root.parent
+    scan_root = _scan_root_of(artifact_dir, rel)
     try:
         listing = fs.entries(artifact_dir, scan_root)
     except OSError as exc:
@@ -494,6 +491,16 @@ def read_declared(
     return declared, errors
 
 
+def _scan_root_of(artifact_dir: Path, rel: str) -> Path:
+    """The scan root of an artifact directory ``rel`` below it (the directory itself
+    for ``.`` or a path that climbs out)."""
+    scan_root = artifact_dir
+    if ".." not in rel.split("/") and rel != ".":
+        for _ in rel.split("/"):
+            scan_root = scan_root.parent
+    return scan_root
+
+
 def read_identity(artifact_dir: Path, rel_dir: str, reading: Reading) -> Identity | None:
     """The project's name, version and supplier, from the first manifest directly in
     ``artifact_dir`` whose reader has an ``identity`` (in the routing table's order) and
@@ -503,10 +510,7 @@ def read_identity(artifact_dir: Path, rel_dir: str, reading: Reading) -> Identit
     import importlib
 
     rel = _clean_rel_dir(rel_dir)
-    scan_root = artifact_dir
-    if ".." not in rel.split("/") and rel != ".":
-        for _ in rel.split("/"):
-            scan_root = scan_root.parent
+    scan_root = _scan_root_of(artifact_dir, rel)
     try:
         listing = fs.entries(artifact_dir, scan_root)
     except OSError:

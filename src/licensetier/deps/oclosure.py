@@ -51,6 +51,7 @@ from licensetier.deps.online import (
     Requires,
     npm_spec,
 )
+from licensetier.deps.pyclosure import marker_holds as _holds
 
 #: At most this many distinct packages are resolved for one manifest group.
 MAX_PACKAGES = 500
@@ -310,18 +311,6 @@ class _Provider(AbstractProvider):  # type: ignore[type-arg]
             except InvalidRequirement:
                 self.unknown[key] = f"its Requires-Dist {text!r} is not a valid requirement"
         return out
-
-
-def _holds(marker: Marker | None, values: Mapping[str, str], extras: Sequence[str]) -> bool:
-    if marker is None:
-        return True
-    for extra in extras:
-        try:
-            if marker.evaluate({**values, "extra": extra}):
-                return True
-        except Exception:  # packaging's evaluation errors differ across its releases
-            return True
-    return False
 
 
 def _root(f: Found) -> tuple[str, SpecifierSet, Marker | None, frozenset[str]] | None:

@@ -116,7 +116,7 @@ def marker_environment(env: Environment) -> dict[str, str]:
     return values
 
 
-def _applies(marker: Marker | None, values: Mapping[str, str], extras: Sequence[str]) -> bool:
+def marker_holds(marker: Marker | None, values: Mapping[str, str], extras: Sequence[str]) -> bool:
     """Whether a requirement's marker holds for the environment with one of ``extras``
     asked for ("" is the distribution without extras). A marker that cannot be
     evaluated counts as holding: the requirement is followed, not dropped."""
@@ -247,7 +247,7 @@ def closure(found: Sequence[Found], env: Environment) -> Closed:
                 continue
             name, specifier, marker, extras = _direct_requirement(f.declared)
             note = (f.manifest, f.declared.key)
-            if not _applies(marker, walk.markers, ("",)):
+            if not marker_holds(marker, walk.markers, ("",)):
                 notes[note] = f"its marker ({marker}) is false for {described}"
                 continue
             dist = walk.installed(name, specifier)
@@ -272,7 +272,7 @@ def closure(found: Sequence[Found], env: Environment) -> Closed:
                 continue
             done[key] |= asked
             for req in dist.requires:
-                if not _applies(req.marker, walk.markers, sorted(asked)):
+                if not marker_holds(req.marker, walk.markers, sorted(asked)):
                     continue
                 child = walk.installed(req.name, req.specifier)
                 if child is None:

@@ -55,6 +55,7 @@ from licensetier import formats, fs
 from licensetier.deps.base import (
     Declared,
     Ecosystem,
+    Entries,
     Environment,
     Evidence,
     Locator,
@@ -331,6 +332,26 @@ def requirement_line(line: str, source: str, number: int | None, scope: Scope) -
         return _url_line(spec, source, scope, number)
     req = parse_requirement(spec, source, number, f"line {number}")
     return from_requirement(req, spec, source, scope, number)
+
+
+def add_requirement_lines(
+    out: Entries,
+    lines: Iterable[tuple[str, int | None]],
+    source: str,
+    scope: Scope,
+    own: str | None,
+) -> None:
+    """Each of ``lines`` (text, line number) read with :func:`requirement_line` into
+    ``out``; one that does not parse is a note of ``out``, and the project's own name
+    (``demo[all]`` in one of its extras) is no dependency."""
+    for text, line in lines:
+        try:
+            found = requirement_line(text, source, line, scope)
+        except ManifestError as exc:
+            out.notes.append(exc)
+            continue
+        if found is not None and normalize_pypi(found.name) != own:
+            out.append(found)
 
 
 def parse_requirements(path: Path, source: str) -> list[Declared]:

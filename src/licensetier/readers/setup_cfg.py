@@ -69,7 +69,7 @@ def _value_lines(text: str, start: int | None, value: str) -> list[tuple[str, in
 
 
 def dependencies(doc: Document, reading: Reading | None = None) -> Entries:
-    from licensetier.deps.python import extra_scope, requirement_line
+    from licensetier.deps.python import add_requirement_lines, extra_scope
 
     parser, text, source = doc.data, doc.text, doc.source
     out = Entries()
@@ -90,15 +90,9 @@ def dependencies(doc: Document, reading: Reading | None = None) -> Entries:
                 )
             )
             return
-        for item, line in _value_lines(text, start, value):
-            item = item.split(" #", 1)[0].strip()
-            try:
-                found = requirement_line(item, source, line, scope)
-            except ManifestError as exc:
-                out.notes.append(exc)
-                continue
-            if found is not None and normalize_pypi(found.name) != own:
-                out.append(found)
+        lines = _value_lines(text, start, value)
+        lines = [(item.split(" #", 1)[0].strip(), number) for item, number in lines]
+        add_requirement_lines(out, lines, source, scope, own)
 
     if parser.has_section("options"):
         for option, scope in OPTIONS.items():

@@ -163,7 +163,7 @@ class _Values:
 def dependencies(doc: Document, reading: Reading | None = None) -> Entries:
     """``install_requires``, ``extras_require``, ``tests_require`` and
     ``setup_requires`` of the ``setup(...)`` call, read from the syntax tree."""
-    from licensetier.deps.python import extra_scope, requirement_line
+    from licensetier.deps.python import add_requirement_lines, extra_scope
 
     call = setup_call(doc.data)
     if call is None:
@@ -180,14 +180,7 @@ def dependencies(doc: Document, reading: Reading | None = None) -> Entries:
         skipped, values.skipped = values.skipped, []
         for element in skipped:
             not_static(name, _NotStatic(element, "an element is not a string literal"), 0)
-        for text, line in requirements:
-            try:
-                found = requirement_line(text, source, line, scope)
-            except ManifestError as exc:
-                out.notes.append(exc)
-                continue
-            if found is not None and normalize_pypi(found.name) != own:
-                out.append(found)
+        add_requirement_lines(out, requirements, source, scope, own)
 
     def not_static(name: str, exc: _NotStatic, fallback: int) -> None:
         values.skipped = []  # of a value not read

@@ -113,14 +113,6 @@ def registry() -> Iterator[FakeRegistry]:
     server.close()
 
 
-@pytest.fixture
-def cache(tmp_path: Path) -> Iterator[DetectionCache]:
-    opened = DetectionCache.open(tmp_path / "cache", engine_version="x", db_version="y")
-    assert opened.enabled, opened.warnings
-    yield opened
-    opened.close()
-
-
 def registries(
     *, pypi: str | None = None, npm: str | None = None, deps_dev: str | None = None
 ) -> Registries:

@@ -4,7 +4,6 @@ a real HTTP server on 127.0.0.1 in the shapes of a Python index and an npm regis
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,14 +106,6 @@ def npm_routes() -> dict[str, Any]:
 def server() -> Iterator[RegistryServer]:
     with RegistryServer({**python_routes(), **npm_routes()}) as running:
         yield running
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> Iterator[DetectionCache]:
-    opened = DetectionCache.open(tmp_path / "cache", engine_version="x", db_version="y")
-    assert opened.enabled, opened.warnings
-    yield opened
-    opened.close()
 
 
 def lookup(server: RegistryServer, cache: DetectionCache | None, offline: bool = False) -> Any:

@@ -7,7 +7,6 @@ import ensurepip
 import io
 import time
 import zipfile
-from collections.abc import Iterator
 from email.parser import HeaderParser
 from pathlib import Path
 
@@ -44,14 +43,6 @@ def real_wheel() -> tuple[str, bytes, str]:
     stated = headers.get("License-Expression") or headers.get("License")
     assert stated
     return wheels[-1].name, data, stated.strip()
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> Iterator[DetectionCache]:
-    opened = DetectionCache.open(tmp_path / "cache", engine_version="x", db_version="y")
-    assert opened.enabled, opened.warnings
-    yield opened
-    opened.close()
 
 
 def ask(url: str, name: str, version: str, cache: DetectionCache | None = None) -> Answer:
