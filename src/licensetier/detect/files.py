@@ -349,7 +349,7 @@ class FileDetector:
             return
         from licensedcode.cache import get_cache
 
-        light = spdx_light.Light.build(get_cache(), scancode_version())
+        light = spdx_light.built(get_cache(), scancode_version())
         save_light(directory, light)
         self._light = light
 

@@ -48,6 +48,7 @@ import os
 import pickle
 import threading
 import time
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,14 +91,20 @@ class Light:
             for prefix in SPDX_LINE_PREFIXES
             if all(w in dictionary for w in prefix)
         ]
+        # the rules holding one of those prefixes: searched in the rules' token ids as
+        # bytes (4 per id; a hit must fall on an id's boundary), which is C's search, not
+        # a Python loop over every position of every rule (1.7 s against 0.2 s)
+        needles = [array("I", ids).tobytes() for ids in prefixes]
         holding: set[tuple[int, ...]] = set()
         for tids in idx.tids_by_rid:
-            sequence = tuple(int(t) for t in tids)
-            for ids in prefixes:
-                if any(
-                    sequence[i : i + len(ids)] == ids for i in range(len(sequence) - len(ids) + 1)
-                ):
-                    holding.add(sequence)
+            data = array("I", tids).tobytes()
+            for needle in needles:
+                at = data.find(needle)
+                while at != -1 and at % 4:
+                    at = data.find(needle, at + 1)
+                if at != -1:
+                    holding.add(tuple(int(t) for t in tids))
+                    break
         return cls(
             scancode_version=scancode_version,
             db=cache.db,
@@ -109,6 +116,19 @@ class Light:
             digit_only_tids=idx.digit_only_tids,
             spdx_rule_tokens=frozenset(holding),
         )
+
+
+_BUILT: dict[tuple[int, str], Light] = {}
+
+
+def built(cache: Any, scancode_version: str) -> Light:
+    """:meth:`Light.build` of ``cache``, once per process (each cache directory is
+    written from it)."""
+    key = (id(cache), scancode_version)
+    if key not in _BUILT:
+        _BUILT.clear()
+        _BUILT[key] = Light.build(cache, scancode_version)
+    return _BUILT[key]
 
 
 def light_file(directory: Path, scancode_version: str) -> Path:
