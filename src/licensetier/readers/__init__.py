@@ -83,6 +83,15 @@ class Identity:
     version: str | None = None
     supplier: str | None = None
 
+    @classmethod
+    def of(cls, source: str, table: Any, *people: str) -> Identity | None:
+        """From a manifest's table: its ``name`` (None without one), ``version``, and
+        the first person of the first of the ``people`` fields that names one."""
+        if not isinstance(table, dict) or not text_field(table.get("name")):
+            return None
+        supplier = next((p for p in map(person, map(table.get, people)) if p), None)
+        return cls(source, text_field(table["name"]), text_field(table.get("version")), supplier)
+
 
 def text_field(value: Any) -> str | None:
     """A manifest field's value when it is a non-empty string (stripped), else None."""

@@ -26,7 +26,7 @@ from licensetier import formats, fs
 from licensetier.deps.base import Declared, Ecosystem, Scope
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import first_line, toml_line
-from licensetier.readers import Document, Identity, Reading, person, text_field, toml_table
+from licensetier.readers import Document, Identity, Reading, toml_table
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -75,14 +75,7 @@ def identity(doc: Document) -> Identity | None:
     """``[package]`` name, version and first author (a value inherited from the
     workspace, ``{ workspace = true }``, is not followed: None)."""
     package = doc.data.get("package") if isinstance(doc.data, dict) else None
-    if not isinstance(package, dict) or not text_field(package.get("name")):
-        return None
-    return Identity(
-        doc.source,
-        text_field(package.get("name")),
-        text_field(package.get("version")),
-        person(package.get("authors")),
-    )
+    return Identity.of(doc.source, package, "authors")
 
 
 def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:

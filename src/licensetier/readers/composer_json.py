@@ -17,7 +17,7 @@ from licensetier import formats
 from licensetier.deps.base import Declared, Ecosystem, Scope
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import json_key_lines
-from licensetier.readers import Document, Identity, Reading, person, text_field
+from licensetier.readers import Document, Identity, Reading
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -35,15 +35,7 @@ def load(path: Path, source: str, base: Path) -> Document:
 
 def identity(doc: Document) -> Identity | None:
     """``name``, ``version`` (rarely written) and the first of ``authors``."""
-    data = doc.data
-    if not isinstance(data, dict) or not text_field(data.get("name")):
-        return None
-    return Identity(
-        doc.source,
-        text_field(data.get("name")),
-        text_field(data.get("version")),
-        person(data.get("authors")),
-    )
+    return Identity.of(doc.source, doc.data, "authors")
 
 
 def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:

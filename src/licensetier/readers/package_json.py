@@ -21,7 +21,7 @@ from licensetier import formats
 from licensetier.deps.base import Declared, Ecosystem, Scope
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import json_key_lines
-from licensetier.readers import Document, Identity, Reading, person, text_field
+from licensetier.readers import Document, Identity, Reading
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -36,15 +36,7 @@ def load(path: Path, source: str, base: Path) -> Document:
 
 def identity(doc: Document) -> Identity | None:
     """``name``, ``version`` and ``author`` (else the first of ``contributors``)."""
-    data = doc.data
-    if not text_field(data.get("name")):
-        return None
-    return Identity(
-        doc.source,
-        text_field(data.get("name")),
-        text_field(data.get("version")),
-        person(data.get("author")) or person(data.get("contributors")),
-    )
+    return Identity.of(doc.source, doc.data, "author", "contributors")
 
 
 # -- the declared license --------------------------------------------------------------

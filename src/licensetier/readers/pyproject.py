@@ -20,7 +20,7 @@ from licensetier import formats
 from licensetier.deps.base import Declared, Ecosystem, Scope, normalize_pypi
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import first_line, line_at, offset_of_line, quoted_line, toml_line
-from licensetier.readers import Document, Identity, Reading, person, text_field, toml_table
+from licensetier.readers import Document, Identity, Reading, toml_table
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -87,15 +87,9 @@ def identity(doc: Document) -> Identity | None:
     """``[project]`` name, version and first author; else ``[tool.poetry]``'s."""
     data = doc.data if isinstance(doc.data, dict) else {}
     tables = [data.get("project"), (data.get("tool") or {}).get("poetry")]
-    for table in tables:
-        if isinstance(table, dict) and text_field(table.get("name")):
-            return Identity(
-                doc.source,
-                text_field(table.get("name")),
-                text_field(table.get("version")),
-                person(table.get("authors")) or person(table.get("maintainers")),
-            )
-    return None
+    return next(
+        (i for t in tables if (i := Identity.of(doc.source, t, "authors", "maintainers"))), None
+    )
 
 
 # -- the dependencies ------------------------------------------------------------------
