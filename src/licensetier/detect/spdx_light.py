@@ -138,7 +138,7 @@ def light_file(directory: Path, scancode_version: str) -> Path:
 
 def _license_without_text(cls: type, state: dict[str, Any]) -> Any:
     """A ``License`` of ScanCode's, as :class:`_Pickler` kept it."""
-    restored = object.__new__(cls)
+    restored: Any = object.__new__(cls)
     for name, value in state.items():
         object.__setattr__(restored, name, value)
     return restored
