@@ -78,6 +78,13 @@ def test_json_report_matches_its_documented_schema(
         assert report["schema_version"] == schema["properties"]["schema_version"]["const"]
         with_dependencies = name in ("sdk-npm-dependencies", "tooling-python-deps")
         assert bool(report["dependencies"]) is with_dependencies
+        root = next(a for a in report["artifacts"] if a["path"] == ".")
+        if name == "sdk-npm-dependencies":  # the project as its manifest names it
+            assert (root["name"], root["version"], root["identity_source"]) == (
+                "acme-js-sdk",
+                "2.0.0",
+                "package.json",
+            )
 
 
 def test_usage_errors_exit_2_without_traceback(

@@ -52,6 +52,28 @@ from licensetier.readers import Identity, Reading
             '{"name": "acme/php", "authors": [{"name": "Acme Team"}]}',
             ("acme/php", None, "Acme Team"),
         ),
+        (
+            "setup.cfg",
+            "[metadata]\nname = legacy\nversion = 3.1\nauthor = Old Timer\n",
+            ("legacy", "3.1", "Old Timer"),
+        ),
+        (
+            "setup.cfg",  # computed by setuptools: not a version as written
+            "[metadata]\nname = attrs-version\nversion = attr: pkg.__version__\n"
+            "maintainer = Keeper\n",
+            ("attrs-version", None, "Keeper"),
+        ),
+        (
+            "setup.py",
+            'NAME = "classic"\nsetup(name=NAME, version="0.9", author="A. Author",'
+            " description=read())\n",
+            ("classic", "0.9", "A. Author"),
+        ),
+        (
+            "setup.py",  # a version computed when setup.py runs is left out
+            'from setuptools import setup\nsetup(name="comp", version=get_version())\n',
+            ("comp", None, None),
+        ),
     ],
 )
 def test_identity_of_each_manifest(

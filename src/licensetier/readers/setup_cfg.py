@@ -15,7 +15,7 @@ from licensetier import formats
 from licensetier.deps.base import Entries, Scope, normalize_pypi
 from licensetier.errors import ManifestError
 from licensetier.formats.lines import ini_line
-from licensetier.readers import Document, Reading
+from licensetier.readers import Document, Identity, Reading
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -25,6 +25,21 @@ if TYPE_CHECKING:
 def load(path: Path, source: str, base: Path) -> Document:
     text = formats.read_text(path, source, base=base)
     return Document(path, source, text, formats.parse_ini(text, source), base)
+
+
+def identity(doc: Document) -> Identity | None:
+    """``[metadata]`` ``name``, ``version`` and ``author`` (or ``maintainer``); a value
+    setuptools computes (``attr:``, ``file:``) is not the project's version as written."""
+    parser = doc.data
+    if not parser.has_section("metadata"):
+        return None
+    table = {
+        option: value
+        for option in ("name", "version", "author", "maintainer")
+        if parser.has_option("metadata", option)
+        and not (value := parser.get("metadata", option).strip()).startswith(("attr:", "file:"))
+    }
+    return Identity.of(doc.source, table, "author", "maintainer")
 
 
 def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:

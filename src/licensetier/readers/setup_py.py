@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from licensetier import formats
 from licensetier.deps.base import Entries, Scope, normalize_pypi
 from licensetier.errors import ManifestError
-from licensetier.readers import Document, Reading
+from licensetier.readers import Document, Identity, Reading
 
 if TYPE_CHECKING:
     from licensetier.declared import ManifestContext
@@ -79,6 +79,26 @@ def declared(doc: Document, ctx: ManifestContext) -> list[DeclaredLicense]:
         if isinstance(literal, str) and literal.strip():
             out.append(ctx.declare(f"setup({keyword.arg})", literal.strip(), value.lineno))
     return out
+
+
+def identity(doc: Document) -> Identity | None:
+    """``setup(name=..., version=..., author=...)`` (or ``maintainer``), each a string
+    literal or a module-level name assigned one once; anything computed is left out."""
+    call = setup_call(doc.data)
+    if call is None or not isinstance(doc.data, ast.Module):
+        return None
+    values = _Values(doc.data)
+    table: dict[str, str] = {}
+    for keyword in call.keywords:
+        if keyword.arg not in ("name", "version", "author", "maintainer"):
+            continue
+        try:
+            value = values.resolve(keyword.value)
+        except _NotStatic:
+            continue
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            table[keyword.arg] = value.value
+    return Identity.of(doc.source, table, "author", "maintainer")
 
 
 # -- dependencies --------------------------------------------------------------------

@@ -119,6 +119,10 @@ def _artifact(a: Artifact) -> dict[str, Any]:
             for c in (a.reasoning.modified if a.reasoning else ())
         ],
         "origin": a.origin,
+        "name": a.name,
+        "version": a.version,
+        "supplier": a.supplier,
+        "identity_source": a.identity_source,
     }
 
 
