@@ -532,18 +532,73 @@ def fetch_commit(repo: Repository, commit: str, *, depth: int = FETCH_DEPTH) -> 
     return None
 
 
+# a branch or tag name a shallow checkout may lack, as a diff base names it: ``main``,
+# ``origin/main``, ``refs/heads/main``, ``refs/remotes/origin/main``, ``refs/tags/v1``
+_BRANCH_FORMS = ("refs/remotes/origin/", "refs/heads/", "origin/")
+
+
+def _remote_ref(repo: Repository, ref: str) -> tuple[str, str] | None:
+    """(what to fetch from origin, where to keep it) for a named ``ref``; None when it
+    is not a name git accepts for a ref (so nothing is fetched for it)."""
+    if ref.startswith("refs/tags/"):
+        source = ref
+        target = ref
+    else:
+        name = next((ref[len(f) :] for f in _BRANCH_FORMS if ref.startswith(f)), ref)
+        source = f"refs/heads/{name}"
+        target = f"refs/remotes/origin/{name}"
+    # git's own rules for a ref's name (no "..", ":", "~", "^", spaces, leading "-"...)
+    if ref.startswith("-"):
+        return None
+    done = _run(repo, "check-ref-format", source)
+    return (source, target) if done.returncode == 0 else None
+
+
+def fetch_ref(repo: Repository, ref: str, *, depth: int = FETCH_DEPTH) -> tuple[str | None, str]:
+    """Fetch the branch or tag that ``ref`` names from ``origin``, ``depth`` commits
+    deep, into its remote-tracking ref (a tag into itself): (its commit id, "") or
+    (None, what went wrong)."""
+    remote = _remote_ref(repo, ref)
+    if remote is None:
+        return None, "not a branch or tag name"
+    source, target = remote
+    fetching = Repository(repo.work_tree, repo.git_dir, repo.overrides + FETCH_OVERRIDES)
+    done = _run(
+        fetching,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-recurse-submodules",
+        "--no-auto-gc",
+        "--upload-pack=git-upload-pack",
+        f"--depth={depth}",
+        "origin",
+        f"+{source}:{target}",
+        extra_env={"GIT_ALLOW_PROTOCOL": FETCH_TRANSPORTS},
+    )
+    if done.returncode != 0:
+        return None, _message(done)
+    return resolve_commit(repo, target), ""
+
+
 def base_commit(repo: Repository, ref: str) -> str:
-    """The commit id that ``ref`` names, fetched from ``origin`` first when it is a
-    full commit id that a shallow checkout does not hold. Raises :class:`GitError`
-    naming the ref, and saying what to do, when there is none."""
+    """The commit id that ``ref`` names, fetched from ``origin`` first when a shallow
+    checkout does not hold it: a full commit id, or a branch or tag name (``main``,
+    ``origin/main``, ``refs/tags/v1``...). Raises :class:`GitError` naming the ref, and
+    saying what to do, when there is none."""
     try:
         return resolve_commit(repo, ref)
     except GitError as missing:
         if not is_shallow(repo):
             raise
-        problem = fetch_commit(repo, ref)
-        if problem is None:
-            return resolve_commit(repo, ref)
+        if _COMMIT_ID.fullmatch(ref):
+            problem = fetch_commit(repo, ref)
+            if problem is None:
+                return resolve_commit(repo, ref)
+        else:
+            commit, problem = fetch_ref(repo, ref)
+            if commit is not None:
+                return commit
         raise GitError(
             f"{missing}: the checkout is shallow (actions/checkout fetches one commit by "
             f"default) and fetching it from origin failed ({problem}). Check out the "

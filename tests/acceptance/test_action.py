@@ -476,6 +476,7 @@ class Shallow:
     workspace: Path
     base: str
     tmp: Path
+    base_branch: str = "master"
 
 
 @pytest.fixture(scope="module")
@@ -491,6 +492,8 @@ def shallow(tmp_path_factory: pytest.TempPathFactory) -> Shallow:
     git(origin, "add", "-A")
     git(origin, "commit", "-q", "-m", "base")
     base = git(origin, "rev-parse", "HEAD").strip()
+    base_branch = git(origin, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    git(origin, "tag", "v1.0")
     git(origin, "checkout", "-q", "-b", "feature")
     shutil.copyfile(AGPL_FILE, origin / "pkg" / "src" / "vendor" / "tracker.py")
     git(origin, "add", "-A")
@@ -502,7 +505,7 @@ def shallow(tmp_path_factory: pytest.TempPathFactory) -> Shallow:
         ["git", "cat-file", "-e", f"{base}^{{commit}}"], cwd=workspace, check=False
     )
     assert missing.returncode != 0  # the base is not in the checkout
-    return Shallow(origin, workspace, base, tmp)
+    return Shallow(origin, workspace, base, tmp, base_branch)
 
 
 def test_a_shallow_pull_request_in_a_sub_folder(shallow: Shallow) -> None:
@@ -579,3 +582,44 @@ def test_the_base_fetch_runs_nothing_the_repository_configures(shallow: Shallow)
 
     assert vcs.base_commit(repo, shallow.base) == shallow.base
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("form", ["{b}", "origin/{b}", "refs/heads/{b}", "refs/tags/v1.0"])
+def test_a_named_base_missing_from_a_shallow_checkout_is_fetched(
+    shallow: Shallow, tmp_path: Path, form: str
+) -> None:
+    """`diff-base: main` (or origin/main, a tag) in a workflow whose checkout holds one
+    commit of one branch: the branch or tag is fetched from origin, one commit deep."""
+    from licensetier import vcs
+
+    clone = tmp_path / "clone"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        shallow.origin.as_uri(),
+        str(clone),
+    )
+    repo = vcs.find_repository(clone)
+    assert repo is not None
+    ref = form.format(b=shallow.base_branch)
+    with pytest.raises(vcs.GitError):
+        vcs.resolve_commit(repo, ref)  # not in the checkout
+
+    assert vcs.base_commit(repo, ref) == shallow.base
+
+
+def test_a_base_that_is_no_ref_name_is_not_fetched(shallow: Shallow, tmp_path: Path) -> None:
+    from licensetier import vcs
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", shallow.origin.as_uri(), str(clone))
+    repo = vcs.find_repository(clone)
+    assert repo is not None
+    for bad in ("main..feature", "a:b", "--upload-pack=touch x", "no such branch"):
+        with pytest.raises(vcs.GitError, match="not a branch or tag name"):
+            vcs.base_commit(repo, bad)
