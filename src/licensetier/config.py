@@ -57,7 +57,7 @@ MAX_FILE_SIZE_CEILING = 20 * 1024 * 1024
 DEV_DEPENDENCIES = ("lower", "same", "ignore")
 ARTIFACT_KEYS = {"path", "kind", "tier", "license"}
 EXCEPTION_KEYS = {"path", "license", "dependency", "reason", "expires"}
-_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 # A size written without a unit is bytes; below this it is taken for a forgotten unit
 # ("5" meant 5MB: every file would be skipped) and refused with what to write instead.
 MIN_BARE_SIZE = 1024
@@ -393,13 +393,17 @@ class SizeError(ValueError):
 
 
 def read_size(value: Any, minimum_bare: int = MIN_BARE_SIZE) -> int:
-    """A size in bytes: a number with a unit (``5MB``, ``500k``, ``1MiB``, ``2GB``,
-    ``300B``; K, M and G are powers of 1024), or a bare number of bytes of at least
-    ``minimum_bare``: ``5`` is refused, saying to write ``5MB``."""
+    """A size in bytes: a number with a unit (``5MB``, ``1.5MB``, ``500k``, ``1MiB``,
+    ``2GB``, ``300B``; K, M and G are powers of 1024), or a bare whole number of bytes of
+    at least ``minimum_bare``: ``5`` is refused, saying to write ``5MB``."""
     ok = isinstance(value, (str, int)) and not isinstance(value, bool)
     m = _SIZE.match(str(value)) if ok else None
-    if not m or int(m.group(1)) <= 0:
+    whole = m is not None and "." not in m.group(1)
+    if not m or (not whole and (m.group(2) or "b").lower() == "b") or float(m.group(1)) <= 0:
         raise SizeError(f"{value!r} is not a size; write one such as 5MB, 500KB or 5000000")
+    if not whole:
+        factor = {"k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()[0]]
+        return int(float(m.group(1)) * factor)
     number, unit = int(m.group(1)), m.group(2)
     if unit is None and number < minimum_bare:
         raise SizeError(

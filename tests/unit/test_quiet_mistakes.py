@@ -36,6 +36,8 @@ def db() -> LicenseDB:
     ("written", "size"),
     [
         ("5MB", 5 * 1024**2),
+        ("1.5MB", 3 * 512 * 1024),  # a fraction with its unit
+        ("0.5g", 512 * 1024**2),
         ("500k", 500 * 1024),
         ("1MiB", 1024**2),
         ("2GB", 2 * 1024**3),
@@ -56,7 +58,7 @@ def test_a_bare_small_number_is_refused_saying_what_to_write(written: object) ->
     assert f"{number} bytes? A size without a unit is bytes; write {number}MB" in str(refused.value)
 
 
-@pytest.mark.parametrize("written", ["lots", "-5MB", "0", True, 1.5])
+@pytest.mark.parametrize("written", ["lots", "-5MB", "0", True, 1.5, "1.5", "2.5B", "0.0MB"])
 def test_what_is_not_a_size_is_refused(written: object) -> None:
     with pytest.raises(SizeError, match="is not a size"):
         read_size(written)
