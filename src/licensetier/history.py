@@ -219,7 +219,9 @@ class Judge:
         self._texts([k for k, v in to_read.items() if v == LICENSE_FILE], contents)
         if cache is not None:
             for key in to_read:
-                cache.put_value(CACHE_NAMESPACE, f"{key[0]}:{key[1]}", self._to_json(self.stated[key]))
+                cache.put_value(
+                    CACHE_NAMESPACE, f"{key[0]}:{key[1]}", self._to_json(self.stated[key])
+                )
             cache.flush()
 
     def _read(self, wanted: dict[tuple[str, str], str]) -> dict[str, bytes]:
@@ -238,7 +240,9 @@ class Judge:
                 )
             else:
                 readable.add(blob)
-        return {blob: data for blob, data in vcs.read_blobs(self.repo, readable) if data is not None}
+        return {
+            blob: data for blob, data in vcs.read_blobs(self.repo, readable) if data is not None
+        }
 
     def _write(self, blob: str, name: str, data: bytes, where: str) -> Path:
         directory = self.workdir / where / blob
@@ -277,8 +281,9 @@ class Judge:
         for result in results:
             blob, _, name = result.path.partition("/")
             if (blob, name) not in self.stated:
-                keys = self._decided(result, contents.get(blob))
-                self.stated[(blob, name)] = self._classified(keys, spdx_or_none(keys, self.db))
+                decided = self._decided(result, contents.get(blob))
+                spdx = spdx_or_none(decided, self.db)
+                self.stated[(blob, name)] = self._classified(decided, spdx)
         for item in files:
             blob, _, name = item.path.partition("/")
             self.stated.setdefault((blob, name), NOTHING)
@@ -298,8 +303,8 @@ class Judge:
                 for e in errors
                 if not _license_file_reference(e.message)
             ]
-            keys = all_of(d.license for d in declared if d.license)
-            stated = self._classified(keys, spdx_or_none(keys, self.db) if keys else None)
+            expression = all_of(d.license for d in declared if d.license)
+            stated = self._classified(expression, spdx_or_none(expression, self.db))
             if problems:
                 stated = Stated(stated.keys, stated.spdx, stated.family, "; ".join(problems))
             self.stated[(blob, name)] = stated
@@ -378,7 +383,8 @@ def _license_file_reference(message: str) -> bool:
 def _warning(old: Stated | None, new: Stated | None) -> str | None:
     if old is None or new is None or old.family not in OPEN or new.family not in CLOSED:
         return None
-    assert old.family is not None and new.family is not None
+    assert old.family is not None
+    assert new.family is not None
     return (
         f"the license moved from open ({old.family.value}) to {new.family.value}: "
         f"{old.shown} -> {new.shown}"
@@ -476,7 +482,12 @@ def _paired(events: list[Event]) -> list[Event]:
     used: set[int] = set()
     for event in events:
         gone = removed.get(posixpath.dirname(event.path))
-        if event.kind == "added" and event.file_kind == LICENSE_FILE and gone and id(gone) not in used:
+        if (
+            event.kind == "added"
+            and event.file_kind == LICENSE_FILE
+            and gone
+            and id(gone) not in used
+        ):
             used.add(id(gone))
             out.append(
                 Event(

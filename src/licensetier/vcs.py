@@ -828,9 +828,20 @@ def _parse_log(output: bytes, mark: bytes) -> list[Commit]:
             )
         if len(head) < len(_LOG_FIELDS):
             continue
-        commit_id, _short, *rest_fields = head
+        commit_id, _short, author_date, committer_date, author, email, subject = head[:7]
         # --no-abbrev (for the blob ids) makes %h whole: the short id is its first 10
-        commits.append(Commit(commit_id, commit_id[:10], *rest_fields, changes=tuple(changes)))  # type: ignore[arg-type]
+        commits.append(
+            Commit(
+                commit_id,
+                commit_id[:10],
+                author_date,
+                committer_date,
+                author,
+                email,
+                subject,
+                tuple(changes),
+            )
+        )
     return commits
 
 

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import click
 
-from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Choice, translate_errors
-from licensetier.cli.common import write_report
+from licensetier.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    Choice,
+    translate_errors,
+    write_report,
+)
 
 FORMATS = ("text", "json")
 
@@ -26,7 +32,9 @@ FORMATS = ("text", "json")
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Another artifact directory whose files to follow (repeatable); PATH is always one.",
 )
-@click.option("--since", help="Only commits after this date (git's --since: 2023-01-01, '2 years ago').")
+@click.option(
+    "--since", help="Only commits after this date (git's --since: 2023-01-01, '2 years ago')."
+)
 @click.option("--until", help="Only commits before this date.")
 @click.option(
     "--rev",
@@ -40,7 +48,9 @@ FORMATS = ("text", "json")
     help="Exit 1 when a license moved from open (permissive, copyleft) to source-available, "
     "custom or proprietary.",
 )
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Cache directory.")
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Cache directory."
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor fill the detection cache.")
 @translate_errors
 def history(

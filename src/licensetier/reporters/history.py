@@ -97,8 +97,10 @@ def render_text(result: History, *, color: bool = False) -> str:
     lines.append(f"License history of {printable(result.repository)} ({where})")
     lines.append("")
     if not by_file:
-        lines.append("No license file, manifest license field or model card license in the history.")
-    for first, events in by_file.items():
+        lines.append(
+            "No license file, manifest license field or model card license in the history."
+        )
+    for _first, events in by_file.items():
         kind = events[0].file_kind
         lines.append(style(f"{printable(events[-1].path)}  [{kind}]", bold=True))
         for event in events:

@@ -1,0 +1,56 @@
+"""``licensetier history`` runs nothing a hostile repository configures: its git
+configuration names the marker for every program git could run while reading a log
+and blobs (fsmonitor, hooks, diff drivers and textconv, filters, external diff, pager),
+and asks for rename following; the history is still read, and the marker never ran."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests.conftest import git, make_git_repo
+from tests.hostile.conftest import Marker
+
+
+def test_history_runs_nothing_the_repository_configures(tmp_path: Path, marker: Marker) -> None:
+    from licensetier.cli.main import cli
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "LICENSE").write_text("SPDX-License-Identifier: MIT\n", encoding="utf-8")
+    make_git_repo(root)
+    (root / "LICENSE").write_text("SPDX-License-Identifier: BUSL-1.1\n", encoding="utf-8")
+    (root / ".gitattributes").write_text("LICENSE* filter=evil diff=evil\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "relicense")
+    program = marker.shell()
+    for key, value in (
+        ("core.fsmonitor", program),
+        ("core.hooksPath", str(marker.program.parent)),
+        ("core.pager", program),
+        ("diff.external", program),
+        ("diff.evil.textconv", program),
+        ("diff.evil.command", program),
+        ("filter.evil.clean", program),
+        ("filter.evil.smudge", program),
+        ("filter.evil.process", program),
+        ("filter.evil.required", "true"),
+        ("log.follow", "true"),
+        ("log.showSignature", "true"),
+        ("gpg.program", program),
+    ):
+        git(root, "config", key, value)
+    for hook in ("post-checkout", "pre-auto-gc", "reference-transaction"):
+        (marker.program.parent / hook).write_bytes(marker.program.read_bytes())
+        (marker.program.parent / hook).chmod(0o755)
+    result = CliRunner().invoke(cli, ["history", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(e["kind"], e["new"]["expression"]) for e in report["events"]] == [
+        ("added", "MIT"),
+        ("changed", "BUSL-1.1"),
+    ]
+    assert report["events"][1]["warning"]
+    assert not marker.ran
