@@ -780,13 +780,12 @@ def log_changes(
     if until:
         args.append(f"--until={until}")
     args.extend(["--end-of-options", *(revisions or ["HEAD"]), "--", *pathspecs])
+    if not revisions and _run(repo, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        return []  # no commit yet
     logging = Repository(repo.work_tree, repo.git_dir, repo.overrides + LOG_OVERRIDES)
     # the pathspecs are licensetier's own: their magic is wanted here
     done = _run(logging, *args, extra_env={"GIT_LITERAL_PATHSPECS": "0"})
     if done.returncode != 0:
-        message = _message(done)
-        if "does not have any commits" in message or "bad default revision" in message:
-            return []
         raise _failure(repo, "git log failed in", done)
     return _parse_log(done.stdout, mark.encode())
 

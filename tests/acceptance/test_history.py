@@ -90,9 +90,17 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the session's history tests: the first pass's rule table
+    (built from ScanCode's index, seconds) is built once and kept there."""
+    directory = tmp_path_factory.getbasetemp() / "history-cache"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("history-cache")
+    return shared_cache(tmp_path_factory)
 
 
 def invoke(*args: str | Path) -> Run:

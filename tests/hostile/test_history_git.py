@@ -8,13 +8,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from tests.acceptance.test_history import shared_cache
 from tests.conftest import git, make_git_repo
 from tests.hostile.conftest import Marker
 
 
-def test_history_runs_nothing_the_repository_configures(tmp_path: Path, marker: Marker) -> None:
+def test_history_runs_nothing_the_repository_configures(
+    tmp_path: Path, marker: Marker, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     from licensetier.cli.main import cli
 
     root = tmp_path / "repo"
@@ -45,7 +49,10 @@ def test_history_runs_nothing_the_repository_configures(tmp_path: Path, marker: 
     for hook in ("post-checkout", "pre-auto-gc", "reference-transaction"):
         (marker.program.parent / hook).write_bytes(marker.program.read_bytes())
         (marker.program.parent / hook).chmod(0o755)
-    result = CliRunner().invoke(cli, ["history", str(root), "--format", "json"])
+    cache = shared_cache(tmp_path_factory)
+    result = CliRunner().invoke(
+        cli, ["history", str(root), "--format", "json", "--cache-dir", str(cache)]
+    )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert [(e["kind"], e["new"]["expression"]) for e in report["events"]] == [
