@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from licensetier.detect.files import FileDetector
     from licensetier.license_db import LicenseDB
 
-CACHE_NAMESPACE = "history/1"
+CACHE_NAMESPACE = "history/1"  # + the license data's and ScanCode's versions
 MAX_TEXT_BYTES = 1024 * 1024  # a license file or a model card read from history
 MAX_MANIFEST_BYTES = 5 * 1024 * 1024  # a manifest read from history
 
@@ -199,6 +199,13 @@ class Judge:
     workdir: Path
     stated: dict[tuple[str, str], Stated] = field(default_factory=dict)
     cached: int = 0
+    namespace: str = CACHE_NAMESPACE
+
+    def __post_init__(self) -> None:
+        from licensetier.detect.engine import scancode_version
+
+        # a family or a detection may change with the license data or ScanCode
+        self.namespace = f"{CACHE_NAMESPACE}/{self.db.version}/{scancode_version()}"
 
     def judge(self, wanted: dict[tuple[str, str], str]) -> None:
         """``(blob, file name) -> kind`` of the blobs to judge; the answers go to
@@ -208,7 +215,7 @@ class Judge:
         for key, kind in wanted.items():
             if key in self.stated:
                 continue
-            value = cache.get_value(CACHE_NAMESPACE, f"{key[0]}:{key[1]}") if cache else None
+            value = cache.get_value(self.namespace, f"{key[0]}:{key[1]}") if cache else None
             if isinstance(value, dict):
                 self.stated[key] = self._from_json(value)
                 self.cached += 1
@@ -220,7 +227,7 @@ class Judge:
         if cache is not None:
             for key in to_read:
                 cache.put_value(
-                    CACHE_NAMESPACE, f"{key[0]}:{key[1]}", self._to_json(self.stated[key])
+                    self.namespace, f"{key[0]}:{key[1]}", self._to_json(self.stated[key])
                 )
             cache.flush()
 
@@ -263,7 +270,11 @@ class Judge:
             data = contents.get(blob)
             filename = str(self.workdir / "t" / blob / name)
             if data is not None:
-                filename = str(self._write(blob, name, data, "t"))
+                try:
+                    filename = str(self._write(blob, name, data, "t"))
+                except OSError as exc:  # a name longer than the system allows...
+                    self.stated[(blob, name)] = Stated(problem=f"not read: {_reason(exc)}")
+                    continue
             files.append(WalkedFile(f"{blob}/{name}", filename, len(data or b""), blob))
         if not files:
             return
@@ -296,7 +307,11 @@ class Judge:
             if data is None:
                 self.stated[(blob, name)] = Stated(problem="blob missing from the repository")
                 continue
-            directory = self._write(blob, name, data, "m").parent
+            try:
+                directory = self._write(blob, name, data, "m").parent
+            except OSError as exc:
+                self.stated[(blob, name)] = Stated(problem=f"not read: {_reason(exc)}")
+                continue
             declared, errors = read_declared(directory, ".", self.db, self._detect_text)
             problems = [
                 f"line {e.line}: {e.message}" if e.line else e.message
@@ -369,6 +384,10 @@ class Judge:
             Family(family) if family in {f.value for f in Family} else None,
             value.get("problem"),
         )
+
+
+def _reason(exc: OSError) -> str:
+    return str(exc.strerror or exc)
 
 
 def _license_file_reference(message: str) -> bool:
@@ -589,10 +608,12 @@ def history(
     for commit in commits:
         result.events.extend(_events_of(commit, watched, judge.stated))
         for change in commit.changes:
-            if change.new_blob is None or not change.new_mode.startswith("100"):
+            if change.new_blob is None or not _watched(change.path, watched):
                 continue
             key = (change.new_blob, posixpath.basename(change.path))
             found = judge.stated.get(key)
+            if not change.new_mode.startswith("100"):  # a symbolic link, a submodule
+                found = _side(change.new_blob, change.new_mode, change.path, {}, "")
             if found is not None and found.problem and key not in reported:
                 reported.add(key)
                 result.problems.append(Problem(commit, change.path, found.problem))

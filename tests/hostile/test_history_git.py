@@ -27,7 +27,11 @@ def test_history_runs_nothing_the_repository_configures(
     make_git_repo(root)
     (root / "LICENSE").write_text("SPDX-License-Identifier: BUSL-1.1\n", encoding="utf-8")
     (root / ".gitattributes").write_text("LICENSE* filter=evil diff=evil\n", encoding="utf-8")
+    (root / "COPYING").symlink_to("/etc/passwd")  # a link is never followed
     git(root, "add", "-A")
+    # a name longer than any file system allows, only in git's tree
+    blob = git(root, "hash-object", "-w", "LICENSE").strip()
+    git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},LICENSE-{'x' * 300}")
     git(root, "commit", "-q", "-m", "relicense")
     program = marker.shell()
     for key, value in (
@@ -55,9 +59,15 @@ def test_history_runs_nothing_the_repository_configures(
     )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert [(e["kind"], e["new"]["expression"]) for e in report["events"]] == [
-        ("added", "MIT"),
-        ("changed", "BUSL-1.1"),
+    assert [(e["path"][:12], e["kind"], e["new"]["expression"]) for e in report["events"]] == [
+        ("LICENSE", "added", "MIT"),
+        ("COPYING", "added", None),
+        ("LICENSE", "changed", "BUSL-1.1"),
+        ("LICENSE-xxxx", "added", None),
     ]
-    assert report["events"][1]["warning"]
+    assert report["events"][2]["warning"]
+    assert [(p["path"][:12], p["message"]) for p in report["problems"]] == [
+        ("COPYING", "not a regular file in git (mode 120000): not read"),
+        ("LICENSE-xxxx", "not read: File name too long"),
+    ]
     assert not marker.ran
