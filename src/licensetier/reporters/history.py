@@ -86,12 +86,12 @@ def render_text(result: History, *, color: bool = False) -> str:
 
     lines: list[str] = []
     by_file: dict[str, list[Event]] = {}
+    group_of: dict[str, str] = {}  # a file's current path -> its timeline's first path
     for event in result.events:
-        # a rename continues the timeline of the file it came from
-        key = next(
-            (k for k, evs in by_file.items() if event.old_path and evs[-1].path == event.old_path),
-            event.path,
-        )
+        # a rename (or a replacement) continues the timeline of the file it came from
+        came_from = event.old_path or event.path
+        key = group_of.get(came_from, group_of.get(event.path, event.path))
+        group_of[event.path] = key
         by_file.setdefault(key, []).append(event)
     where = ", ".join(d or "." for d in result.directories)
     lines.append(f"License history of {printable(result.repository)} ({where})")
