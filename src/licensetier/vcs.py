@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import tempfile
 import threading
@@ -734,3 +735,215 @@ def _copy_one(stream: IO[bytes], blob: str, target: Path, path: str) -> str | No
             out.close()
     stream.read(1)  # the newline after the content
     return problem
+
+
+# -- history -------------------------------------------------------------------------
+
+# What a repository's configuration could change in ``git log``'s output that licensetier
+# parses: following one path's renames, mailmap, the commit encoding. The format, the
+# diff options and the paths are all given on the command line.
+LOG_OVERRIDES: tuple[tuple[str, str], ...] = (
+    ("log.follow", "false"),
+    ("log.mailmap", "false"),
+    ("log.showRoot", "true"),
+    ("diff.relative", "false"),
+)
+
+_LOG_FIELDS = ("%H", "%h", "%aI", "%cI", "%an", "%ae", "%s")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path a commit changed, as ``git log --raw`` reports it (against the first
+    parent; a root commit's files are additions). Blob ids are None where there is
+    none (an addition's old side, a deletion's new side)."""
+
+    status: str  # "A", "M", "D", "T", "R" (renamed), "C" (copied)
+    path: str  # the path after the commit (the deleted path, for "D")
+    old_path: str  # the path before (the same as path, except for renames and copies)
+    old_blob: str | None
+    new_blob: str | None
+    old_mode: str
+    new_mode: str
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit of the history with the changes it made to the paths asked about."""
+
+    id: str
+    short: str
+    author_date: str  # ISO 8601 with the author's offset
+    committer_date: str
+    author: str
+    email: str
+    subject: str
+    changes: tuple[Change, ...]
+
+
+def glob_pathspec(directory: str, pattern: str, *, icase: bool = False) -> str:
+    """A ``:(glob)`` pathspec of ``pattern`` (git's glob: ``*`` stays in one directory)
+    below ``directory`` (``""`` for the top, else ending in ``/``), whose name is taken
+    literally (its wildcard characters escaped)."""
+    literal = re.sub(r"([*?\[\]\\])", r"\\\1", directory)
+    magic = "glob,icase" if icase else "glob"
+    return f":({magic}){literal}{pattern}"
+
+
+def literal_pathspec(path: str) -> str:
+    return f":(literal){path}"
+
+
+def _blob_or_none(blob: str) -> str | None:
+    return None if set(blob) <= {"0"} else blob
+
+
+def log_changes(
+    repo: Repository,
+    pathspecs: Sequence[str],
+    *,
+    revisions: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+) -> list[Commit]:
+    """The commits (oldest first) that changed a path matching one of ``pathspecs``
+    (magic pathspecs built by the caller, see :func:`glob_pathspec`), each with those
+    changes and their blob ids: one ``git log --raw`` (renames detected; merges are
+    not diffed, the commits they bring are). ``revisions``: what to walk (HEAD by
+    default; a range such as ``v1.0..HEAD``), each checked by the caller."""
+    # each commit's record starts with a mark no commit message can know in advance
+    mark = f"\x01licensetier-{secrets.token_hex(8)}\x01"
+    args = [
+        "log",
+        "--reverse",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "-M",
+        "--root",
+        "--diff-merges=off",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-show-signature",
+        "--no-relative",
+        "--encoding=UTF-8",
+        "--no-color",
+        f"--format={mark}" + "%x00".join(_LOG_FIELDS) + "%x00",
+    ]
+    if since:
+        args.append(f"--since={since}")
+    if until:
+        args.append(f"--until={until}")
+    args.extend(["--end-of-options", *(revisions or ["HEAD"]), "--", *pathspecs])
+    if not revisions and _run(repo, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        return []  # no commit yet
+    logging = Repository(repo.work_tree, repo.git_dir, repo.overrides + LOG_OVERRIDES)
+    # the pathspecs are licensetier's own: their magic is wanted here
+    done = _run(logging, *args, extra_env={"GIT_LITERAL_PATHSPECS": "0"})
+    if done.returncode != 0:
+        raise _failure(repo, "git log failed in", done)
+    return _parse_log(done.stdout, mark.encode())
+
+
+def _parse_log(output: bytes, mark: bytes) -> list[Commit]:
+    commits: list[Commit] = []
+    for record in output.split(mark)[1:]:
+        fields = record.split(b"\0")
+        head = [f.decode("utf-8", "replace") for f in fields[: len(_LOG_FIELDS)]]
+        rest = [f for f in fields[len(_LOG_FIELDS) :]]
+        changes: list[Change] = []
+        i = 0
+        while i < len(rest):
+            item = rest[i].lstrip(b"\n")
+            i += 1
+            if not item.startswith(b":"):
+                continue
+            fields_of = item[1:].decode("ascii", "replace").split(" ")
+            if len(fields_of) != 5 or not fields_of[4]:
+                continue
+            old_mode, new_mode, old_blob, new_blob, status = fields_of
+            kind = status[0]
+            if kind in "RC":
+                old_path, path = os.fsdecode(rest[i]), os.fsdecode(rest[i + 1])
+                i += 2
+            else:
+                old_path = path = os.fsdecode(rest[i])
+                i += 1
+            changes.append(
+                Change(
+                    kind,
+                    path,
+                    old_path,
+                    _blob_or_none(old_blob),
+                    _blob_or_none(new_blob),
+                    old_mode,
+                    new_mode,
+                )
+            )
+        if len(head) < len(_LOG_FIELDS):
+            continue
+        commit_id, _short, author_date, committer_date, author, email, subject = head[:7]
+        # --no-abbrev (for the blob ids) makes %h whole: the short id is its first 10
+        commits.append(
+            Commit(
+                commit_id,
+                commit_id[:10],
+                author_date,
+                committer_date,
+                author,
+                email,
+                subject,
+                tuple(changes),
+            )
+        )
+    return commits
+
+
+def blob_sizes(repo: Repository, blobs: Iterable[str]) -> dict[str, int | None]:
+    """The size of each blob (None: not a blob, or missing from the repository), from
+    one ``git cat-file --batch-check``."""
+    wanted = list(dict.fromkeys(blobs))
+    if not wanted:
+        return {}
+    done = _run(repo, "cat-file", "--batch-check", stdin="".join(b + "\n" for b in wanted).encode())
+    if done.returncode != 0:
+        raise _failure(repo, "git cat-file failed in", done)
+    sizes: dict[str, int | None] = {}
+    for blob, line in zip(wanted, done.stdout.splitlines(), strict=False):
+        parts = line.split()
+        sizes[blob] = int(parts[2]) if len(parts) == 3 and parts[1] == b"blob" else None
+    return sizes
+
+
+def read_blobs(repo: Repository, blobs: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+    """The stored content of each blob (None when missing), read with one streaming
+    ``git cat-file --batch`` (no filter runs). The caller bounds the sizes first
+    (:func:`blob_sizes`): each content is held whole."""
+    wanted = list(dict.fromkeys(blobs))
+    if not wanted:
+        return
+    with tempfile.TemporaryFile() as errors:
+        process = _start(repo, "cat-file", "--batch", "--buffer", stderr=errors)
+        assert process.stdin is not None
+        assert process.stdout is not None
+        feeder = threading.Thread(target=_feed, args=(process.stdin, wanted), daemon=True)
+        feeder.start()
+        try:
+            for blob in wanted:
+                header = process.stdout.readline()
+                parts = header.split()
+                if len(parts) == 2 and parts[1] == b"missing":
+                    yield blob, None
+                    continue
+                if len(parts) != 3:
+                    raise GitError(f"git cat-file answered {header!r} for {blob}")
+                size = int(parts[2])
+                data = process.stdout.read(size)
+                if len(data) != size:
+                    raise GitError(f"git cat-file ended in the middle of {blob}")
+                process.stdout.read(1)  # the newline after the content
+                yield blob, data if parts[1] == b"blob" else None
+        finally:
+            process.stdout.close()
+            feeder.join()
+            process.wait()
