@@ -151,11 +151,13 @@ class _Pickler(pickle.Pickler):
     one object wherever the tables refer to it (the pickle's memo)."""
 
     def reducer_override(self, obj: Any) -> Any:
-        import attr
         from licensedcode.models import License
 
         if type(obj) is License:
-            state = {field.name: getattr(obj, field.name) for field in attr.fields(License)}
+            # an attrs class: its fields are listed in __attrs_attrs__ (what attr.fields
+            # reads), slotted, so there is no __dict__ to copy
+            names = [field.name for field in License.__attrs_attrs__]
+            state = {name: getattr(obj, name) for name in names}
             state["text"] = None
             return _license_without_text, (License, state)
         return NotImplemented
