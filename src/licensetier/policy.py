@@ -246,13 +246,15 @@ def evaluate_dependencies(
     by_path = {a.path: a for a in artifacts}
     for dep in deps:
         art = by_path.get(dep.artifact) or owner_of(dep.manifest, artifacts)
-        if art.tier is None:
-            continue
         development = dep.scope == "development"
         if development and dev_rule == "ignore":
             continue
-        c = dep.classification or classify_dependency(policy, dep, art)
         known = relicensing.table(policy.db).match(dep)
+        if art.tier is None:  # a known relicensing is a fact whatever the tier
+            if known is not None:
+                findings.append(_untiered_relicensing(policy, dep, art, known))
+            continue
+        c = dep.classification or classify_dependency(policy, dep, art)
         if known is not None:
             found = _relicensing_finding(policy, dep, art, c, known)
             if found is not None:
@@ -302,6 +304,43 @@ def evaluate_dependencies(
             )
         )
     return findings
+
+
+def _untiered_relicensing(
+    policy: Policy, dep: Dependency, art: Artifact, known: relicensing.Match
+) -> Finding:
+    """A known relicensing in an artifact without a tier: ``dependency-relicensed`` is a
+    warning, ``dependency-before-relicensing`` information (no matrix to decide)."""
+    label = _dependency_label(dep)
+    message = f"{dep.manifest}: {label}: {known.describe(dep.name)}"
+    if known.state == relicensing.CHANGED:
+        return rules.finding(
+            "dependency-relicensed",
+            severity=Severity.WARNING,
+            message=message + " (the artifact declares no tier: a warning)",
+            artifact=art,
+            path=dep.manifest,
+            line=dep.line,
+            license=dep.license or known.event.new_license,
+            classification=policy.classify(
+                policy.db.spdx_to_keys(known.event.new_license), None, art.kind
+            ),
+            dependency=dep.purl,
+            last_open=known.root.last_open_text,
+            fork=known.fork_text(),
+        )
+    return rules.finding(
+        "dependency-before-relicensing",
+        severity=Severity.INFO,
+        message=message,
+        artifact=art,
+        path=dep.manifest,
+        line=dep.line,
+        license=dep.license,
+        dependency=dep.purl,
+        bound=known.bound or f"below {known.event.first_changed[0]}",
+        fork=known.fork_text(),
+    )
 
 
 def _relicensing_finding(
