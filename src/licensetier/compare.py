@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from licensetier import rules
+from licensetier import relicensing, rules
 from licensetier.errors import ConfigError
 from licensetier.fingerprint import fingerprint
 from licensetier.models import Artifact, Dependency, Finding, ScanResult, Severity
@@ -52,41 +52,70 @@ def license_drift(
     base_label: str,
 ) -> list[Finding]:
     """A finding for each dependency (same artifact, ecosystem and name) whose license,
-    known at both ends, ranks worse now for its artifact's tier than at the base."""
+    known at both ends, ranks worse now for its artifact's tier than at the base; and
+    for each whose version moved across a known relicensing
+    (:mod:`licensetier.relicensing`), named in the message, even when its license is
+    not known at either end."""
     before = {(d.artifact, d.ecosystem, d.name): d for d in base}
     by_path = {a.path: a for a in artifacts}
+    events = relicensing.table(policy.db)
     findings: list[Finding] = []
     for d in head:
         old = before.get((d.artifact, d.ecosystem, d.name))
-        if old is None or not (old.license and d.license) or old.license == d.license:
-            continue
-        if d.classification is None or old.classification is None:
-            continue
         art = by_path.get(d.artifact)
-        if art is None:
+        if old is None or art is None:
             continue
-        rank = policy.rank_for(art.tier, art.kind)
-        if rank(d.classification) <= rank(old.classification):
+        crossed = events.crossed(d.ecosystem, d.name, old.version, d.version)
+        worse = _got_worse(policy, art, old, d)
+        if not worse and crossed is None:
             continue
-        cell = policy.component_cell(d.classification, art.tier, art.kind) if art.tier else ""
+        c = d.classification
+        if crossed is not None:  # the event's license, where it ranks worse than the one found
+            new = policy.classify(
+                policy.db.spdx_to_keys(crossed.event.new_license), art.tier, art.kind
+            )
+            rank = policy.rank_for(art.tier, art.kind)
+            if c is None or d.license is None or rank(new) > rank(c):
+                c = new
+        assert c is not None
+        cell = policy.component_cell(c, art.tier, art.kind) if art.tier else ""
+        if worse:
+            message = (
+                f"{d.manifest}: the license of dependency {d.name} ({d.ecosystem}) got "
+                f"worse since {base_label}: {_describe(old)}, {_describe(d)}"
+            )
+        else:
+            message = (
+                f"{d.manifest}: dependency {d.name} ({d.ecosystem}) moved from {old.version} "
+                f"to {d.version} since {base_label}"
+            )
+        if crossed is not None:
+            message += f"; this crosses {crossed.event_text()}: {crossed.describe(d.name)}"
         findings.append(
             rules.finding(
                 DRIFT_RULE,
                 severity=Severity.ERROR if cell == "error" else Severity.WARNING,
-                message=(
-                    f"{d.manifest}: the license of dependency {d.name} ({d.ecosystem}) got "
-                    f"worse since {base_label}: {_describe(old)}, {_describe(d)}"
-                ),
+                message=message,
                 artifact=art,
                 path=d.manifest,
                 line=d.line,
-                license=d.license,
-                classification=d.classification,
+                license=d.license or (crossed.event.new_license if crossed else None),
+                classification=c,
                 dependency=d.purl,
                 earlier=old.label,
             )
         )
     return findings
+
+
+def _got_worse(policy: Policy, art: Artifact, old: Dependency, d: Dependency) -> bool:
+    """Whether the license, known at both ends, ranks worse now for the artifact's tier."""
+    if not (old.license and d.license) or old.license == d.license:
+        return False
+    if d.classification is None or old.classification is None:
+        return False
+    rank = policy.rank_for(art.tier, art.kind)
+    return rank(d.classification) > rank(old.classification)
 
 
 def against_base(policy: Policy, head: ScanResult, base: ScanResult, base_label: str) -> ScanResult:

@@ -11,7 +11,10 @@ Four files, read together:
 * ``exceptions.toml`` - what a ``WITH`` exception does to the license on its left;
 * ``obligations.toml`` - the obligations of the custom AI licenses;
 * ``licenserefs.toml`` - licensetier's own entries for AI licenses ScanCode has no
-  key for: key ``licensetier-<name>``, SPDX ``LicenseRef-licensetier-<name>``.
+  key for: key ``licensetier-<name>``, SPDX ``LicenseRef-licensetier-<name>``;
+* ``relicensing.toml`` - known relicensings (DOMAIN.md section 5): the package
+  coordinates and version sets of each event (:class:`RelicensingEvent`; matched
+  against dependencies by :mod:`licensetier.relicensing`).
 
 ScanCode keys and SPDX ids live in two separate namespaces: ``BSL-1.0`` (SPDX) is the
 Boost license, ScanCode key ``boost-1.0``, while the ScanCode key ``bsl-1.0`` is the
@@ -23,6 +26,7 @@ Loading reads only these files: ScanCode is never imported here.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -49,6 +53,7 @@ OVERRIDES_FILE = "overrides.toml"
 EXCEPTIONS_FILE = "exceptions.toml"
 OBLIGATIONS_FILE = "obligations.toml"
 LICENSEREFS_FILE = "licenserefs.toml"
+RELICENSING_FILE = "relicensing.toml"
 LICENSEREF_PREFIX = "LicenseRef-licensetier-"
 LICENSEREF_KEY_PREFIX = "licensetier-"
 LICENSEREF_CATEGORY = "licensetier"
@@ -113,6 +118,40 @@ class ExceptionRule:
     key: str
     effect: str  # one of EXCEPTION_EFFECTS
     reason: str
+
+
+@dataclass(frozen=True)
+class Fork:
+    """The community fork that kept a relicensed project open."""
+
+    name: str
+    license: str  # SPDX
+    packages: tuple[str, ...] = ()  # package URLs without a version
+
+
+@dataclass(frozen=True)
+class RelicensingEvent:
+    """One known relicensing (``relicensing.toml``): which versions of which packages
+    came out under a new license. Version sets are ``vers`` constraint lists, read by
+    :mod:`licensetier.relicensing` with the ``univers`` library."""
+
+    id: str
+    project: str
+    date: dt.date
+    old_license: str  # SPDX
+    new_license: str  # SPDX
+    packages: tuple[str, ...]  # package URLs without a version; `*` in the name
+    changed: tuple[str, ...]  # intervals, each a vers constraint list (">=3.6.9|<3.7.0")
+    first_changed: tuple[str, ...]  # as shown
+    last_open: tuple[str, ...]  # versions or intervals, as ``changed``
+    last_open_text: str
+    stayed_open: tuple[str, ...]
+    source: str
+    fork: Fork | None = None
+    change_date: str | None = None
+    change_license: str | None = None
+    follows: str | None = None
+    note: str | None = None
 
 
 def _row(family: Family, strength: Strength | None) -> str:
@@ -191,8 +230,10 @@ class LicenseDB:
         exceptions: Mapping[str, ExceptionRule],
         obligations: Mapping[str, tuple[str, ...]],
         spdx_aliases: Mapping[str, str],
+        relicensing: tuple[RelicensingEvent, ...] = (),
     ) -> None:
         self.version = version
+        self.relicensing = relicensing
         self.scancode_version = scancode_version
         self._licenses = dict(licenses)
         self._exceptions = dict(exceptions)
@@ -245,7 +286,7 @@ class LicenseDB:
         spdx_aliases = _apply_overrides(licenses, _read_toml(directory / OVERRIDES_FILE))
         exceptions = _read_exceptions(licenses, _read_toml(directory / EXCEPTIONS_FILE))
         obligations = _read_obligations(licenses, _read_toml(directory / OBLIGATIONS_FILE))
-        return cls(
+        db = cls(
             version=version,
             scancode_version=str(generated.get("scancode_version", "")),
             licenses=licenses,
@@ -253,6 +294,10 @@ class LicenseDB:
             obligations=obligations,
             spdx_aliases=spdx_aliases,
         )
+        path = directory / RELICENSING_FILE
+        if path.is_file():  # optional: a test's own data directory may leave it out
+            db.relicensing = _read_relicensing(db, _read_toml(path))
+        return db
 
     def _build_spdx_table(self, aliases: Mapping[str, str]) -> dict[str, str]:
         """Lower-cased SPDX id -> key: ScanCode's SPDX ids (current keys first, then
@@ -764,6 +809,105 @@ def _read_licenserefs(
             note=note.strip() if isinstance(note, str) and note.strip() else None,
         )
     return out
+
+
+_EVENT_FIELDS = {
+    "project",
+    "date",
+    "old_license",
+    "new_license",
+    "packages",
+    "changed",
+    "first_changed",
+    "last_open",
+    "last_open_text",
+    "stayed_open",
+    "fork",
+    "source",
+    "change_date",
+    "change_license",
+    "follows",
+    "note",
+}
+
+
+def _list(table: Mapping[str, Any], name: str, where: str) -> tuple[str, ...]:
+    """A list of strings that may be empty (``_str_list`` for a non-empty one)."""
+    value = table.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise LicenseDBError(f"{where}: `{name}` must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _optional(table: Mapping[str, Any], name: str, where: str) -> str | None:
+    return _str(table, name, where) if name in table else None
+
+
+def _read_relicensing(db: LicenseDB, data: Mapping[str, Any]) -> tuple[RelicensingEvent, ...]:
+    """``[event.<id>]`` tables as :class:`RelicensingEvent`, oldest first. The licenses
+    must parse as SPDX expressions of known ids, ``follows`` must name another event."""
+    _check_fields(data, {"event"}, RELICENSING_FILE)
+    table = data.get("event", {})
+    if not isinstance(table, dict):
+        raise LicenseDBError(f"{RELICENSING_FILE}: [event.<id>] tables expected")
+    events: list[RelicensingEvent] = []
+    for ident, entry in table.items():
+        where = f"{RELICENSING_FILE}: event.{ident}"
+        if not isinstance(entry, dict):
+            raise LicenseDBError(f"{where}: must be a table")
+        _check_fields(entry, _EVENT_FIELDS, where)
+        date = entry.get("date")
+        if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+            raise LicenseDBError(f"{where}: `date` must be a TOML date (2023-08-10)")
+        for name in ("old_license", "new_license"):
+            expression = _str(entry, name, where)
+            try:
+                c = db.classify(expression, spdx=True)
+            except Exception as exc:  # UnknownLicenseError, a parse error
+                raise LicenseDBError(f"{where}: `{name}` {expression!r}: {exc}") from exc
+            if c.family is Family.UNKNOWN:
+                raise LicenseDBError(f"{where}: `{name}` {expression!r} is not known: {c.notes}")
+        source = _str(entry, "source", where)
+        if not source.startswith("https://"):
+            raise LicenseDBError(f"{where}: `source` must be an https:// address")
+        fork = entry.get("fork")
+        if fork is not None:
+            if not isinstance(fork, dict):
+                raise LicenseDBError(f"{where}: `fork` must be a table")
+            _check_fields(fork, {"name", "license", "packages"}, f"{where}.fork")
+            fork = Fork(
+                _str(fork, "name", where),
+                _str(fork, "license", where),
+                _list(fork, "packages", f"{where}.fork"),
+            )
+        events.append(
+            RelicensingEvent(
+                id=ident,
+                project=_str(entry, "project", where),
+                date=date,
+                old_license=_str(entry, "old_license", where),
+                new_license=_str(entry, "new_license", where),
+                packages=tuple(_str_list(entry, "packages", where)),
+                changed=_list(entry, "changed", where),
+                first_changed=tuple(_str_list(entry, "first_changed", where)),
+                last_open=_list(entry, "last_open", where),
+                last_open_text=_str(entry, "last_open_text", where),
+                stayed_open=_list(entry, "stayed_open", where),
+                source=source,
+                fork=fork,
+                change_date=_optional(entry, "change_date", where),
+                change_license=_optional(entry, "change_license", where),
+                follows=_optional(entry, "follows", where),
+                note=_optional(entry, "note", where),
+            )
+        )
+    ids = {e.id for e in events}
+    for e in events:
+        if e.follows is not None and (e.follows not in ids or e.follows == e.id):
+            raise LicenseDBError(
+                f"{RELICENSING_FILE}: event.{e.id}: follows {e.follows!r}, not another event"
+            )
+    return tuple(sorted(events, key=lambda e: (e.date, e.id)))
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from licensetier import rules
+from licensetier import relicensing, rules
 from licensetier.config import Config, ExceptionSpec
 from licensetier.errors import UnknownLicenseError
 from licensetier.expressions import ExpressionTooDeep, keys_in
@@ -246,12 +246,21 @@ def evaluate_dependencies(
     by_path = {a.path: a for a in artifacts}
     for dep in deps:
         art = by_path.get(dep.artifact) or owner_of(dep.manifest, artifacts)
-        if art.tier is None:
-            continue
         development = dep.scope == "development"
         if development and dev_rule == "ignore":
             continue
+        known = relicensing.table(policy.db).match(dep)
+        if art.tier is None:  # a known relicensing is a fact whatever the tier
+            if known is not None:
+                findings.append(_untiered_relicensing(policy, dep, art, known))
+            continue
         c = dep.classification or classify_dependency(policy, dep, art)
+        if known is not None:
+            found = _relicensing_finding(policy, dep, art, c, known)
+            if found is not None:
+                findings.append(found)
+            if known.state == relicensing.CHANGED:
+                continue  # the finding above is this dependency's license finding
         if c.not_a_license_of_use:
             continue
         sev = _severity(policy.component_cell(c, art.tier, art.kind))
@@ -295,6 +304,107 @@ def evaluate_dependencies(
             )
         )
     return findings
+
+
+def _untiered_relicensing(
+    policy: Policy, dep: Dependency, art: Artifact, known: relicensing.Match
+) -> Finding:
+    """A known relicensing in an artifact without a tier: ``dependency-relicensed`` is a
+    warning, ``dependency-before-relicensing`` information (no matrix to decide)."""
+    label = _dependency_label(dep)
+    message = f"{dep.manifest}: {label}: {known.describe(dep.name)}"
+    if known.state == relicensing.CHANGED:
+        return rules.finding(
+            "dependency-relicensed",
+            severity=Severity.WARNING,
+            message=message + " (the artifact declares no tier: a warning)",
+            artifact=art,
+            path=dep.manifest,
+            line=dep.line,
+            license=dep.license or known.event.new_license,
+            classification=policy.classify(
+                policy.db.spdx_to_keys(known.event.new_license), None, art.kind
+            ),
+            dependency=dep.purl,
+            last_open=known.root.last_open_text,
+            fork=known.fork_text(),
+        )
+    return rules.finding(
+        "dependency-before-relicensing",
+        severity=Severity.INFO,
+        message=message,
+        artifact=art,
+        path=dep.manifest,
+        line=dep.line,
+        license=dep.license,
+        dependency=dep.purl,
+        bound=known.bound or f"below {known.event.first_changed[0]}",
+        fork=known.fork_text(),
+    )
+
+
+def _relicensing_finding(
+    policy: Policy,
+    dep: Dependency,
+    art: Artifact,
+    c: Classification,
+    known: relicensing.Match,
+) -> Finding | None:
+    """The finding for a dependency a known relicensing concerns
+    (:mod:`licensetier.relicensing`): ``dependency-relicensed`` at a relicensed version,
+    with the severity of the worse of the new license and the resolved one for the
+    artifact's tier (information where the tier allows both); ``dependency-before-
+    relicensing`` at the last open release or for a range that admits the relicensed
+    versions: a warning where the new license would be one, else information."""
+    assert art.tier is not None
+    event = known.event
+    new = policy.classify(policy.db.spdx_to_keys(event.new_license), art.tier, art.kind)
+    rank = policy.rank_for(art.tier, art.kind)
+    label = _dependency_label(dep)
+    cell = policy.component_cell(new, art.tier, art.kind)
+    if known.state == relicensing.CHANGED:
+        worst = c if dep.license is not None and rank(c) > rank(new) else new
+        sev = _severity(policy.component_cell(worst, art.tier, art.kind)) or Severity.INFO
+        if dep.scope == "development" and policy.config.dev_dependencies == "lower":
+            sev = LOWER.get(sev, sev)
+        verdict = "conflicts with" if sev is not Severity.INFO else "is noted in"
+        message = (
+            f"{dep.manifest}: {label}: {known.describe(dep.name)}. "
+            f"{_deciding(policy.db, worst, dep.license or event.new_license)} is "
+            f"{_describe(worst)}, which {verdict} the {art.tier.value} tier of "
+            f"{_artifact_label(art)}"
+        )
+        if dep.license is None:
+            message += (
+                f" (its license was not resolved: {dep.reason}; the relicensing table answers)"
+            )
+        return rules.finding(
+            "dependency-relicensed",
+            severity=sev,
+            message=message,
+            artifact=art,
+            path=dep.manifest,
+            line=dep.line,
+            license=dep.license or event.new_license,
+            classification=worst,
+            dependency=dep.purl,
+            last_open=known.root.last_open_text,
+            fork=known.fork_text(),
+        )
+    sev = Severity.WARNING if cell in ("warning", "error") else Severity.INFO
+    return rules.finding(
+        "dependency-before-relicensing",
+        severity=sev,
+        message=f"{dep.manifest}: {label}: {known.describe(dep.name)}",
+        artifact=art,
+        path=dep.manifest,
+        line=dep.line,
+        license=dep.license,
+        classification=c,
+        dependency=dep.purl,
+        bound=known.bound or f"below {event.first_changed[0]}",  # no `>=` bound: MinIO
+        fork=known.fork_text(),
+    )
 
 
 def dependency_matches(wanted: str, purl_text: str) -> bool:
