@@ -86,7 +86,8 @@ def _model(root: Path, name: str, license_: str, level: int, dataset: str | None
             model / "data" / dataset, dataset, "cc-by-nc-4.0" if "nc" in dataset else "cc-by-4.0"
         )
         (model / "prepare_data.py").write_text(APACHE + "print('prepare')\n", encoding="utf-8")
-        write_safetensors(model / "checkpoints" / "step1000" / "model.safetensors", {"format": "pt"})
+        step = model / "checkpoints" / "step1000"
+        write_safetensors(step / "model.safetensors", {"format": "pt"})
         (model / "paper").mkdir()
         (model / "paper" / "paper.tex").write_text(
             "% SPDX-License-Identifier: CC-BY-4.0\n\\title{Open}\n", encoding="utf-8"

@@ -162,6 +162,9 @@ def load_table(path: Path | None = None) -> OpennessTable:
         where = f"{path}: osaid #{index + 1}"
         if not isinstance(raw, dict):
             raise LicenseDBError(f"{where}: must be a table")
+        unknown = sorted(set(raw) - {"id", "name", "components", "any", "licenses", "asks"})
+        if unknown:
+            raise LicenseDBError(f"{where}: unknown field(s) {unknown}")
         named = _strings(raw, "components", where)
         if not set(named) <= set(ids):
             raise LicenseDBError(f"{where}: unknown component(s) {sorted(set(named) - set(ids))}")
@@ -193,9 +196,10 @@ def is_model_artifact(art: Artifact, card: ModelCard | None, weights: Iterable[W
     with a model's keys, base models or datasets) or weights or model metadata."""
     if art.kind in MODEL_KINDS:
         return True
-    if card is not None and not card.is_dataset:
-        if card.model_keys or card.datasets or card.base_model:
-            return True
+    if card is not None and not card.is_dataset and (card.model_keys or card.datasets):
+        return True
+    if card is not None and not card.is_dataset and card.base_model:
+        return True
     return any(w.artifact == art.path for w in weights)
 
 
@@ -212,9 +216,7 @@ class Licensed:
     source: str  # "detected in the file", "LICENSE", "declared", "header"...
 
 
-def _verdict(
-    spdx: str, accepted: frozenset[str], db: LicenseDB
-) -> tuple[bool, str | None]:
+def _verdict(spdx: str, accepted: frozenset[str], db: LicenseDB) -> tuple[bool, str | None]:
     """Whether ``spdx`` is acceptable (every AND part, one OR side), and the first
     license that is not, with its family, when it is not."""
     try:
@@ -280,6 +282,7 @@ class Inputs:
 _ARXIV_LINK = re.compile(
     r"arxiv\.org/(?:abs|pdf|html)/((?:\d{4}\.\d{4,5}|[a-z-]+/\d{7})(?:v\d+)?)", re.IGNORECASE
 )
+_ARCHITECTURE_FILES = ("transformers-config", "diffusers-model-index")
 _REPORT_WORDS = re.compile(r"tech(?:nical)?\.?\s*report", re.IGNORECASE)
 _ANY_LINK = re.compile(r"https?://[^\s)>\]\"']+")
 
@@ -386,10 +389,12 @@ class _Assessor:
     def _model_architecture(self) -> tuple[list[Licensed], list[str]]:
         out = []
         for w in self.weights:
-            if w.role == "metadata" and w.format in ("transformers-config", "diffusers-model-index"):
+            if w.role == "metadata" and w.format in _ARCHITECTURE_FILES:
                 named = dict(w.metadata)
-                what = named.get("architectures") or named.get("model_type") or named.get(
-                    "_class_name"
+                what = (
+                    named.get("architectures")
+                    or named.get("model_type")
+                    or named.get("_class_name")
                 )
                 label = f"{w.path} ({what})" if what else w.path
                 item = self.file_license(w.path)
@@ -423,10 +428,12 @@ class _Assessor:
         return [Licensed(f"{card.source} (front matter)", item.license, item.source)], []
 
     def _data_card(self) -> tuple[list[Licensed], list[str]]:
-        paths = list(dict.fromkeys(
-            [c.path for c in self.cards_by_dir.values()]
-            + [r.card.path for r in self.i.datasets if r.card is not None]
-        ))
+        paths = list(
+            dict.fromkeys(
+                [c.path for c in self.cards_by_dir.values()]
+                + [r.card.path for r in self.i.datasets if r.card is not None]
+            )
+        )
         return [self.file_license(p, own=False) for p in paths], []
 
     def _evaluation_results(self) -> tuple[list[Licensed], list[str]]:
@@ -452,8 +459,10 @@ class _Assessor:
             for ident in self._arxiv()
         ]
         notes = (
-            ["a paper only linked from the card: its license is stated where it is "
-             "published, not in the repository (licensetier does not look it up)"]
+            [
+                "a paper only linked from the card: its license is stated where it is "
+                "published, not in the repository (licensetier does not look it up)"
+            ]
             if out
             else []
         )
@@ -466,12 +475,13 @@ class _Assessor:
         out = []
         for line in self.i.card_text.splitlines():
             if _REPORT_WORDS.search(line) and (link := _ANY_LINK.search(line)):
-                out.append(
-                    Licensed(f"{link.group(0)} ({card.source})", None, "linked, not in the repository")
-                )
+                label = f"{link.group(0)} ({card.source})"
+                out.append(Licensed(label, None, "linked, not in the repository"))
         notes = (
-            ["a report only linked from the card: its license is stated where it is "
-             "published, not in the repository"]
+            [
+                "a report only linked from the card: its license is stated where it is "
+                "published, not in the repository"
+            ]
             if out
             else []
         )
