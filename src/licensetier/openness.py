@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from licensetier import fs
 from licensetier.datasets import DatasetCard, Resolved, non_commercial_keys
 from licensetier.errors import LicenseDBError, LicensetierError, UnknownLicenseError
 from licensetier.expressions import Leaf, Node, Op, With, parse
@@ -44,7 +45,7 @@ from licensetier.models import (
     Weights,
 )
 from licensetier.paths import data_directory, globs, is_license_file_name, owning_artifact
-from licensetier.readers.model_card import ModelCard
+from licensetier.readers.model_card import MAX_MODEL_CARD_BYTES, ModelCard
 from licensetier.weights import header_keys
 
 TABLE_FILE = "openness.toml"
@@ -275,6 +276,7 @@ class Inputs:
     weights: Sequence[Weights]
     card: ModelCard | None = None  # the artifact's model card
     card_text: str | None = None  # what the scan read of it
+    root: Path | None = None  # the tree scanned (to read a MODEL_CARD.md beside the card)
     dataset_cards: Sequence[DatasetCard] = ()
     datasets: Sequence[Resolved] = ()  # the datasets the card (or a GGUF) names
 
@@ -436,27 +438,59 @@ class _Assessor:
         )
         return [self.file_license(p, own=False) for p in paths], []
 
-    def _evaluation_results(self) -> tuple[list[Licensed], list[str]]:
+    @functools.cached_property
+    def card_texts(self) -> list[tuple[str, str]]:
+        """(path, text) of the model card the scan read, and of the README (when it is
+        no model card: for its links and tables only) and the Markdown model cards
+        beside it (``MODEL_CARD.md``: the model-card patterns), read here through
+        :mod:`licensetier.fs`, bounded as the card reader is."""
+        out: list[tuple[str, str]] = []
         card = self.i.card
-        if card is None or not card.eval_results:
-            return [], []
-        item = self.file_license(card.source)
-        label = f"{card.source} (model-index: {card.eval_results} results)"
-        return [Licensed(label, item.license, item.source)], []
+        if card is not None and not card.is_dataset and self.i.card_text:
+            out.append((card.source, self.i.card_text))
+        if self.i.root is None:
+            return out
+        readme = [
+            p for p in self.own if p == f"{self.prefix}README.md" and (not out or out[0][0] != p)
+        ]
+        for path in readme + self.matching(self._spec("model-card").patterns):
+            if not path.lower().endswith(".md"):
+                continue
+            try:
+                head = fs.read_head(self.i.root / path, self.i.root, MAX_MODEL_CARD_BYTES)
+            except OSError:
+                continue  # unreadable now: only its name counts
+            out.append((path, head.decode("utf-8", errors="replace")))
+        return out
 
-    def _arxiv(self) -> list[str]:
+    def _evaluation_results(self) -> tuple[list[Licensed], list[str]]:
+        out: list[Licensed] = []
         card = self.i.card
-        ids = list(card.arxiv) if card is not None else []
-        ids += _ARXIV_LINK.findall(self.i.card_text or "")
-        return list(dict.fromkeys(ids))
+        if card is not None and card.eval_results:
+            item = self.file_license(card.source)
+            label = f"{card.source} (model-index: {card.eval_results} results)"
+            out.append(Licensed(label, item.license, item.source))
+        for path, text in self.card_texts:
+            heading = _results_table(text)
+            if heading is not None:
+                item = self.file_license(path)
+                out.append(
+                    Licensed(f"{path} (a table under {heading!r})", item.license, item.source)
+                )
+        return out, []
 
     def _research_paper(self) -> tuple[list[Licensed], list[str]]:
+        out: list[Licensed] = []
         card = self.i.card
-        if card is None:
-            return [], []
+        ids: dict[str, str] = {}
+        if card is not None and not card.is_dataset:
+            ids.update((ident, card.source) for ident in card.arxiv)
+        for path, text in self.card_texts:
+            for ident in _ARXIV_LINK.findall(text):
+                ids.setdefault(ident, path)
         out = [
-            Licensed(f"arXiv:{ident} ({card.source})", None, "linked, not in the repository")
-            for ident in self._arxiv()
+            Licensed(f"arXiv:{ident} ({path})", None, "linked, not in the repository")
+            for ident, path in ids.items()
         ]
         notes = (
             [
@@ -469,14 +503,12 @@ class _Assessor:
         return out, notes
 
     def _technical_report(self) -> tuple[list[Licensed], list[str]]:
-        card = self.i.card
-        if card is None or not self.i.card_text:
-            return [], []
         out = []
-        for line in self.i.card_text.splitlines():
-            if _REPORT_WORDS.search(line) and (link := _ANY_LINK.search(line)):
-                label = f"{link.group(0)} ({card.source})"
-                out.append(Licensed(label, None, "linked, not in the repository"))
+        for path, text in self.card_texts:
+            for line in text.splitlines():
+                if _REPORT_WORDS.search(line) and (link := _ANY_LINK.search(line)):
+                    label = f"{link.group(0)} ({path})"
+                    out.append(Licensed(label, None, "linked, not in the repository"))
         notes = (
             [
                 "a report only linked from the card: its license is stated where it is "
@@ -574,6 +606,29 @@ _NOT_ALSO = {"evaluation-data": ("evaluation-results",), "datasets": ("evaluatio
 def _is_evaluation(directory: str) -> bool:
     """A directory of evaluation data (``eval/``, ``evals/``, ``benchmarks/`` ...)."""
     return any(p.lower().startswith(("eval", "benchmark")) for p in directory.split("/"))
+
+
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_RESULTS_HEADING = re.compile(r"evaluat|benchmark|results", re.IGNORECASE)
+_TABLE_ROW = re.compile(r"^\s*\|.*\|.*\|")
+TABLE_WITHIN = 40  # lines after an evaluation heading a results table may start
+
+
+def _results_table(text: str) -> str | None:
+    """The heading of the first Markdown table under a heading about evaluation,
+    benchmarks or results; None when there is none."""
+    heading: str | None = None
+    since = 0
+    for line in text.splitlines():
+        found = _HEADING.match(line)
+        if found is not None:
+            title = found.group(1)
+            heading, since = (title, 0) if _RESULTS_HEADING.search(title) else (None, 0)
+            continue
+        since += 1
+        if heading is not None and since <= TABLE_WITHIN and _TABLE_ROW.match(line):
+            return heading
+    return None
 
 
 def _replace(c: OpennessComponent, **changes: object) -> OpennessComponent:

@@ -568,6 +568,7 @@ class Scanner:
                     card_text=reading.text_of(card.source) if card is not None else None,
                     dataset_cards=cards,
                     datasets=resolved,
+                    root=root,
                 )
                 openness.append(assess(inputs, self.db))
                 root_forced = root_forced or forced

@@ -130,7 +130,7 @@ https://arxiv.org/abs/2402.00838v2, and https://arxiv.org/pdf/2501.00656.
 """
 
 
-def test_what_a_model_card_alone_shows(db: LicenseDB) -> None:
+def test_what_a_model_card_alone_shows(db: LicenseDB, tmp_path: Path) -> None:
     card = parse_model_card(CARD, "README.md")
     assert card is not None
     assert (card.eval_results, card.arxiv) == (2, ("2402.00838",))
@@ -139,10 +139,20 @@ def test_what_a_model_card_alone_shows(db: LicenseDB) -> None:
     art = Artifact(
         path=".", kind=None, tier=None, intended_license=None, declared_license="Apache-2.0"
     )
-    inputs = Inputs(art, [art], ["README.md"], {}, (), card=card, card_text=CARD)
+    (tmp_path / "MODEL_CARD.md").write_text(
+        "# Open-7B\n\n## Benchmarks\n\nOn five tasks:\n\n| task | score |\n|---|---|\n"
+        "| ARC | 0.5 |\n\nSee also https://arxiv.org/abs/2501.00656.\n",
+        encoding="utf-8",
+    )
+    paths = ["MODEL_CARD.md", "README.md"]
+    inputs = Inputs(art, [art], paths, {}, (), card=card, card_text=CARD, root=tmp_path)
     o = assess(inputs, db)
     c = {x.id: x for x in o.components}
-    assert c["evaluation-results"].found == ("README.md (model-index: 2 results)",)
+    assert c["evaluation-results"].found == (
+        "README.md (model-index: 2 results)",
+        "MODEL_CARD.md (a table under 'Benchmarks')",
+    )
+    assert c["model-card"].found == ("README.md (front matter)", "MODEL_CARD.md")
     assert c["evaluation-results"].acceptable
     # a paper or report linked, not shipped: present, its license not in the repository
     paper = c["research-paper"]
