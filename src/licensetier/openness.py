@@ -608,25 +608,25 @@ def _is_evaluation(directory: str) -> bool:
     return any(p.lower().startswith(("eval", "benchmark")) for p in directory.split("/"))
 
 
-_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _RESULTS_HEADING = re.compile(r"evaluat|benchmark|results", re.IGNORECASE)
-_TABLE_ROW = re.compile(r"^\s*\|.*\|.*\|")
-TABLE_WITHIN = 40  # lines after an evaluation heading a results table may start
+_TABLE = re.compile(r"^\s*(?:\|.*\|.*\||<table\b)", re.IGNORECASE)
 
 
 def _results_table(text: str) -> str | None:
-    """The heading of the first Markdown table under a heading about evaluation,
-    benchmarks or results; None when there is none."""
+    """The heading of the first table (Markdown or HTML) in a section about
+    evaluation, benchmarks or results (its subsections included); None when none."""
     heading: str | None = None
-    since = 0
+    level = 0
     for line in text.splitlines():
         found = _HEADING.match(line)
         if found is not None:
-            title = found.group(1)
-            heading, since = (title, 0) if _RESULTS_HEADING.search(title) else (None, 0)
+            depth, title = len(found.group(1)), found.group(2)
+            if heading is not None and depth > level:
+                continue  # a subsection of the results section
+            heading, level = (title, depth) if _RESULTS_HEADING.search(title) else (None, 0)
             continue
-        since += 1
-        if heading is not None and since <= TABLE_WITHIN and _TABLE_ROW.match(line):
+        if heading is not None and _TABLE.match(line):
             return heading
     return None
 

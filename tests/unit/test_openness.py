@@ -11,7 +11,15 @@ from licensetier.errors import LicenseDBError
 from licensetier.expressions import spdx_list_symbol
 from licensetier.license_db import LicenseDB
 from licensetier.models import Artifact, OpennessComponent
-from licensetier.openness import Inputs, _verdict, assess, is_model_artifact, load_table, reached
+from licensetier.openness import (
+    Inputs,
+    _results_table,
+    _verdict,
+    assess,
+    is_model_artifact,
+    load_table,
+    reached,
+)
 from licensetier.readers.model_card import parse_model_card
 
 
@@ -166,3 +174,16 @@ def test_what_a_model_card_alone_shows(db: LicenseDB, tmp_path: Path) -> None:
     assert c["technical-report"].found == ("https://example.org/open-7b-report.pdf (README.md)",)
     assert o.mof_class is None  # no weights, no architecture, no data card
     assert "Model parameters (Final) (Class III): not found" in " ".join(o.missing)
+
+
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        ("## Benchmarks\n\n### Base models\n\n<table>\n<tr><td>MMLU</td></tr>", "Benchmarks"),
+        ("# Model\n\n## Evaluation results\n\n| task | acc |\n|---|---|\n", "Evaluation results"),
+        ("## Benchmarks\n\nSoon.\n\n## Usage\n\n| flag | meaning |\n|---|---|\n", None),
+        ("| task | acc |\n|---|---|\n", None),
+    ],
+)
+def test_a_results_table_under_its_heading(text: str, heading: str | None) -> None:
+    assert _results_table(text) == heading
