@@ -6,8 +6,9 @@ repository, one artifact per case, so that one scan answers every case.
 - ``models/open-model``: Apache-2.0 weights (written by the real ``safetensors``
   package), config.json, modeling code, a model card with ``model-index`` results, a
   data card and a technical report: Class III;
-- ``models/open-tooling``: that, plus training, inference and evaluation code and
-  evaluation data under CC-BY-4.0 (its own dataset card): Class II;
+- ``models/open-tooling``: that (its weights a Git LFS pointer), plus training,
+  inference and evaluation code and evaluation data under CC-BY-4.0 (its own dataset
+  card): Class II;
 - ``models/open-science``: that, plus its training data under CC-BY-4.0 (a dataset card
   the model card names), preprocessing code, intermediate checkpoints and a paper under
   CC-BY-4.0: Class I;
@@ -23,6 +24,11 @@ from tests.model_repo import _card
 from tests.weights_files import write_safetensors
 
 APACHE = "# SPDX-License-Identifier: Apache-2.0\n"
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 14897\n"
+)
 MODEL_INDEX = """model-index:
 - name: {name}
   results:
@@ -69,6 +75,8 @@ def _model(root: Path, name: str, license_: str, level: int, dataset: str | None
     model = root / "models" / name
     header = {"format": "pt"} | ({"license": license_} if license_ != "apache-2.0" else {})
     write_safetensors(model / "model.safetensors", header)
+    if name == "open-tooling":  # cloned without its LFS objects: the pointer counts
+        (model / "model.safetensors").write_text(LFS_POINTER, encoding="utf-8")
     (model / "config.json").write_text(
         json.dumps({"architectures": ["OpenForCausalLM"], "model_type": "open"}), encoding="utf-8"
     )

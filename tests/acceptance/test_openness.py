@@ -93,6 +93,10 @@ def test_what_each_component_was_found_in(report: dict[str, dict[str, Any]]) -> 
         f"{prefix}data/open-corpus/train.jsonl",
     ]
     assert science["research-paper"]["license"] == "CC-BY-4.0"  # its SPDX line
+    # weights cloned without their Git LFS objects: the pointer is the file in the repository
+    tooling = _components(report["open-tooling"])["final-parameters"]
+    assert tooling["found"] == ["models/open-tooling/model.safetensors (Git LFS pointer)"]
+    assert tooling["acceptable"] is True
     assert science["sample-outputs"]["required"] is False
     assert science["sample-outputs"]["present"] is False
 
