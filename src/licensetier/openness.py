@@ -44,7 +44,13 @@ from licensetier.models import (
     OsaidItem,
     Weights,
 )
-from licensetier.paths import data_directory, globs, is_license_file_name, owning_artifact
+from licensetier.paths import (
+    data_directory,
+    globs,
+    in_installed_dir,
+    is_license_file_name,
+    owning_artifact,
+)
 from licensetier.readers.model_card import MAX_MODEL_CARD_BYTES, ModelCard
 from licensetier.weights import header_keys
 
@@ -296,8 +302,12 @@ class _Assessor:
         self.table = table
         art = inputs.art
         self.prefix = "" if art.path == "." else art.path + "/"
+        # the artifact's own files: copies of other projects (vendor/, third_party/,
+        # node_modules/...) are theirs, not components of this model
         self.own = sorted(
-            p for p in inputs.paths if owning_artifact(p, inputs.artifacts).path == art.path
+            p
+            for p in inputs.paths
+            if owning_artifact(p, inputs.artifacts).path == art.path and not in_installed_dir(p)
         )
         self.weights = [w for w in inputs.weights if w.artifact == art.path]
         self.intermediate = globs(table.intermediate)
@@ -599,8 +609,11 @@ class _Assessor:
 
 
 # the files of a component that are another's: evaluation results are no evaluation
-# data, and evaluation data are no training data
-_NOT_ALSO = {"evaluation-data": ("evaluation-results",), "datasets": ("evaluation-data",)}
+# data, evaluation data are no training data, and a requirements.txt is neither
+_NOT_ALSO = {
+    "evaluation-data": ("evaluation-results", "supporting-libraries"),
+    "datasets": ("evaluation-data", "supporting-libraries"),
+}
 
 
 def _is_evaluation(directory: str) -> bool:
