@@ -324,7 +324,7 @@ class _Assessor:
         if not patterns:
             return []
         g = globs(tuple(patterns))
-        return [p for p in self.own if g.excludes(self.rel(p))]
+        return [p for p in self.own if g.excludes(_matchable(self.rel(p)))]
 
     # the license of one file ------------------------------------------------------
     def file_license(self, path: str, data: bool = False, own: bool = True) -> Licensed:
@@ -414,7 +414,7 @@ class _Assessor:
         return out, []
 
     def _is_intermediate(self, w: Weights) -> bool:
-        return self.intermediate.excludes(self.rel(w.path))
+        return self.intermediate.excludes(_matchable(self.rel(w.path)))
 
     def _weights_items(self, intermediate: bool) -> list[Licensed]:
         out = []
@@ -642,6 +642,15 @@ def _results_table(text: str) -> str | None:
         if heading is not None and _TABLE.match(line):
             return heading
     return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _matchable(path: str) -> str:
+    """``path`` as the glob matcher takes it: a name that is not UTF-8 (its bytes kept
+    as lone surrogates) with each such character as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", path)
 
 
 def _replace(c: OpennessComponent, **changes: object) -> OpennessComponent:
