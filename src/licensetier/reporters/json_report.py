@@ -21,7 +21,6 @@ from licensetier.models import (
     Severity,
     Weights,
 )
-from licensetier.reporters.openness import to_dict as openness_dict
 from licensetier.reuse import effective
 
 
@@ -82,6 +81,8 @@ def _annotated(f: FileResult) -> dict[str, Any] | None:
 
 
 def _artifact(a: Artifact, openness: Openness | None = None) -> dict[str, Any]:
+    from licensetier.reporters.openness import to_dict as openness_dict  # only when asked
+
     c = a.declared_classification
     return {
         "path": a.path,
