@@ -198,6 +198,19 @@ def load_table(path: Path | None = None) -> OpennessTable:
 # -- which artifacts ---------------------------------------------------------------------
 
 
+def files_by_artifact(paths: Iterable[str], artifacts: Sequence[Artifact]) -> dict[str, list[str]]:
+    """Each artifact's files: the deepest artifact whose directory holds the path, found
+    by walking up the path's directories (not by trying every artifact on every path)."""
+    declared = {a.path for a in artifacts}
+    out: dict[str, list[str]] = {a.path: [] for a in artifacts}
+    for path in paths:
+        parent = PurePosixPath(path).parent
+        while str(parent) not in declared and str(parent) != ".":
+            parent = parent.parent
+        out.setdefault(str(parent), []).append(path)
+    return out
+
+
 def is_model_artifact(art: Artifact, card: ModelCard | None, weights: Iterable[Weights]) -> bool:
     """A model artifact: declared of a model kind, or holding a model card (front matter
     with a model's keys, base models or datasets) or weights or model metadata."""
@@ -277,7 +290,7 @@ class Inputs:
 
     art: Artifact
     artifacts: Sequence[Artifact]
-    paths: Sequence[str]  # every file of the scan (walked, and too large to detect)
+    paths: Sequence[str]  # the artifact's files (walked, and too large to detect)
     files: Mapping[str, FileResult]  # the detections, by path
     weights: Sequence[Weights]
     card: ModelCard | None = None  # the artifact's model card
@@ -304,11 +317,7 @@ class _Assessor:
         self.prefix = "" if art.path == "." else art.path + "/"
         # the artifact's own files: copies of other projects (vendor/, third_party/,
         # node_modules/...) are theirs, not components of this model
-        self.own = sorted(
-            p
-            for p in inputs.paths
-            if owning_artifact(p, inputs.artifacts).path == art.path and not in_installed_dir(p)
-        )
+        self.own = sorted(p for p in inputs.paths if not in_installed_dir(p))
         self.weights = [w for w in inputs.weights if w.artifact == art.path]
         self.intermediate = globs(table.intermediate)
         self.cards_by_dir = {

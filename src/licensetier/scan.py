@@ -64,7 +64,7 @@ from licensetier.models import (
 )
 from licensetier.obligations import obligation_findings
 from licensetier.openness import Inputs as OpennessInputs
-from licensetier.openness import assess, is_model_artifact
+from licensetier.openness import assess, files_by_artifact, is_model_artifact
 from licensetier.paths import is_license_file_name
 from licensetier.policy import (
     Policy,
@@ -548,6 +548,7 @@ class Scanner:
         openness: list[Openness] = []
         by_path = {f.path: f for f in files}
         root_forced = False
+        grouped: dict[str, list[str]] | None = None  # the artifacts' files, when needed
         for art in artifacts:
             card = self._model_card(root, art, reading, errors)
             found, resolved = training_data_findings(art, card, cards, self.db, weights)
@@ -558,10 +559,12 @@ class Scanner:
             model = is_model_artifact(art, card, weights)
             forced = self.extras.openness_root and art.path == "." and not model
             if forced or model:
+                if grouped is None:
+                    grouped = files_by_artifact(paths, artifacts)
                 inputs = OpennessInputs(
                     art=art,
                     artifacts=artifacts,
-                    paths=paths,
+                    paths=grouped.get(art.path, []),
                     files=by_path,
                     weights=weights,
                     card=card,
