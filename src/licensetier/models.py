@@ -386,6 +386,51 @@ class DatasetInfo:
 
 
 @dataclass(frozen=True)
+class OpennessComponent:
+    """One component of the Model Openness Framework, as the repository shows it
+    (:mod:`licensetier.openness`): whether it is present, which files or facts showed
+    it, its license and whether that license is acceptable for the component's type."""
+
+    id: str  # licensetier's id: model-architecture, final-parameters, ...
+    name: str  # the Model Openness Tool's name
+    mof_class: int  # 3, 2 or 1: the lowest-ranked class that needs it
+    required: bool  # False for the MOT's optional components
+    types: tuple[str, ...]  # code, data, document
+    present: bool = False
+    found: tuple[str, ...] = ()  # the files (or the card's fields) that showed it
+    license: str | None = None  # SPDX expression of its license(s), when known
+    acceptable: bool = False  # present under a license acceptable for its type
+    why: str = ""  # what decided it, in words
+
+
+@dataclass(frozen=True)
+class OsaidItem:
+    """One element of the Open Source AI Definition 1.0's checklist."""
+
+    id: str  # data-information, code, parameters
+    name: str
+    met: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class Openness:
+    """The openness of one model artifact: the Model Openness Framework class reached
+    (3 open model, 2 open tooling, 1 open science; None: none), its components, what
+    keeps it from the next classes, and the Open Source AI Definition's checklist."""
+
+    artifact: str
+    mof_class: int | None
+    components: tuple[OpennessComponent, ...]
+    missing: tuple[str, ...] = ()  # each component short of Class I, with why
+    osaid: tuple[OsaidItem, ...] = ()
+
+    @property
+    def osaid_met(self) -> bool:
+        return bool(self.osaid) and all(i.met for i in self.osaid)
+
+
+@dataclass(frozen=True)
 class NoticeText:
     """A NOTICE file reproduced in full (``text`` is None when it could not be read)."""
 
@@ -453,6 +498,7 @@ class ScanResult:
     weights: tuple[Weights, ...] = ()  # weights and model metadata files, in path order
     models: tuple[ModelInfo, ...] = ()  # per artifact with a model card or weights
     datasets: tuple[DatasetInfo, ...] = ()  # dataset cards, in path order
+    openness: tuple[Openness, ...] = ()  # per model artifact (licensetier.openness)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

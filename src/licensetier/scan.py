@@ -56,12 +56,15 @@ from licensetier.models import (
     FileResult,
     Finding,
     ModelInfo,
+    Openness,
     ScanError,
     ScanResult,
     SkippedFile,
     Weights,
 )
 from licensetier.obligations import obligation_findings
+from licensetier.openness import Inputs as OpennessInputs
+from licensetier.openness import assess, files_by_artifact, is_model_artifact
 from licensetier.paths import is_license_file_name
 from licensetier.policy import (
     Policy,
@@ -96,6 +99,7 @@ class Extras:
     checksums: bool = False  # each reported file's SHA-1, of the content scanned (SBOMs)
     notice: bool = False  # the third-party notice's data (``licensetier notice``)
     include_dev: bool = False  # ... with the development-only dependencies
+    openness_root: bool = False  # assess the root's openness even when it is no model
 
 
 class Scanner:
@@ -181,7 +185,12 @@ class Scanner:
         )
         findings.extend(weights_findings(weights, artifacts, self.db))
         cards = dataset_cards(source, [f.path for f in walked.files], reading, self.db, root.name)
-        models = self._models(source, artifacts, reading, errors, weights, cards, findings)
+        paths = [f.path for f in walked.files] + [
+            s.path for s in walked.skipped if s.reason.startswith(SIZE_CAPPED)
+        ]
+        models, openness = self._models(
+            source, artifacts, reading, errors, weights, cards, findings, paths, classified
+        )
         findings.extend(kind_findings(cards, artifacts))
         datasets = dataset_infos(cards, artifacts)
         engine_info: dict[str, str] = {}
@@ -207,6 +216,8 @@ class Scanner:
             classified, findings, dependencies = _only(only, classified, findings, dependencies)
             weights = tuple(w for w in weights if w.path in only)
             models, datasets = _only_models(only, models, datasets, weights)
+            kept = {m.artifact for m in models}
+            openness = [o for o in openness if o.artifact in kept]
         result = ScanResult(
             root=str(root),
             artifacts=tuple(artifacts),
@@ -221,6 +232,7 @@ class Scanner:
             weights=weights,
             models=tuple(models),
             datasets=tuple(datasets),
+            openness=tuple(openness),
         )
         return result if compared else self._with_extras(result, root, source)
 
@@ -525,10 +537,18 @@ class Scanner:
         weights: Sequence[Weights],
         cards: Sequence[DatasetCard],
         findings: list[Finding],
-    ) -> list[ModelInfo]:
+        paths: Sequence[str] = (),
+        files: Sequence[FileResult] = (),
+    ) -> tuple[list[ModelInfo], list[Openness]]:
         """Each artifact's model (its card, weights, base models and training data),
-        with the findings on its training data added to ``findings``."""
+        with the findings on its training data added to ``findings``; and the openness
+        of each model artifact (with :attr:`Extras.openness_root`, of the root when no
+        artifact is one)."""
         models: list[ModelInfo] = []
+        openness: list[Openness] = []
+        by_path = {f.path: f for f in files}
+        root_forced = False
+        grouped: dict[str, list[str]] | None = None  # the artifacts' files, when needed
         for art in artifacts:
             card = self._model_card(root, art, reading, errors)
             found, resolved = training_data_findings(art, card, cards, self.db, weights)
@@ -536,7 +556,28 @@ class Scanner:
             info = model_info(art, card, resolved, self.db, weights, artifacts)
             if info is not None:
                 models.append(info)
-        return models
+            model = is_model_artifact(art, card, weights)
+            forced = self.extras.openness_root and art.path == "." and not model
+            if forced or model:
+                if grouped is None:
+                    grouped = files_by_artifact(paths, artifacts)
+                inputs = OpennessInputs(
+                    art=art,
+                    artifacts=artifacts,
+                    paths=grouped.get(art.path, []),
+                    files=by_path,
+                    weights=weights,
+                    card=card,
+                    card_text=reading.text_of(card.source) if card is not None else None,
+                    dataset_cards=cards,
+                    datasets=resolved,
+                    root=root,
+                )
+                openness.append(assess(inputs, self.db))
+                root_forced = root_forced or forced
+        if root_forced and len(openness) > 1:  # the models are the other artifacts
+            openness = [o for o in openness if o.artifact != "."]
+        return models, openness
 
     def _model_card(
         self, root: Path, art: Artifact, reading: Reading, errors: list[ScanError]

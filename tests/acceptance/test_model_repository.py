@@ -107,6 +107,21 @@ def test_weights_models_and_datasets_in_the_report(
         "CC-BY-4.0",
     )
     assert models[paths["model"]]["task"] == "text-generation"
+    # model openness: a Llama fine-tune reaches no class of the Model Openness Framework
+    artifacts = {a["path"]: a for a in report["artifacts"]}
+    assert artifacts["sdk"]["openness"] is None
+    openness = artifacts[paths["model"]]["openness"]
+    assert openness["class"] is None
+    parameters = {c["id"]: c for c in openness["components"]}["final-parameters"]
+    assert (parameters["present"], parameters["acceptable"], parameters["license"]) == (
+        True,
+        False,
+        LLAMA,
+    )
+    assert openness["osaid"]["met"] is False
+    osaid = {i["id"]: i for i in openness["osaid"]["items"]}
+    assert osaid["parameters"]["met"] is False
+    assert "custom: restricted by thresholds or a use policy" in osaid["parameters"]["why"]
 
 
 def test_what_a_release_without_its_obligations_gets(

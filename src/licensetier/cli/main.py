@@ -13,6 +13,7 @@ from licensetier.cli.deps import deps
 from licensetier.cli.explain import explain
 from licensetier.cli.history import history
 from licensetier.cli.notice import notice
+from licensetier.cli.openness import openness
 from licensetier.cli.rules import rules
 from licensetier.cli.scan import pre_commit, scan
 
@@ -33,6 +34,7 @@ cli.add_command(deps)
 cli.add_command(baseline)
 cli.add_command(notice)
 cli.add_command(history)
+cli.add_command(openness)
 cli.add_command(rules)
 cli.add_command(pre_commit)
 

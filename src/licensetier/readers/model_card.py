@@ -171,6 +171,12 @@ class ModelCard:
     pretty_name: str | None = None
     dataset_keys: int = 0
     model_keys: int = 0
+    # for the model's openness (licensetier.openness): the results of ``model-index``
+    # (each entry of each model's ``results`` with ``metrics``), and the ``arxiv:`` ids
+    # of ``tags`` (the Hub's link to a paper)
+    eval_results: int = 0
+    eval_results_line: int | None = None
+    arxiv: tuple[str, ...] = ()
 
     @property
     def is_dataset(self) -> bool:
@@ -297,7 +303,29 @@ def parse_model_card(text: str, source: str) -> ModelCard | None:
         model_name=model_name,
         model_name_field=name_field if model_name else None,
         model_name_line=name_line if model_name else None,
+        eval_results=_eval_results(data.get("model-index")),
+        eval_results_line=lines.get("model-index"),
+        arxiv=_arxiv_tags(data.get("tags")),
     )
+
+
+def _eval_results(value: Any) -> int:
+    """How many results ``model-index`` holds: entries of a model's ``results`` that
+    give ``metrics`` (anything else is not counted, and not an error)."""
+    if not isinstance(value, list):
+        return 0
+    count = 0
+    for model in value:
+        results = model.get("results") if isinstance(model, dict) else None
+        if isinstance(results, list):
+            count += sum(1 for r in results if isinstance(r, dict) and r.get("metrics"))
+    return count
+
+
+def _arxiv_tags(value: Any) -> tuple[str, ...]:
+    """The ``arxiv:<id>`` entries of ``tags`` (the Hub links the paper from them)."""
+    items = _strings(value) or ()
+    return tuple(t.strip()[6:] for t in items if t.strip().lower().startswith("arxiv:"))
 
 
 def _model_index_name(value: Any) -> str | None:

@@ -16,6 +16,7 @@ from licensetier.models import (
     FileResult,
     Finding,
     ModelInfo,
+    Openness,
     ScanResult,
     Severity,
     Weights,
@@ -79,7 +80,9 @@ def _annotated(f: FileResult) -> dict[str, Any] | None:
     }
 
 
-def _artifact(a: Artifact) -> dict[str, Any]:
+def _artifact(a: Artifact, openness: Openness | None = None) -> dict[str, Any]:
+    from licensetier.reporters.openness import to_dict as openness_dict  # only when asked
+
     c = a.declared_classification
     return {
         "path": a.path,
@@ -123,6 +126,7 @@ def _artifact(a: Artifact) -> dict[str, Any]:
         "version": a.version,
         "supplier": a.supplier,
         "identity_source": a.identity_source,
+        "openness": openness_dict(openness) if openness is not None else None,
     }
 
 
@@ -231,11 +235,12 @@ def summary(result: ScanResult) -> dict[str, int | bool]:
 
 
 def to_dict(result: ScanResult) -> dict[str, Any]:
+    openness = {o.artifact: o for o in result.openness}
     return {
         "schema_version": result.schema_version,
         "tool": {"name": "licensetier", **result.engine},
         "root": result.root,
-        "artifacts": [_artifact(a) for a in result.artifacts],
+        "artifacts": [_artifact(a, openness.get(a.path)) for a in result.artifacts],
         "files": [_file(f) for f in result.files],
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "dependencies": [dependency(d) for d in result.dependencies],
