@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from licensetier import declared as declared_mod
-from licensetier import fs, reuse, rules
+from licensetier import fs, readiness, reuse, rules
 from licensetier.cache import DetectionCache
 from licensetier.config import (
     MAX_FILE_SIZE_CEILING,
@@ -180,6 +180,10 @@ class Scanner:
             source, artifacts, classified, lockfiles, reading, errors, weights, root.name
         )
         findings.extend(weights_findings(weights, artifacts, self.db))
+        checklists, ready = readiness.check(
+            source, artifacts, classified, self.db, findings, errors, lockfiles
+        )
+        findings.extend(ready)
         cards = dataset_cards(source, [f.path for f in walked.files], reading, self.db, root.name)
         models = self._models(source, artifacts, reading, errors, weights, cards, findings)
         findings.extend(kind_findings(cards, artifacts))
@@ -221,6 +225,7 @@ class Scanner:
             weights=weights,
             models=tuple(models),
             datasets=tuple(datasets),
+            checklists=tuple(checklists),
         )
         return result if compared else self._with_extras(result, root, source)
 

@@ -12,6 +12,7 @@ from licensetier.cli.baseline import baseline
 from licensetier.cli.deps import deps
 from licensetier.cli.explain import explain
 from licensetier.cli.notice import notice
+from licensetier.cli.readiness import readiness
 from licensetier.cli.rules import rules
 from licensetier.cli.scan import pre_commit, scan
 
@@ -31,6 +32,7 @@ cli.add_command(explain)
 cli.add_command(deps)
 cli.add_command(baseline)
 cli.add_command(notice)
+cli.add_command(readiness)
 cli.add_command(rules)
 cli.add_command(pre_commit)
 
