@@ -83,6 +83,10 @@ CLA_TEXT = re.compile(
     r"|easycla|cla\.\w+\.(?:com|org|io))|\b[IC]?CLA\b"
 )
 TRADEMARK_TEXT = re.compile(r"(?i)\btrade[- ]?marks?\b")
+# the ASF's license header ("Licensed to the Apache Software Foundation (ASF) under one
+# or more contributor license agreements"), which heads every file of an ASF project and
+# states no terms of its own
+ASF_HEADER = re.compile(r"(?i)under\s+one\s+or\s+more\s+contributor\s+license\s+agreements")
 
 # the findings on the artifact's own license that already say item 1 fails
 _LICENSE_RULES = (
@@ -496,6 +500,8 @@ def _terms(ctx: _Context, path: str, result: FileResult | None) -> tuple[str, in
                 what = "DCO sign-off" if key.startswith("dco-") else "CLA"
                 found[what] = min(found.get(what, detection.start_line), detection.start_line)
     text = ctx.text(path)
+    if text is not None:  # the header blanked out, the lines kept
+        text = ASF_HEADER.sub(lambda m: re.sub(r"\S", " ", m.group()), text)
     for what, pattern in (("DCO sign-off", DCO_TEXT), ("CLA", CLA_TEXT)):
         match = pattern.search(text or "")
         if match and text is not None:
