@@ -210,11 +210,20 @@ def _community_files(ctx: _Context, art: Artifact, name: re.Pattern[str]) -> lis
             folder = prefix + place
             found = sorted(
                 (p for p in ctx.paths if _in_folder(p, folder) and name.fullmatch(_name(p))),
-                key=lambda p: preference(_name(p).replace("contributing", "readme")),
+                key=_by_extension,
             )
             if found:
                 return found
     return []
+
+
+_EXTENSIONS = (".md", ".rst", "", ".txt")  # the one a forge shows first, first
+
+
+def _by_extension(path: str) -> tuple[int, str]:
+    suffix = PurePosixPath(path).suffix.lower()
+    rank = _EXTENSIONS.index(suffix) if suffix in _EXTENSIONS else len(_EXTENSIONS)
+    return rank, path
 
 
 def _in_folder(path: str, folder: str) -> bool:

@@ -319,3 +319,40 @@ def test_many_vendored_directories_roll_up(ready: Repo, db: LicenseDB) -> None:
     _, found, _ = run(ready, db, art)
     (finding,) = [f for f in found if f.rule == "readiness-mixed-directory"]
     assert finding.message.startswith("vendor/ holds 6 directories under other licenses")
+
+
+def test_a_sub_artifact_uses_the_repository_root_community_files(
+    ready: Repo, db: LicenseDB
+) -> None:
+    ready.add("packages/cli/LICENSE", "MIT\n", MIT).add("packages/cli/main.py")
+    cli = Artifact(
+        "packages/cli",
+        "client-library",
+        Tier.TYPICALLY_OPEN,
+        None,
+        declared=(license_file("MIT", "mit", "packages/cli/LICENSE"),),
+        declared_license="MIT",
+    )
+    root = sdk(license_file("Apache-2.0", "apache-2.0"), license="Apache-2.0")
+    errors: list[ScanError] = []
+    checklists, _ = readiness.check(ready.root, [root, cli], ready.files(), db, [], errors)
+    items = {i.check: i for s in checklists[1].sections for i in s.items}
+    assert items["contribution-terms"].path == "CONTRIBUTING.md"
+    assert items["license-file"].path == "packages/cli/LICENSE"
+    assert items["notice"].status == "n/a"  # MIT, and the root's Apache files are not its own
+
+
+def test_a_contributing_link_out_of_the_root_is_a_problem_not_a_crash(
+    tmp_path: Path, db: LicenseDB
+) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("Signed-off-by: everyone\n", encoding="utf-8")
+    repo = Repo(tmp_path / "repo").add("LICENSE", "MIT\n", MIT)
+    (repo.root / "CONTRIBUTING.md").symlink_to(outside)
+    repo.licenses["CONTRIBUTING.md"] = None
+    errors: list[ScanError] = []
+    art = sdk(license_file("MIT", "mit"), license="MIT")
+    checklists, _ = readiness.check(repo.root, [art], repo.files(), db, [], errors)
+    (item,) = [i for i in checklists[0].sections[0].items if i.check == "contribution-terms"]
+    assert item.status == "fail"  # not read: its terms are not taken
+    assert [e.path for e in errors] == ["CONTRIBUTING.md"]
