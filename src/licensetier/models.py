@@ -475,6 +475,45 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class CheckItem:
+    """One item of an artifact's checklist (:mod:`licensetier.readiness`): whether it
+    holds, the file that satisfies it, or what to add."""
+
+    check: str  # a short id: license-file, notice, contribution-terms, trademark, boundary
+    title: str  # what is checked, as the checklist prints it
+    status: str  # "pass", "fail" or "n/a" (not required for this artifact)
+    detail: str  # the file and what in it satisfies the item, or what to add
+    path: str | None = None  # the file that satisfies it (or that the failure is about)
+    line: int | None = None
+    rule: str | None = None  # the catalogue's rule of the finding when it fails
+    suggestion: str = ""  # what to add, as written (configuration), when it fails
+
+
+@dataclass(frozen=True)
+class ChecklistSection:
+    """A section of an artifact's checklist: ``open-readiness`` for a typically-open
+    artifact; other sections (model openness) sit beside it."""
+
+    name: str
+    title: str
+    items: tuple[CheckItem, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The checklist of one artifact, section by section."""
+
+    artifact: str
+    kind: str | None
+    tier: Tier | None
+    sections: tuple[ChecklistSection, ...] = ()
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for s in self.sections for i in s.items if i.status == "fail")
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """What a scan found: everything every command and format renders.
 
@@ -499,6 +538,9 @@ class ScanResult:
     models: tuple[ModelInfo, ...] = ()  # per artifact with a model card or weights
     datasets: tuple[DatasetInfo, ...] = ()  # dataset cards, in path order
     openness: tuple[Openness, ...] = ()  # per model artifact (licensetier.openness)
+    # each artifact's checklist (open-readiness of a typically-open one); not in the
+    # JSON report, which has the findings of its failed items
+    checklists: tuple[Checklist, ...] = ()
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

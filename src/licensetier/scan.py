@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from licensetier import declared as declared_mod
-from licensetier import fs, reuse, rules
+from licensetier import fs, readiness, reuse, rules
 from licensetier.cache import DetectionCache
 from licensetier.config import (
     MAX_FILE_SIZE_CEILING,
@@ -184,6 +184,10 @@ class Scanner:
             source, artifacts, classified, lockfiles, reading, errors, weights, root.name
         )
         findings.extend(weights_findings(weights, artifacts, self.db))
+        checklists, ready = readiness.check(
+            source, artifacts, classified, self.db, findings, errors, lockfiles
+        )
+        findings.extend(ready)
         cards = dataset_cards(source, [f.path for f in walked.files], reading, self.db, root.name)
         paths = [f.path for f in walked.files] + [
             s.path for s in walked.skipped if s.reason.startswith(SIZE_CAPPED)
@@ -233,6 +237,7 @@ class Scanner:
             models=tuple(models),
             datasets=tuple(datasets),
             openness=tuple(openness),
+            checklists=tuple(checklists),
         )
         return result if compared else self._with_extras(result, root, source)
 

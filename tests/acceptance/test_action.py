@@ -371,11 +371,13 @@ def test_with_a_diff_base_only_the_new_file_fails(branch: Branch) -> None:
     assert run.outputs["errors"] == "1"
     assert run.outputs["warnings"] == "0"
     assert int(run.outputs["existing"]) >= 1
-    assert run.outputs["existing"] == "2"  # the AGPL dependency error and the dev GPL warning
+    # the AGPL dependency error, the dev GPL warning and the open-readiness infos (no
+    # CONTRIBUTING, no trademark statement)
+    assert run.outputs["existing"] == "4"
     assert run.outputs["exit-code"] == "1"
     # the job summary counts what fails and folds what existed before
-    assert "licensetier: 1 error, 0 warnings, 2 existing before" in run.summary
-    assert "Existing before: listed, not failing (2)" in run.summary
+    assert "licensetier: 1 error, 0 warnings, 4 existing before" in run.summary
+    assert "Existing before: listed, not failing (4)" in run.summary
 
 
 def test_fail_on_never_passes_with_the_same_findings(branch: Branch) -> None:
@@ -523,7 +525,9 @@ def test_a_shallow_pull_request_in_a_sub_folder(shallow: Shallow) -> None:
     assert errors[0].startswith(
         "::error file=pkg/src/vendor/tracker.py,line=3,title=component-copyleft-network::"
     ), errors
-    assert run.outputs["existing"] == "1"  # no license declared: there at the base already
+    # no license declared: there at the base already, with the open-readiness infos (no
+    # CONTRIBUTING, no trademark statement)
+    assert run.outputs["existing"] == "3"
 
     sarif = sarif_ok(shallow.workspace / "licensetier.sarif")
     [sarif_run] = sarif["runs"]
@@ -537,6 +541,9 @@ def test_a_shallow_pull_request_in_a_sub_folder(shallow: Shallow) -> None:
         "component-copyleft-network": "pkg/src/vendor/tracker.py",
         # the artifact without a license: anchored on its manifest, where the fix goes
         "declared-none": "pkg/package.json",
+        # its open-readiness items (docs/strategy.md section 4), placed the same way
+        "readiness-contributing": "pkg/package.json",
+        "readiness-trademark": "pkg/package.json",
     }
 
 

@@ -121,7 +121,8 @@ def test_diff_base_fails_only_on_what_is_new_and_reports_drift(
     assert drift["dependency"] == "pkg:npm/chartkit@2.0.0"
     assert "chartkit@1.2.3 is MIT OR GPL-3.0-only (permissive)" in drift["message"]
     assert "chartkit@2.0.0 is BUSL-1.1 (source-available)" in drift["message"]
-    assert any("2 findings were there already" in n for n in report["notes"])
+    # the 2 above and the SDK's open-readiness infos (readiness-contributing, -trademark)
+    assert any("4 findings were there already" in n for n in report["notes"])
 
     # only the existing ones left: the run passes
     (npm_repo / "src" / "tracker.py").unlink()
@@ -129,7 +130,7 @@ def test_diff_base_fails_only_on_what_is_new_and_reports_drift(
     commit(npm_repo, "revert")
     run = run_cli("scan", npm_repo, "--diff-base", base, "--offline")
     assert run.exit_code == 0, run.stdout
-    assert "Existing before, not failing (2)" in run.stdout
+    assert "Existing before, not failing (4)" in run.stdout  # with the 2 readiness infos
 
 
 def test_a_license_that_gets_better_is_no_drift(

@@ -14,6 +14,7 @@ from licensetier.cli.explain import explain
 from licensetier.cli.history import history
 from licensetier.cli.notice import notice
 from licensetier.cli.openness import openness
+from licensetier.cli.readiness import readiness
 from licensetier.cli.rules import rules
 from licensetier.cli.scan import pre_commit, scan
 
@@ -35,6 +36,7 @@ cli.add_command(baseline)
 cli.add_command(notice)
 cli.add_command(history)
 cli.add_command(openness)
+cli.add_command(readiness)
 cli.add_command(rules)
 cli.add_command(pre_commit)
 

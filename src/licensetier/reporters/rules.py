@@ -16,6 +16,7 @@ _SUBJECT_TITLE = {
     "dependency": "A dependency of the artifact",
     "declared": "The artifact's own license",
     "model": "Model cards and base models",
+    "readiness": "Open-readiness of a typically-open artifact",
     "configuration": "The configuration",
     "scan": "The scan",
 }

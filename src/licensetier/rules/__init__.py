@@ -29,7 +29,15 @@ from licensetier.paths import data_directory
 TIER = "tier"  # the severity of a rule the conflict matrix decides
 OFF = "off"
 SETTINGS = ("error", "warning", "info", OFF)  # what [tool.licensetier.rules] accepts
-SUBJECTS = ("component", "dependency", "declared", "model", "configuration", "scan")
+SUBJECTS = (
+    "component",
+    "dependency",
+    "declared",
+    "model",
+    "readiness",
+    "configuration",
+    "scan",
+)
 DOCS = "docs/rules.md"
 _FIELDS = {"severity", "subject", "summary", "why", "action"}
 # A rule the tier decides may say why and what to do when its tier allows the license
