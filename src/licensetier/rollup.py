@@ -34,6 +34,7 @@ from licensetier.errors import LicensetierError
 from licensetier.expressions import keys_in
 from licensetier.models import Artifact, FileResult, Finding, ScanResult, Severity
 from licensetier.policy import Policy, artifact_label, sort_findings
+from licensetier.reasoning import OR_LATER_SUFFIX
 from licensetier.reuse import effective
 
 OWN_FILES_RULE = "declared-own-files"
@@ -42,10 +43,18 @@ SAMPLE = 5  # the paths a rolled-up finding's message names (and the JSON's ``sa
 GRANTING = ("grant", "choice")  # the roles of the statements that state the own license
 
 
+def _version(key: str) -> str:
+    """A key without its "or later": one version's text in the LICENSE (AGPL-3.0-only
+    as ScanCode reads a bare text) and "version 3 or later" in the headers
+    (AGPL-3.0-or-later) are one license, as the declared reasoning takes them."""
+    return key.removesuffix(OR_LATER_SUFFIX)
+
+
 def own_keys(policy: Policy, art: Artifact) -> frozenset[str]:
-    """The license keys the artifact declares as its own: those of its declared
-    license and of the statements that granted it (a BUSL-1.1 whose Change Date has
-    passed is judged as its Change License, and its files still say BUSL-1.1)."""
+    """The license keys the artifact declares as its own, without their "or later":
+    those of its declared license and of the statements that granted it (a BUSL-1.1
+    whose Change Date has passed is judged as its Change License, and its files still
+    say BUSL-1.1)."""
     keys: set[str] = set()
     if art.declared_license:
         with contextlib.suppress(LicensetierError):  # not parsed: the statements count
@@ -53,7 +62,7 @@ def own_keys(policy: Policy, art: Artifact) -> frozenset[str]:
     for d in art.declared:
         if d.role in GRANTING and d.license and not d.low_confidence:
             keys |= keys_in(d.license)
-    return frozenset(keys)
+    return frozenset(_version(k) for k in keys)
 
 
 def is_own(policy: Policy, art: Artifact, own: frozenset[str], file: FileResult) -> bool:
@@ -62,9 +71,9 @@ def is_own(policy: Policy, art: Artifact, own: frozenset[str], file: FileResult)
     raise nothing for the artifact's tier."""
     keys, _spdx = effective(file)
     found = keys_in(keys)
-    if not found or not found & own or art.tier is None:
+    if not {_version(k) for k in found} & own or art.tier is None:
         return False
-    for key in found - own:
+    for key in (k for k in found if _version(k) not in own):
         try:
             c = policy.classify(key, art.tier, art.kind)
         except LicensetierError:
@@ -99,7 +108,18 @@ def _excepted_suffix(member: Finding) -> str:
     return f"{sep}{tail}" if head else ""
 
 
-def _rolled(policy: Policy, art: Artifact, members: list[Finding]) -> Finding:
+def _deciding(policy: Policy, art: Artifact, file: FileResult) -> str:
+    """The own license that makes the file's finding, in SPDX."""
+    keys, _spdx = effective(file)
+    key = policy.classify(keys or "", art.tier, art.kind).deciding
+    try:
+        return policy.db.keys_to_spdx(key)
+    except LicensetierError:
+        return key
+
+
+def _rolled(policy: Policy, art: Artifact, members: list[Finding], licenses: set[str]) -> Finding:
+    """``licenses``: the own licenses that made the members' findings (SPDX)."""
     first = members[0]
     severity = first.severity
     was = severity
@@ -116,8 +136,11 @@ def _rolled(policy: Policy, art: Artifact, members: list[Finding]) -> Finding:
         "which conflicts with" if was is not Severity.INFO else "which comes with obligations in"
     )
     tier = art.tier.value if art.tier else "no"
+    # one of a REUSE project's LICENSES/ (declared as their AND), or the declared one
+    license_ = " AND ".join(sorted(licenses)) or art.declared_license
+    declared = f", declared {art.declared_license}" if license_ != art.declared_license else ""
     message = (
-        f"{files} of {artifact_label(art)} {verb} its own license {art.declared_license} "
+        f"{files} of {artifact_label(art)} {verb} its own license {license_}{declared} "
         f"({row}; {first.rule} on each), {verdict} its {tier} tier: {_sample(paths, count)}"
         f"{_excepted_suffix(first)}"
     )
@@ -129,7 +152,7 @@ def _rolled(policy: Policy, art: Artifact, members: list[Finding]) -> Finding:
         artifact=art,
         path=path,
         line=line,
-        license=art.declared_license,
+        license=license_,
         family=first.family,
         allowed=was is Severity.INFO,
     )
@@ -152,6 +175,7 @@ def roll_up(result: ScanResult, policy: Policy) -> ScanResult:
     files = {f.path: f for f in result.files}
     own: dict[str, frozenset[str]] = {}
     groups: dict[tuple[str, str, Severity, bool, str], list[Finding]] = {}
+    licenses: dict[tuple[str, str, Severity, bool, str], set[str]] = {}
     kept: list[Finding] = []
     for f in result.findings:
         art = by_path.get(f.artifact)
@@ -168,10 +192,14 @@ def roll_up(result: ScanResult, policy: Policy) -> ScanResult:
             kept.append(f)
             continue
         state = (f.existing, _excepted_suffix(f))  # new, existing, excepted by one exception
-        groups.setdefault((art.path, f.rule, f.severity, *state), []).append(f)
+        key = (art.path, f.rule, f.severity, *state)
+        groups.setdefault(key, []).append(f)
+        licenses.setdefault(key, set()).add(_deciding(policy, art, file))
     if not groups:
         return result
-    rolled = [_rolled(policy, by_path[key[0]], members) for key, members in groups.items()]
+    rolled = [
+        _rolled(policy, by_path[key[0]], members, licenses[key]) for key, members in groups.items()
+    ]
     return replace(
         result, findings=tuple(sort_findings([*kept, *_configured(rolled, policy.config.rules)]))
     )
