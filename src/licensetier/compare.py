@@ -140,7 +140,9 @@ def against_base(policy: Policy, head: ScanResult, base: ScanResult, base_label:
 
 def baseline_json(result: ScanResult) -> str:
     """The reviewable baseline file: one entry per error, warning or excepted finding,
-    sorted, without run-specific data (no time, no line numbers)."""
+    sorted, without run-specific data (no time, no line numbers). A finding that rolls
+    up the files under the artifact's own license is written file by file, as scans
+    match baselines (before the roll-up)."""
     entries = sorted(
         (
             {
@@ -153,7 +155,8 @@ def baseline_json(result: ScanResult) -> str:
                 "artifact": f.artifact,
                 "message": f.message,
             }
-            for f in result.findings
+            for rolled in result.findings
+            for f in rolled.members or (rolled,)  # a rolled-up finding: each file's
             if f.severity is not Severity.INFO or f.excepted
         ),
         key=lambda e: (e["artifact"], e["path"] or "", e["rule"], e["fingerprint"]),

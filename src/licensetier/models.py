@@ -287,6 +287,14 @@ class Finding:
     dependency: str | None = None
     excepted: str | None = None  # the reason of the exception that downgraded it
     existing: bool = False  # present at --diff-base or in the baseline: does not fail
+    # the per-file findings a rolled-up finding stands for (licensetier.rollup: files
+    # under the artifact's own license), in path order; empty for any other finding
+    members: tuple[Finding, ...] = ()
+
+    @property
+    def count(self) -> int:
+        """The files a rolled-up finding stands for (1 for any other finding)."""
+        return len(self.members) or 1
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ def _artifact_label(a: Artifact) -> str:
     return f'artifact "{a.path}" ({what}, {a.tier.value if a.tier else "no tier"})'
 
 
+artifact_label = _artifact_label  # 'artifact "." (sdk, typically-open)', for messages
+
 # the deepest artifact whose path contains a path
 owner_of = owning_artifact
 

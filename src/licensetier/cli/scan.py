@@ -30,6 +30,7 @@ from licensetier.license_db import LicenseDB
 from licensetier.models import ScanResult, Severity, Tier
 from licensetier.reporters import REPORTER_BY_NAME, render
 from licensetier.reporters.status import report_written
+from licensetier.rollup import roll_up
 from licensetier.scan import Extras, Progress, Scanner
 from licensetier.tiers import TierData, load_tiers
 from licensetier.vcs import GitError
@@ -386,6 +387,9 @@ def scan(
             load_baseline(baseline_path),
             f"{{existing}} findings are in the baseline {baseline_path} and do not fail the run.",
         )
+    # last: the files under the artifact's own license as one finding (after the
+    # exceptions, --diff-base and the baseline matched them file by file)
+    result = roll_up(result, scanner.policy)
     prefix = repository_prefix(root) if formats & set(REPOSITORY_RELATIVE) else ""
     for fmt_also, target in extra_outputs:
         options = {**_written_at(fmt_also), **_format_options(fmt_also, prefix)}

@@ -22,6 +22,7 @@ from licensetier.models import (
     Weights,
 )
 from licensetier.reuse import effective
+from licensetier.rollup import SAMPLE
 
 
 def _detection(d: Detection) -> dict[str, Any]:
@@ -213,6 +214,11 @@ def _finding(f: Finding) -> dict[str, Any]:
         "dependency": f.dependency,
         "excepted": f.excepted,
         "existing": f.existing,
+        # a finding that stands for several files (licensetier.rollup): how many, the
+        # first paths (in the message too) and every one of them
+        "count": f.count,
+        "sample": [m.path for m in f.members[:SAMPLE]] if f.members else None,
+        "paths": [m.path for m in f.members] if f.members else None,
     }
 
 

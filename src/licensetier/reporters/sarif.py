@@ -15,6 +15,10 @@ to do) is the rule catalogue's entry (:mod:`licensetier.rules`).
   the findings' paths are relative to it, as code scanning needs them.
 - A finding about a whole artifact is placed on the file that should carry the fix
   (:mod:`licensetier.reporters.anchors`), with the artifact as its logical location.
+- A finding that rolls up the files under the artifact's own license
+  (:mod:`licensetier.rollup`) is one result on the statement that declared that license,
+  with its count in the message and ``properties.count``, and its first
+  :data:`RELATED` files as ``relatedLocations``.
 - The scan's problems (``result.errors``) are the invocation's
   ``toolExecutionNotifications``.
 """
@@ -41,6 +45,10 @@ SRCROOT = "%SRCROOT%"
 FINGERPRINT = "licensetierFinding/v1"
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# the related locations of a rolled-up finding (one per file under the artifact's own
+# license): GitHub's code scanning shows 100 locations of a result and rejects a file
+# with more than 1,000; the JSON report lists every path
+RELATED = 100
 
 
 def _name(rule: str) -> str:
@@ -120,6 +128,15 @@ def _result(finding: Finding, index: int, result: ScanResult, prefix: str) -> di
     else:
         logical = {"logicalLocations": [{"name": finding.artifact, "kind": "module"}]}
         out["locations"] = [{**_physical(path, line), **logical} if path else logical]
+    if finding.members:  # the files under the artifact's own license, as related locations
+        out["relatedLocations"] = [
+            {
+                "id": n,
+                **_physical(join(prefix, m.path or ""), m.line),
+                "message": {"text": printable(f"{m.license or 'its license'} in this file")},
+            }
+            for n, m in enumerate(finding.members[:RELATED], start=1)
+        ]
     out["partialFingerprints"] = {FINGERPRINT: fingerprint(finding)}  # as baselines use it
     if finding.excepted is not None:
         out["suppressions"] = [
@@ -133,6 +150,7 @@ def _result(finding: Finding, index: int, result: ScanResult, prefix: str) -> di
         ("artifact", finding.artifact),
         ("tier", finding.tier.value if finding.tier else None),
         ("dependency", finding.dependency),
+        ("count", finding.count if finding.members else None),
     ):
         if value is not None:
             properties[key] = value

@@ -191,6 +191,9 @@ def exception_snippet(group: list[Finding], today: dt.date | None = None) -> lis
     deps = {f.dependency for f in group if f.dependency}
     paths = [f.path for f in group if f.path]
     targets: list[tuple[str, str]] = []
+    rolled = next((f for f in group if f.members), None)
+    if rolled is not None:  # the files under the artifact's own license: by that license
+        return _own_files_snippet(rolled, today)
     if len(deps) == 1:
         targets = [("dependency", deps.pop())]
     elif len(paths) == len(group):
@@ -210,6 +213,26 @@ def exception_snippet(group: list[Finding], today: dt.date | None = None) -> lis
     if len(targets) > SNIPPET_TABLES:
         lines.append(f"# ... and {len(targets) - SNIPPET_TABLES} more such tables")
     return lines
+
+
+def _own_files_snippet(rolled: Finding, today: dt.date | None) -> list[str]:
+    """The exception that accepts the files of a rolled-up finding (the exceptions
+    match file by file): their license, within the artifact's directory."""
+    if not rolled.license:
+        return []
+    lines = ["[[exceptions]]"]
+    if rolled.artifact != ".":
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in rolled.artifact):
+            return []  # a name that is not UTF-8 cannot be written in TOML
+        glob = _GLOB_SPECIAL.sub(r"\\\1", rolled.artifact) + "/**"  # the artifact's tree
+        lines.append(f"path = {toml_string(glob)}")
+    expires = (today or dt.date.today()) + dt.timedelta(days=EXCEPTION_DAYS)
+    return [
+        *lines,
+        f"license = {toml_string(rolled.license)}  # every file under it, LICENSE included",
+        'reason = ""  # required: why this is accepted',
+        f"expires = {expires.isoformat()}",
+    ]
 
 
 def _rule_groups(findings: list[Finding]) -> list[list[Finding]]:
@@ -256,6 +279,8 @@ def _findings_of_severity(
             if len(same) == 1:
                 where = _where(same[0])
                 _print_wrapped(console, f"{where}: {message}" if where else message, 4, 8)
+                for member in same[0].members if verbose else ():  # a rolled-up finding's files
+                    _print_wrapped(console, _where(member), 6, 8)
             else:
                 _print_wrapped(console, message, 4, 8)
                 listed = same if verbose or len(same) <= PLACES_SHOWN + 1 else same[:PLACES_SHOWN]
@@ -269,6 +294,8 @@ def _findings_of_severity(
                 if snippet:
                     shown_snippet = True
                     what = "it" if len(same) == 1 else f"these {len(same)}"
+                    if len(same) == 1 and same[0].members:
+                        what = f"these {same[0].count:,} files"
                     hint = (
                         f"to accept {what}, add to licensetier.toml "
                         "([[tool.licensetier.exceptions]] in pyproject.toml):"
