@@ -79,9 +79,11 @@ def _needed(scanner: Scanner, paths: set[str], available: Iterable[str]) -> set[
     for path in available:
         name = path.rpartition("/")[2]
         parent = _parent(path)
-        declaring = is_license_file_name(name) or is_declaring(name) or _is_readme(name)
         if (
-            (parent in artifact_dirs and declaring)
+            (
+                parent in artifact_dirs
+                and (is_license_file_name(name) or is_declaring(name) or _is_readme(name))
+            )
             or (parent == "." and name in CONFIG_FILE_NAMES)
             or _reuse_data(path, parent, artifact_dirs, paths)
         ):
