@@ -574,6 +574,24 @@ def _exception_matches(exc: ExceptionSpec, finding: Finding, db: LicenseDB) -> b
     )
 
 
+def excepted_paths(paths: Iterable[str], config: Config, today: dt.date) -> set[str]:
+    """The paths an active exception covers by its ``path`` alone (no ``license``, no
+    ``dependency``): files whose licenses the configuration says are not the code's
+    (tests that copy license texts as data, documentation that names licenses)."""
+    specs = [
+        e.path
+        for e in config.exceptions
+        if e.path
+        and not e.license
+        and not e.dependency
+        and (e.expires is None or e.expires >= today)
+    ]
+    if not specs:
+        return set()
+    covering = globs(tuple(specs))
+    return {p for p in paths if covering.covers(p)}
+
+
 def apply_exceptions(
     findings: Sequence[Finding], config: Config, db: LicenseDB, today: dt.date
 ) -> list[Finding]:

@@ -139,7 +139,8 @@ def check(
     """The checklist of each typically-open artifact and the findings of its failed
     items. ``files``: the scan's files (every file walked, with its detection);
     ``findings``: those already made on the artifacts' own licenses; ``not_components``:
-    files whose licenses are data (lockfiles). Problems reading a file go to ``errors``."""
+    files whose licenses are data (lockfiles, files a path exception covers). Problems
+    reading a file go to ``errors``."""
     ctx = _Context(
         root,
         artifacts,
@@ -585,8 +586,11 @@ _TITLE_BOUNDARY = "No directory under another license mixed in"
 class _Mixed:
     directory: str
     path: str  # its license file, or its first file under another license
-    licenses: Counter[str] = field(default_factory=Counter)
+    licenses: Counter[str] = field(default_factory=Counter)  # expression -> files
     directories: int = 1  # directories it stands for (rolled up)
+    # each license other than the artifact's, by SPDX id -> the files that name it: what
+    # a message lists (a file's whole expression can run to dozens of licenses)
+    ids: Counter[str] = field(default_factory=Counter)
 
 
 def _boundary(
@@ -614,7 +618,7 @@ def _boundary(
         ), []
     findings = []
     for m in mixed:
-        licenses = ", ".join(f"{lic} ({n})" for lic, n in m.licenses.most_common(SHOWN))
+        licenses = _listed(m.ids)
         what = (
             f"{m.directories} directories under other licenses"
             if m.directories > 1
@@ -631,7 +635,7 @@ def _boundary(
                 snippet=snippet(m.directory, art.tier, _single(m.licenses)),
             )
         )
-    names = [f"{m.directory}/ ({', '.join(m.licenses)})" for m in mixed]
+    names = [f"{m.directory}/ ({_listed(m.ids, counts=False)})" for m in mixed]
     blocks = [snippet(m.directory, art.tier, _single(m.licenses), lines=True) for m in mixed]
     detail = f"declare as their own artifacts: {_shown(names)}"
     return CheckItem(
@@ -654,6 +658,14 @@ def snippet(directory: str, tier: Tier | None, license: str | None, *, lines: bo
     if lines:
         return "\n".join(["[[artifacts]]", *parts])
     return "[[artifacts]] " + ", ".join(parts)
+
+
+def _listed(ids: Counter[str], *, counts: bool = True) -> str:
+    """The most named licenses first, each with its number of files, then how many
+    more."""
+    shown = [f"{lic} ({n})" if counts else lic for lic, n in ids.most_common(SHOWN)]
+    more = len(ids) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def _single(licenses: Mapping[str, int]) -> str | None:
@@ -694,7 +706,8 @@ def _mixed_directories(
         else:
             continue
         counts = Counter(o for _, o in chosen if o)
-        candidates[folder] = _Mixed(folder, chosen[0][0].path, counts)
+        named = Counter(i for f, o in chosen if o for i in _other_ids(f, reference, ctx.db))
+        candidates[folder] = _Mixed(folder, chosen[0][0].path, counts, ids=named)
     top: dict[str, _Mixed] = {}
     for folder in sorted(candidates):
         parent = next((t for t in top if folder.startswith(t + "/")), None)
@@ -702,6 +715,7 @@ def _mixed_directories(
             top[folder] = candidates[folder]
         else:
             top[parent].licenses.update(candidates[folder].licenses)
+            top[parent].ids.update(candidates[folder].ids)
     by_parent: dict[str, list[_Mixed]] = {}
     for m in top.values():
         by_parent.setdefault(str(PurePosixPath(m.directory).parent), []).append(m)
@@ -711,10 +725,19 @@ def _mixed_directories(
             out.extend(group)
             continue
         licenses: Counter[str] = Counter()
-        for m in group:
+        ids: Counter[str] = Counter()
+        for m in group:  # counted in directories
             licenses.update(dict.fromkeys(m.licenses, 1))
-        out.append(_Mixed(parent, group[0].path, licenses, len(group)))
+            ids.update(dict.fromkeys(m.ids, 1))
+        out.append(_Mixed(parent, group[0].path, licenses, len(group), ids))
     return sorted(out, key=lambda m: m.directory)
+
+
+def _other_ids(result: FileResult, reference: frozenset[str], db: LicenseDB) -> list[str]:
+    """The SPDX ids of a file's licenses other than ``reference`` (clues aside)."""
+    keys, _spdx = reuse.effective(result)
+    other = sorted(k for k in keys_in(keys) if k not in reference and not is_clue(k, db))
+    return [db.keys_to_spdx(k) for k in other]
 
 
 def _other(result: FileResult, reference: frozenset[str], db: LicenseDB) -> str | None:

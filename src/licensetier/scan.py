@@ -73,6 +73,7 @@ from licensetier.policy import (
     evaluate_artifact,
     evaluate_dependencies,
     evaluate_files,
+    excepted_paths,
     owner_of,
     sort_findings,
 )
@@ -184,8 +185,11 @@ class Scanner:
             source, artifacts, classified, lockfiles, reading, errors, weights, root.name
         )
         findings.extend(weights_findings(weights, artifacts, self.db))
+        # readiness's boundary check leaves out, as it does lockfiles, the files whose
+        # licenses the configuration's path exceptions say are not the code's
+        data = lockfiles | excepted_paths(by_path, self.config, self.today)
         checklists, ready = readiness.check(
-            source, artifacts, classified, self.db, findings, errors, lockfiles
+            source, artifacts, classified, self.db, findings, errors, data
         )
         findings.extend(ready)
         cards = dataset_cards(source, [f.path for f in walked.files], reading, self.db, root.name)

@@ -62,3 +62,26 @@ def test_readiness_prints_the_checklist_and_scan_the_findings(
     assert scan.exit_code == 0  # info findings and a weak-copyleft warning do not fail
     rules = sorted(f["rule"] for f in scan.json()["findings"] if f["rule"].startswith("readiness"))
     assert rules == ["readiness-mixed-directory", "readiness-notice-own", "readiness-trademark"]
+
+
+def test_a_path_exception_takes_its_files_out_of_the_boundary_check(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """Files whose licenses the configuration says are data (a path exception without a
+    license) are no directory "under another license"; an expired one no longer says so."""
+    repo = _repo(tmp_path / "acme")
+
+    def boundary(config: str) -> list[str]:
+        (repo / "licensetier.toml").write_text(config, encoding="utf-8")
+        run = run_cli("scan", repo, "--kind", "sdk", "--format", "json", "--no-deps")
+        assert run.exit_code in (0, 1), run.stderr
+        return [
+            f["path"] for f in run.json()["findings"] if f["rule"] == "readiness-mixed-directory"
+        ]
+
+    exception = '[[exceptions]]\npath = "vendor/**"\nreason = "Fixtures of MPL headers."\n'
+    assert boundary(exception) == []
+    assert boundary(exception + "expires = 2020-01-01\n") == ["vendor/mplthing/a.py"]
+    # an exception that names a license downgrades those findings, not the boundary
+    named = exception.replace("reason", 'license = "MPL-2.0"\nreason')
+    assert boundary(named) == ["vendor/mplthing/a.py"]

@@ -356,3 +356,29 @@ def test_a_contributing_link_out_of_the_root_is_a_problem_not_a_crash(
     (item,) = [i for i in checklists[0].sections[0].items if i.check == "contribution-terms"]
     assert item.status == "fail"  # not read: its terms are not taken
     assert [e.path for e in errors] == ["CONTRIBUTING.md"]
+
+
+def test_a_file_naming_many_licenses_is_listed_by_license_not_by_expression(
+    ready: Repo, db: LicenseDB
+) -> None:
+    many = [("mit", "MIT"), ("bsd-new", "BSD-3-Clause"), ("gpl-2.0", "GPL-2.0-only"),
+            ("agpl-3.0", "AGPL-3.0-only"), ("mpl-2.0", "MPL-2.0"), ("isc", "ISC"),
+            ("zlib", "Zlib")]  # fmt: skip
+    keys = " AND ".join(k for k, _ in many)
+    spdx = " AND ".join(i for _, i in many)
+    ready.add("docs/names.md", "names\n", (keys, spdx))  # not a license file name
+    ready.add("docs/more.md", "names\n", (f"apache-2.0 AND {keys}", f"Apache-2.0 AND {spdx}"))
+    ready.add("docs/mit.md", "MIT\n", MIT)
+    art = sdk(license_file("Apache-2.0", "apache-2.0"), license="Apache-2.0")
+    items, found, _ = run(ready, db, art)
+    (finding,) = [f for f in found if f.rule == "readiness-mixed-directory"]
+    # the artifact's own Apache-2.0 is not listed; the most named come first, then a count
+    assert finding.message == (
+        "docs/ holds files under another license than the artifact's Apache-2.0: "
+        "MIT (3), AGPL-3.0-only (2), BSD-3-Clause (2), GPL-2.0-only (2), ISC (2) and 2 more; "
+        "it is not declared as an artifact of its own"
+    )
+    assert items["boundary"].detail == (
+        "declare as their own artifacts: docs/ (MIT, AGPL-3.0-only, BSD-3-Clause, "
+        "GPL-2.0-only, ISC and 2 more)"
+    )
