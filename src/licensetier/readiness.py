@@ -618,7 +618,7 @@ def _boundary(
         ), []
     findings = []
     for m in mixed:
-        licenses = _listed(m.ids)
+        licenses = _listed(m.ids, unit="directory" if m.directories > 1 else "file")
         what = (
             f"{m.directories} directories under other licenses"
             if m.directories > 1
@@ -635,7 +635,7 @@ def _boundary(
                 snippet=snippet(m.directory, art.tier, _single(m.licenses)),
             )
         )
-    names = [f"{m.directory}/ ({_listed(m.ids, counts=False)})" for m in mixed]
+    names = [f"{m.directory}/ ({_listed(m.ids, unit=None)})" for m in mixed]
     blocks = [snippet(m.directory, art.tier, _single(m.licenses), lines=True) for m in mixed]
     detail = f"declare as their own artifacts: {_shown(names)}"
     return CheckItem(
@@ -660,10 +660,13 @@ def snippet(directory: str, tier: Tier | None, license: str | None, *, lines: bo
     return "[[artifacts]] " + ", ".join(parts)
 
 
-def _listed(ids: Counter[str], *, counts: bool = True) -> str:
-    """The most named licenses first, each with its number of files, then how many
-    more."""
-    shown = [f"{lic} ({n})" if counts else lic for lic, n in ids.most_common(SHOWN)]
+def _listed(ids: Counter[str], *, unit: str | None = "file") -> str:
+    """The most named licenses first, each with the number of files (or directories)
+    that name it, then how many more."""
+    shown = [
+        f"{lic} ({n} {unit if n == 1 else unit.replace('y', 'ie') + 's'})" if unit else lic
+        for lic, n in ids.most_common(SHOWN)
+    ]
     more = len(ids) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 

@@ -318,7 +318,10 @@ def test_many_vendored_directories_roll_up(ready: Repo, db: LicenseDB) -> None:
     art = sdk(license_file("Apache-2.0", "apache-2.0"), license="Apache-2.0")
     _, found, _ = run(ready, db, art)
     (finding,) = [f for f in found if f.rule == "readiness-mixed-directory"]
-    assert finding.message.startswith("vendor/ holds 6 directories under other licenses")
+    assert finding.message.startswith(
+        "vendor/ holds 6 directories under other licenses than the artifact's Apache-2.0: "
+        "MIT (6 directories);"
+    )
 
 
 def test_a_sub_artifact_uses_the_repository_root_community_files(
@@ -375,7 +378,8 @@ def test_a_file_naming_many_licenses_is_listed_by_license_not_by_expression(
     # the artifact's own Apache-2.0 is not listed; the most named come first, then a count
     assert finding.message == (
         "docs/ holds files under another license than the artifact's Apache-2.0: "
-        "MIT (3), AGPL-3.0-only (2), BSD-3-Clause (2), GPL-2.0-only (2), ISC (2) and 2 more; "
+        "MIT (3 files), AGPL-3.0-only (2 files), BSD-3-Clause (2 files), GPL-2.0-only (2 files), "
+        "ISC (2 files) and 2 more; "
         "it is not declared as an artifact of its own"
     )
     assert items["boundary"].detail == (
