@@ -187,3 +187,24 @@ def test_what_a_model_card_alone_shows(db: LicenseDB, tmp_path: Path) -> None:
 )
 def test_a_results_table_under_its_heading(text: str, heading: str | None) -> None:
     assert _results_table(text) == heading
+
+
+@pytest.mark.parametrize(
+    ("path", "inference"),
+    [
+        ("scripts/run.py", True),  # google/gemma_pytorch: loads a checkpoint and generates
+        ("scripts/run_xla.py", True),
+        ("tools/scripts/run_multimodal.py", True),
+        ("example_text_completion.py", True),  # meta-llama/llama3's examples
+        ("example_chat_completion.py", True),
+        ("sample.py", True),
+        ("run.py", False),  # a run script at the top says nothing of what it runs
+        ("scripts/setup_env.py", False),
+    ],
+)
+def test_inference_scripts_by_their_names(db: LicenseDB, path: str, inference: bool) -> None:
+    art = Artifact(path=".", kind=None, tier=None, intended_license=None)
+    o = assess(Inputs(art, [art], [path], {}, ()), db)
+    (c,) = [x for x in o.components if x.id == "inference-code"]
+    assert c.present is inference
+    assert c.found == ((path,) if inference else ())
