@@ -87,12 +87,12 @@ class Match:
         elif self.state == LAST_OPEN:
             text = (
                 f"{shown} is the last {e.old_license} release of {e.project}: "
-                f"{_first(e)} and later are {e.new_license} (since {e.date.isoformat()}), "
+                f"{_first(e)} are {e.new_license} (since {e.date.isoformat()}), "
                 "so the next upgrade crosses the change"
             )
         else:
             text = (
-                f"{shown}: {self.detail}, and {_first(e)} and later are {e.new_license} "
+                f"{shown}: {self.detail}, and {_first(e)} are {e.new_license} "
                 f"(since {e.date.isoformat()}); add the upper bound {self.bound} to stay "
                 f"on {e.old_license}"
             )
@@ -110,7 +110,13 @@ class Match:
 
 
 def _first(e: RelicensingEvent) -> str:
-    return e.first_changed[0].split(" (")[0]
+    """The first changed release, with those of the older lines the change also reached
+    ("1.15.0 and later (also 1.14.9 on its line)")."""
+    first, *rest = (v.split(" (")[0] for v in e.first_changed)
+    if not rest:
+        return f"{first} and later"
+    lines = "its line" if len(rest) == 1 else "their lines"
+    return f"{first} and later (also {', '.join(rest)} on {lines})"
 
 
 def _key(purl_type: str, namespace: str | None, name: str) -> tuple[str, str]:
@@ -302,7 +308,10 @@ def _lower_bounds(e: RelicensingEvent) -> list[str]:
 
 def _bound(ecosystem: str, e: RelicensingEvent) -> str:
     """The upper bound that keeps a range below the event, as the ecosystem writes it."""
-    first = min(_lower_bounds(e) or [_first(e)], key=lambda v: _sort_key(ecosystem, v))
+    first = min(
+        _lower_bounds(e) or [e.first_changed[0].split(" (")[0]],
+        key=lambda v: _sort_key(ecosystem, v),
+    )
     if ecosystem in ("maven", "nuget"):
         return f"(,{first})"
     return f"<{first}"

@@ -331,7 +331,11 @@ def test_the_last_open_release_warns_and_keeps_its_license_finding(db: LicenseDB
     found = evaluate(db, d)
     warn = next(f for f in found if f.rule == "dependency-before-relicensing")
     assert warn.severity is Severity.WARNING
-    assert "the next upgrade crosses the change" in warn.message
+    assert warn.message.endswith(
+        "github.com/hashicorp/vault v1.14.8 is the last MPL-2.0 release of Vault: 1.15.0 and "
+        "later (also 1.14.9 on its line) are BUSL-1.1 (since 2023-08-10), so the next upgrade "
+        "crosses the change; OpenBao is the MPL-2.0 fork"
+    )
     assert "(<1.14.9)" in warn.action
     assert [f.rule for f in found if f is not warn] == ["dependency-copyleft-weak"]
 
