@@ -195,6 +195,13 @@ def test_deps_command_lists_a_table_and_json(
         "pkg:npm/netcore@1.4.0",
         "pkg:npm/tiny-http@2.1.0",
     }
+    # -o writes the report to a file, as every reporting command does
+    target = repo.parent / "deps.csv"
+    written = run_cli("deps", repo, "--offline", "--format", "csv", "-o", target)
+    assert (written.exit_code, written.stdout) == (0, "")
+    csv_lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(csv_lines) == 6  # a header and the five dependencies
+    assert any(line.startswith("netcore,1.4.0,") for line in csv_lines), csv_lines
 
 
 def test_a_malformed_lockfile_is_named_and_the_scan_goes_on(

@@ -36,6 +36,34 @@ class Choice(click.Choice):  # type: ignore[type-arg]
             raise click.BadParameter(f"{exc.message}{hint}", ctx, param) from None
 
 
+def report_options(
+    formats: tuple[str, ...],
+    *,
+    default: str = "text",
+    format_help: str = "Output format.",
+    output_help: str = "Write the report here (default: standard output).",
+) -> Callable[[F], F]:
+    """The options every reporting command shares, in this order: the PATH argument (a
+    directory, ``.`` by default), ``--format`` (passed as ``fmt``) and ``--output``/``-o``."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help=output_help
+        )(func)
+        func = click.option(
+            "--format",
+            "fmt",
+            type=Choice(formats),
+            default=default,
+            show_default=True,
+            help=format_help,
+        )(func)
+        path = click.Path(exists=True, file_okay=False, path_type=Path)
+        return click.argument("path", default=".", type=path)(func)
+
+    return decorate
+
+
 def write_report(text: str, target: Path | None = None) -> None:
     """Write a report to ``target``, else to standard output. Reporters write a file
     name that is not UTF-8 escaped already; anything they missed (a lone surrogate

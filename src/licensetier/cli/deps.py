@@ -12,7 +12,7 @@ import click
 from licensetier.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    Choice,
+    report_options,
     translate_errors,
     write_report,
 )
@@ -113,15 +113,7 @@ def options_from(
 
 
 @click.command()
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@report_options(FORMATS, default="table")
 @click.option(
     "--production",
     "only",
@@ -154,6 +146,7 @@ def options_from(
 def deps(
     path: Path,
     fmt: str,
+    output: Path | None,
     only: str | None,
     fail_on_license: str | None,
     allow_only: str | None,
@@ -190,9 +183,9 @@ def deps(
         )
         result = dataclasses.replace(result, dependencies=kept)
     # on a terminal the table is fitted to its width; in a file or a pipe nothing is cut
-    tty = fmt == "table" and sys.stdout.isatty()
+    tty = fmt == "table" and output is None and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if tty else 10_000
-    write_report(render(result, fmt=fmt, color=tty, width=width))
+    write_report(render(result, fmt=fmt, color=tty, width=width), output)
     if fail_on_license is not None or allow_only is not None:
         refused = gate.check(
             result.dependencies,

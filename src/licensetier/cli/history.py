@@ -11,7 +11,7 @@ from licensetier.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_USAGE,
-    Choice,
+    report_options,
     translate_errors,
     write_report,
 )
@@ -20,11 +20,7 @@ FORMATS = ("text", "json")
 
 
 @click.command("history")
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=Choice(FORMATS), default="text", show_default=True)
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
-)
+@report_options(FORMATS)
 @click.option(
     "--dir",
     "dirs",

@@ -7,26 +7,16 @@ from pathlib import Path
 
 import click
 
-from licensetier.cli.common import EXIT_OK, Choice, translate_errors, write_report
+from licensetier.cli.common import EXIT_OK, report_options, translate_errors, write_report
 from licensetier.cli.deps import dependency_options, options_from, setup_options
 from licensetier.reporters.notice import FORMATS
 
 
 @click.command()
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Plain text NOTICE or Markdown.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the notice here (default: standard output).",
+@report_options(
+    FORMATS,
+    format_help="Plain text NOTICE or Markdown.",
+    output_help="Write the notice here (default: standard output).",
 )
 @click.option(
     "--include-dev",

@@ -8,28 +8,14 @@ from pathlib import Path
 
 import click
 
-from licensetier.cli.common import EXIT_OK, Choice, translate_errors, write_report
+from licensetier.cli.common import EXIT_OK, report_options, translate_errors, write_report
 from licensetier.cli.deps import setup_options
 
 FORMATS = ("text", "json")  # reporters/openness.py's, named here: --help imports no reporter
 
 
 @click.command()
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report here (default: standard output).",
-)
+@report_options(FORMATS)
 @click.option("--kind", help="Kind of the root artifact (model-weights, ...).")
 @setup_options
 @translate_errors

@@ -12,6 +12,7 @@ from licensetier.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     Choice,
+    report_options,
     translate_errors,
     write_report,
 )
@@ -21,18 +22,7 @@ from licensetier.reporters.readiness import FORMATS
 
 
 @click.command()
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write it here."
-)
+@report_options(FORMATS)
 @click.option("--kind", help="Kind of the root artifact (sdk, client-library, docs, ...).")
 @click.option("--tier", type=Choice([t.value for t in Tier]), help="Tier of the root artifact.")
 @click.option(
