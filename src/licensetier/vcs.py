@@ -509,13 +509,12 @@ def is_shallow(repo: Repository) -> bool:
     return done.returncode == 0 and done.stdout.strip() == b"true"
 
 
-def fetch_commit(repo: Repository, commit: str, *, depth: int = FETCH_DEPTH) -> str | None:
-    """Fetch ``commit`` (a full commit id) from ``origin``, ``depth`` commits deep;
-    None when it is there now, else what git said."""
-    if not _COMMIT_ID.fullmatch(commit):
-        return "only a full commit id is fetched"
+def _fetch(repo: Repository, refspec: str, depth: int) -> subprocess.CompletedProcess[bytes]:
+    """``git fetch`` of ``refspec`` from ``origin``, ``depth`` commits deep, with the
+    fetch's own overrides: no tags, submodules, gc or upload-pack of the repository's
+    choosing, and only the transports :data:`FETCH_TRANSPORTS` allows."""
     fetching = Repository(repo.work_tree, repo.git_dir, repo.overrides + FETCH_OVERRIDES)
-    done = _run(
+    return _run(
         fetching,
         "fetch",
         "--quiet",
@@ -525,9 +524,17 @@ def fetch_commit(repo: Repository, commit: str, *, depth: int = FETCH_DEPTH) -> 
         "--upload-pack=git-upload-pack",
         f"--depth={depth}",
         "origin",
-        commit,
+        refspec,
         extra_env={"GIT_ALLOW_PROTOCOL": FETCH_TRANSPORTS},
     )
+
+
+def fetch_commit(repo: Repository, commit: str, *, depth: int = FETCH_DEPTH) -> str | None:
+    """Fetch ``commit`` (a full commit id) from ``origin``, ``depth`` commits deep;
+    None when it is there now, else what git said."""
+    if not _COMMIT_ID.fullmatch(commit):
+        return "only a full commit id is fetched"
+    done = _fetch(repo, commit, depth)
     if done.returncode != 0:
         return _message(done)
     return None
@@ -563,20 +570,7 @@ def fetch_ref(repo: Repository, ref: str, *, depth: int = FETCH_DEPTH) -> tuple[
     if remote is None:
         return None, "not a branch or tag name"
     source, target = remote
-    fetching = Repository(repo.work_tree, repo.git_dir, repo.overrides + FETCH_OVERRIDES)
-    done = _run(
-        fetching,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-recurse-submodules",
-        "--no-auto-gc",
-        "--upload-pack=git-upload-pack",
-        f"--depth={depth}",
-        "origin",
-        f"+{source}:{target}",
-        extra_env={"GIT_ALLOW_PROTOCOL": FETCH_TRANSPORTS},
-    )
+    done = _fetch(repo, f"+{source}:{target}", depth)
     if done.returncode != 0:
         return None, _message(done)
     return resolve_commit(repo, target), ""
