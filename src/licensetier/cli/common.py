@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from licensetier.errors import ConfigError, LicensetierError
+
+if TYPE_CHECKING:
+    from licensetier.cache import DetectionCache
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -62,6 +66,29 @@ def report_options(
         return click.argument("path", default=".", type=path)(func)
 
     return decorate
+
+
+@contextlib.contextmanager
+def detection_cache(
+    db_version: str, cache_dir: Path | None, no_cache: bool
+) -> Iterator[DetectionCache | None]:
+    """The detection cache of ``--cache-dir`` (else the default directory), closed after;
+    None with ``--no-cache``."""
+    if no_cache:
+        yield None
+        return
+    from licensetier.cache import DetectionCache, default_cache_dir
+    from licensetier.detect.engine import scancode_version
+
+    cache = DetectionCache.open(
+        cache_dir or default_cache_dir(),
+        engine_version=scancode_version(),
+        db_version=db_version,
+    )
+    try:
+        yield cache
+    finally:
+        cache.close()
 
 
 def write_report(text: str, target: Path | None = None) -> None:

@@ -11,6 +11,7 @@ from licensetier.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_USAGE,
+    detection_cache,
     report_options,
     translate_errors,
     write_report,
@@ -68,8 +69,7 @@ def history(
     proprietary. Exit codes: 0; 1 with --fail-on-change and such a move; 2 not a git
     repository or a bad option."""
     from licensetier import history as timeline
-    from licensetier.cache import DetectionCache, default_cache_dir
-    from licensetier.detect.engine import Engine, scancode_version
+    from licensetier.detect.engine import Engine
     from licensetier.detect.files import FileDetector
     from licensetier.license_db import LicenseDB
     from licensetier.reporters import history as report
@@ -85,14 +85,7 @@ def history(
         click.echo(f"licensetier: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     db = LicenseDB.load()
-    cache = None
-    if not no_cache:
-        cache = DetectionCache.open(
-            cache_dir or default_cache_dir(),
-            engine_version=scancode_version(),
-            db_version=db.version,
-        )
-    try:
+    with detection_cache(db.version, cache_dir, no_cache) as cache:
         detector = FileDetector(Engine(fast=True), cache)
         try:
             result = timeline.history(
@@ -101,9 +94,6 @@ def history(
         except GitError as exc:
             click.echo(f"licensetier: error: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-    finally:
-        if cache is not None:
-            cache.close()
     if fmt == "json":
         text = report.render_json(result)
     else:

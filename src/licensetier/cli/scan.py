@@ -12,8 +12,15 @@ from pathlib import Path
 
 import click
 
-from licensetier.cache import CACHE_ENV, DetectionCache, default_cache_dir
-from licensetier.cli.common import EXIT_FINDINGS, EXIT_OK, Choice, translate_errors, write_report
+from licensetier.cache import CACHE_ENV
+from licensetier.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    Choice,
+    detection_cache,
+    translate_errors,
+    write_report,
+)
 from licensetier.cli.deps import dependency_options, options_from
 from licensetier.compare import load_baseline, mark_existing
 from licensetier.config import (
@@ -24,7 +31,7 @@ from licensetier.config import (
     with_root_overrides,
 )
 from licensetier.deps.resolve import Options
-from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine, scancode_version
+from licensetier.detect.engine import DEFAULT_TIMEOUT, Engine
 from licensetier.detect.pool import DEFAULT_WORKER_MEMORY, available_cores
 from licensetier.license_db import LicenseDB
 from licensetier.models import ScanResult, Severity, Tier
@@ -167,14 +174,7 @@ def prepared_scanner(
     check_artifact_paths(config, root)
     if adjust is not None:
         config = adjust(config, db, tiers)
-    cache = None
-    if not no_cache:
-        cache = DetectionCache.open(
-            cache_dir or default_cache_dir(),
-            engine_version=scancode_version(),
-            db_version=db.version,
-        )
-    try:
+    with detection_cache(db.version, cache_dir, no_cache) as cache:
         yield Scanner(
             config,
             db,
@@ -187,9 +187,6 @@ def prepared_scanner(
             max_memory=max_memory,
             extras=extras or Extras(),
         )
-    finally:
-        if cache is not None:
-            cache.close()
 
 
 @click.command()
