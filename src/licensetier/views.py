@@ -17,8 +17,9 @@ from pathlib import Path
 
 from licensetier import reuse, vcs
 from licensetier.compare import against_base
-from licensetier.config import CONFIG_FILE_NAMES
+from licensetier.config import CONFIG_FILE_NAMES, MAX_CONFIG_BYTES
 from licensetier.deps import discover
+from licensetier.formats import tomllib
 from licensetier.models import ScanResult, SkippedFile
 from licensetier.paths import is_license_file_name
 from licensetier.readers import readme
@@ -102,11 +103,51 @@ def staged_scan(scanner: Scanner, root: Path) -> ScanResult:
     repo = _repository(root, "--staged")
     staged = set(vcs.staged_paths(repo, root))
     index = vcs.index_entries(repo, root)
-    written = sorted(p for p in _needed(scanner, staged, index) if p in index)
+    if _configuration_changed(repo, root, staged, index):
+        # every verdict may change with the configuration: the whole index is checked
+        written = sorted(index)
+        only: set[str] | None = None
+    else:
+        written = sorted(p for p in _needed(scanner, staged, index) if p in index)
+        only = staged
     with tempfile.TemporaryDirectory(prefix="licensetier-staged-") as tmp:
         listed, skipped = vcs.write_blobs(repo, {p: index[p] for p in written}, Path(tmp))
-        result = scanner.scan(root, view=Path(tmp), listed=dict(listed), only=staged)
-    return _with_skipped(result, [s for s in skipped if s.path in staged])
+        result = scanner.scan(root, view=Path(tmp), listed=dict(listed), only=only)
+    return _with_skipped(result, [s for s in skipped if only is None or s.path in only])
+
+
+def _configuration_changed(
+    repo: vcs.Repository, root: Path, staged: set[str], index: dict[str, vcs.Entry]
+) -> bool:
+    """Whether the commit changes licensetier's configuration: a staged
+    ``licensetier.toml``, or a staged ``pyproject.toml`` whose ``[tool.licensetier]``
+    table differs from the last commit's (a dependency bump is not a change of it)."""
+    changed = [name for name in CONFIG_FILE_NAMES if name in staged]
+    if not changed:
+        return False
+    if changed != ["pyproject.toml"]:
+        return True
+    try:
+        head = vcs.tree_entries(repo, root, "HEAD").get("pyproject.toml")
+    except vcs.GitError:  # no commit yet: everything is new
+        return True
+    now = index.get("pyproject.toml")
+    blobs = [e.blob for e in (head, now) if e is not None]
+    sizes = vcs.blob_sizes(repo, blobs)
+    if any((sizes.get(b) or 0) > MAX_CONFIG_BYTES for b in blobs):
+        return True  # too large to compare: judged anew, as a change would be
+    texts = dict(vcs.read_blobs(repo, blobs))
+
+    def table(entry: vcs.Entry | None) -> object:
+        data = texts.get(entry.blob) if entry is not None else None
+        if data is None:
+            return None
+        try:
+            return tomllib.loads(data.decode("utf-8")).get("tool", {}).get("licensetier")
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+            return data  # unreadable: compared as bytes (the scan reports the error)
+
+    return table(head) != table(now)
 
 
 def _hook_paths(root: Path, names: Iterable[str]) -> set[str]:

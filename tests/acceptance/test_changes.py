@@ -63,6 +63,51 @@ def test_staged_scans_the_index_not_the_work_tree(
     assert report["dependencies"] == []
 
 
+def test_a_staged_configuration_change_checks_the_whole_index(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """A commit that changes licensetier's configuration changes every verdict: the
+    hook checks the whole index then, not only the staged files; a pyproject.toml
+    change outside [tool.licensetier] is an ordinary staged file."""
+    repo = tmp_path / "repo"
+    (repo / "vendor").mkdir(parents=True)
+    (repo / "vendor" / "tracker.py").write_bytes(AGPL_FILE.read_bytes())
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "acme"\nversion = "1.0"\n', encoding="utf-8"
+    )
+    git(repo, "init", "-q")
+    commit(repo, "no tier declared: nothing is checked")
+
+    def staged() -> tuple[int, list[tuple[str, str]]]:
+        run = run_cli("scan", repo, "--staged", "--offline", "--format", "json")
+        return run.exit_code, rules(run.json())
+
+    # a dependency added: only pyproject.toml's own findings
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "acme"\nversion = "1.0"\ndependencies = []\n', encoding="utf-8"
+    )
+    git(repo, "add", "pyproject.toml")
+    assert staged() == (0, [])
+    commit(repo, "dependencies")
+
+    # the tier declared in pyproject.toml: the committed AGPL file now conflicts
+    with (repo / "pyproject.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[[tool.licensetier.artifacts]]\npath = "."\nkind = "sdk"\n')
+    git(repo, "add", "pyproject.toml")
+    code, found = staged()
+    assert (code, ("component-copyleft-network", "vendor/tracker.py") in found) == (1, True)
+    git(repo, "reset", "-q", "pyproject.toml")
+    git(repo, "checkout", "--", "pyproject.toml")
+
+    # the same in licensetier.toml
+    (repo / "licensetier.toml").write_text(
+        '[[artifacts]]\npath = "."\nkind = "sdk"\n', encoding="utf-8"
+    )
+    git(repo, "add", "licensetier.toml")
+    code, found = staged()
+    assert (code, ("component-copyleft-network", "vendor/tracker.py") in found) == (1, True)
+
+
 def test_staged_lockfile_rechecks_its_dependencies(
     npm_repo: Path, run_cli: Callable[..., Run]
 ) -> None:
