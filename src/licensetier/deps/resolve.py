@@ -303,20 +303,24 @@ class Resolver:
             role is Role.LOCKFILE for role, _ in group.entries
         ):
             return found
-        from licensetier.deps import oclosure, pyclosure
-
-        env = environment(self.root, dirs, self.options, self._memo)
         if group.ecosystem is Ecosystem.NPM:
             if any(fs.is_dir(p / "node_modules", self.root) for p in dirs[:1]):
                 return found  # the installed tree answers
+            from licensetier.deps import oclosure  # imported only when it is asked
+
             return self._online_closure(found, oclosure.npm)
+        env = environment(self.root, dirs, self.options, self._memo)
         if env.python_envs:
+            from licensetier.deps import pyclosure
+
             closed = pyclosure.closure(found, env)
             self.problems.extend(closed.problems)
             self._closure_notes.update(closed.notes)
             if len(closed.found) > len(found):  # its packages are answered from the same places
                 self._closure_dirs.update(dirs)
             return closed.found
+        from licensetier.deps import oclosure
+
         return self._online_closure(found, oclosure.python)
 
     def _online_closure(
