@@ -548,7 +548,9 @@ def _trademark(
     contributing = _community_files(ctx, art, CONTRIBUTING_NAME)
     for path in [*readmes[:1], *notices, *contributing[:1]]:
         text = ctx.text(path)
-        found = TRADEMARK_TEXT.search(text or "")
+        # prose only: a command in a code block ("licensetier readiness  # ... trademark")
+        # states nothing
+        found = TRADEMARK_TEXT.search(_without_code_blocks(text or ""))
         if found and text is not None:
             line = _line_of(text, found.start())
             return CheckItem(
@@ -568,6 +570,28 @@ def _trademark(
             "trademarks in its README, NOTICE or CONTRIBUTING)",
         )
     ]
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _without_code_blocks(text: str) -> str:
+    """``text`` with the lines of its fenced code blocks (Markdown's ``` and ~~~, the
+    fences included) blanked, so that offsets and line numbers stay those of ``text``."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if fence is None:
+            opened = _FENCE.match(line)
+            if opened is None:
+                out.append(line)
+                continue
+            fence = opened.group(1)
+        elif body.strip().startswith(fence):
+            fence = None
+        out.append(" " * len(body) + line[len(body) :])
+    return "".join(out)
 
 
 def _sentence(text: str, offset: int, width: int = 100) -> str:

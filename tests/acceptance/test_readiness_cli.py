@@ -45,6 +45,7 @@ def test_readiness_prints_the_checklist_and_scan_the_findings(
     assert "[ ] NOTICE file where Apache-2.0 asks for one" in text.stdout
     assert "(readiness-notice-own)" in text.stdout
     assert '        path = "vendor/mplthing"\n' in text.stdout
+    assert "1 typically-open artifact, 3 items to add;" in text.stdout
 
     strict = run_cli("readiness", repo, "--kind", "sdk", "--format", "json", "--strict")
     assert strict.exit_code == 1

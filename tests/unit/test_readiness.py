@@ -386,3 +386,18 @@ def test_a_file_naming_many_licenses_is_listed_by_license_not_by_expression(
         "declare as their own artifacts: docs/ (MIT, AGPL-3.0-only, BSD-3-Clause, "
         "GPL-2.0-only, ISC and 2 more)"
     )
+
+
+def test_the_word_trademark_in_a_code_block_is_no_statement(tmp_path: Path, db: LicenseDB) -> None:
+    readme = (
+        "# Acme\n\n```sh\nacme check .   # LICENSE, NOTICE, trademark\n```\n\n"
+        "~~~\ntrademarks\n~~~\n"
+    )
+    repo = Repo(tmp_path).add("LICENSE", "MIT\n", MIT).add("README.md", readme)
+    art = sdk(license_file("MIT", "mit"), license="MIT")
+    items, _, _ = run(repo, db, art)
+    assert items["trademark"].status == "fail"
+    repo.add("README.md", readme + "\n## Trademarks\n\nAcme is a trademark of Acme Inc.\n")
+    items, _, _ = run(repo, db, art)
+    assert (items["trademark"].status, items["trademark"].line) == ("pass", 11)
+    assert items["trademark"].detail == "README.md (line 11): ## Trademarks"

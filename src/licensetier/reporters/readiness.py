@@ -14,6 +14,7 @@ from typing import Any
 from licensetier import __version__
 from licensetier.models import Checklist, ScanResult
 from licensetier.printable import printable
+from licensetier.reporters import plural
 
 FORMATS = ("text", "json")
 MARK = {"pass": "[x]", "fail": "[ ]", "n/a": "[-]"}
@@ -61,7 +62,8 @@ def render_text(result: ScanResult) -> str:
         lines.append("")
     failed = sum(c.failed for c in result.checklists)
     lines.append(
-        f"{len(result.checklists)} typically-open artifact(s), {failed} item(s) to add; "
+        f"{plural(len(result.checklists), 'typically-open artifact')}, "
+        f"{plural(failed, 'item')} to add; "
         "`licensetier rules RULE` explains each rule."
     )
     return "\n".join(lines) + "\n"
