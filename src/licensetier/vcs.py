@@ -602,13 +602,16 @@ def base_commit(repo: Repository, ref: str) -> str:
         ) from None
 
 
-def tree_entries(repo: Repository, under: Path, commit: str) -> dict[str, Entry]:
+def tree_entries(
+    repo: Repository, under: Path, commit: str, only: Sequence[str] = ()
+) -> dict[str, Entry]:
     """Path (relative to ``under``) -> entry of every file, symlink and submodule in
-    ``commit``'s tree."""
+    ``commit``'s tree; with ``only``, of those paths alone (git lists nothing else)."""
     prefix = _prefix(repo, under)
+    spec = ["--", *(prefix + p for p in only)] if only else []  # literal: GIT_LITERAL_PATHSPECS
     entries: dict[str, Entry] = {}
     for (mode, _kind, blob), raw in _records(
-        _output(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
+        _output(repo, "ls-tree", "-r", "-z", "--full-tree", commit, *spec)
     ):
         name = os.fsdecode(raw)
         if name.startswith(prefix):

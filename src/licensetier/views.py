@@ -128,7 +128,7 @@ def _configuration_changed(
     if changed != ["pyproject.toml"]:
         return True
     try:
-        head = vcs.tree_entries(repo, root, "HEAD").get("pyproject.toml")
+        head = vcs.tree_entries(repo, root, "HEAD", only=["pyproject.toml"]).get("pyproject.toml")
     except vcs.GitError:  # no commit yet: everything is new
         return True
     now = index.get("pyproject.toml")
