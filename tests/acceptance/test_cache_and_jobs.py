@@ -318,9 +318,9 @@ def test_a_cache_entry_of_another_shape_is_detected_again(tmp_path: Path) -> Non
 
 
 def test_a_scan_that_loaded_the_index_keeps_its_exit_code_and_reports(tmp_path: Path) -> None:
-    """Once ScanCode's index is loaded, the command leaves without freeing it object by
-    object (licensetier.cli.main.main): its exit code, its output on stdout, the files
-    it wrote and the cache must all be whole."""
+    """The command leaves without freeing its objects one by one (ScanCode's index
+    once loaded: licensetier.cli.main.main): its exit code, its output on stdout, the
+    files it wrote and the cache must all be whole, with the index loaded or not."""
     root = _repo(tmp_path, files=1)
     cache_dir, sarif = tmp_path / "c", tmp_path / "out.sarif"
     args = ["scan", str(root), "--cache-dir", str(cache_dir), "--kind", "sdk"]

@@ -35,6 +35,56 @@ def test_console_script_version() -> None:
     assert done.stdout.strip() == f"licensetier, version {__version__}"
 
 
+def test_help_lists_every_command_and_a_mistyped_one_gets_a_suggestion(
+    run_cli: Callable[..., Run],
+) -> None:
+    from licensetier.cli.main import COMMANDS
+
+    listed = run_cli("--help")
+    assert listed.exit_code == 0
+    lines = listed.stdout.split("Commands:")[1].strip().splitlines()
+    assert [line.split()[0] for line in lines] == sorted(COMMANDS)
+    for name in COMMANDS:  # each resolves, under its own name, with its own help
+        shown = run_cli(name, "--help")
+        assert shown.exit_code == 0, name
+        assert f" {name} [OPTIONS]" in shown.stdout
+    typo = run_cli("scna", ".")
+    assert typo.exit_code == 2
+    assert "No such command 'scna'. Did you mean 'scan'?" in typo.stderr
+    assert "Did you mean 'pre-commit'?" in run_cli("pre-comit").stderr
+    unknown = run_cli("frobnicate")
+    assert unknown.exit_code == 2
+    assert "No such command 'frobnicate'." in unknown.stderr
+    assert "Did you mean" not in unknown.stderr
+    assert "Did you mean '--version'?" in run_cli("--verison").stderr
+
+
+def test_a_command_imports_only_its_own_modules(tmp_path: Path) -> None:
+    """A commit hook's scan does not import what the other commands need."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("print('hello')\n", encoding="utf-8")
+    make_git_repo(repo)
+    code = (
+        "import sys\n"
+        "from licensetier.cli.main import cli\n"
+        "try:\n"
+        "    cli(['scan', sys.argv[1], '--no-cache', '--offline', '--format', 'json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('licensetier.cli.')),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo)], capture_output=True, text=True, check=False
+    )
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert "'licensetier.cli.scan'" in loaded, done.stderr
+    for other in ("readiness", "history", "notice", "openness", "explain", "rules"):
+        assert f"'licensetier.cli.{other}'" not in loaded, loaded
+    assert json.loads(done.stdout)["files"]
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="POSIX pipes")
 def test_a_reader_that_stops_early_ends_it_quietly() -> None:
     """`licensetier rules | head -1`: the closed pipe ends the process as it ends cat,

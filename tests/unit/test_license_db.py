@@ -113,6 +113,31 @@ def test_load_is_fast_and_does_not_import_scancode() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_relicensing_data_is_read_on_first_use_and_checked_by_the_generator(
+    tmp_path: Path, scancode_licenses: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking relicensing.toml parses its SPDX expressions (the SPDX symbol table):
+    a load that needs no relicensing leaves it unread; its errors still name the file,
+    on first use and in the generator's check."""
+    directory = tmp_path / "license_db"
+    shutil.copytree(DATA, directory)
+    relicensing = directory / "relicensing.toml"
+    good = LicenseDB.from_files(directory)
+    assert good._spdx_licensing is None  # nothing was parsed as SPDX
+    assert len(good.relicensing) == len(LicenseDB.load().relicensing)
+    text = relicensing.read_text(encoding="utf-8")
+    relicensing.write_text(
+        text.replace('new_license = "BUSL-1.1"', 'new_license = "Not-A-License-9"', 1),
+        encoding="utf-8",
+    )
+    db = LicenseDB.from_files(directory)  # the rest of the data is usable
+    assert db.classify("mit").family is Family.PERMISSIVE
+    with pytest.raises(LicenseDBError, match=r"relicensing.toml: event\.\w+: `new_license`"):
+        db.relicensing  # noqa: B018
+    monkeypatch.setattr(gen_license_db, "_load_scancode_licenses", lambda: scancode_licenses)
+    assert gen_license_db.main(["--check", "--directory", str(directory)]) == 2
+
+
 def test_default_load_is_cached() -> None:
     assert LicenseDB.load() is LicenseDB.load()
 

@@ -13,6 +13,7 @@ header.
 
 from __future__ import annotations
 
+import gc
 import random
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 
 from licensetier.detect import spdx_light
-from licensetier.detect.engine import Engine, FileDetection, scancode_version
+from licensetier.detect.engine import Engine, FileDetection, long_lived, scancode_version
 from licensetier.detect.prefilter import RuleSieve
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "spdx_lines"
@@ -220,6 +221,7 @@ def test_the_file_detector_answers_an_spdx_header_without_the_index(
         "// SPDX-License-Identifier: Apache-2.0 OR MIT\n\nfn main() {}\n", encoding="utf-8"
     )
     engine = Engine()
+    frozen = gc.get_freeze_count()
     detected = FileDetector(engine, cache).detect(
         [WalkedFile("main.rs", str(source), source.stat().st_size)]
     )
@@ -227,3 +229,25 @@ def test_the_file_detector_answers_an_spdx_header_without_the_index(
     assert (result.license, result.engine) == ("apache-2.0 OR mit", "spdx")
     assert result.detections[0].rule.startswith("spdx-license-identifier-")
     assert not engine.loaded
+    # the tables were loaded with the collector paused, then moved out of its sight
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > frozen
+
+
+def test_long_lived_objects_are_frozen_and_the_collector_is_left_as_it_was() -> None:
+    gc.collect()
+    frozen = gc.get_freeze_count()
+    with long_lived():
+        assert not gc.isenabled()
+        kept = [[n] for n in range(1000)]  # lists: always tracked by the collector
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= frozen + len(kept)
+    gc.disable()
+    try:
+        frozen = gc.get_freeze_count()
+        with pytest.raises(ValueError, match="freezes nothing"), long_lived():
+            raise ValueError("a failed load freezes nothing")
+        assert gc.get_freeze_count() == frozen
+        assert not gc.isenabled()  # paused by the caller: left paused
+    finally:
+        gc.enable()

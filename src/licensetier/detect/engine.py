@@ -25,11 +25,13 @@ detection, and never by importing this module.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,23 @@ def _prepare_scancode_environment() -> None:
         base = Path(tempfile.gettempdir()) / "licensetier-scancode"
         base.mkdir(parents=True, exist_ok=True)
         os.environ["SCANCODE_TEMP"] = str(base)
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """Builds objects that live as long as the process (ScanCode's index or the SPDX
+    line reader's tables unpickled, ScanCode's modules imported), none of them garbage:
+    the collector is paused while they pile up, which would otherwise run it over and
+    over, and then they are moved out of its sight (``gc.freeze``), or every later
+    collection would walk them all again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @functools.cache
@@ -111,10 +130,6 @@ def detection_from_payload(mapping: dict[str, Any]) -> Detection:
     return Detection(**{**mapping, "matches": tuple(Match(**m) for m in mapping["matches"])})
 
 
-# True once this process holds ScanCode's index (see licensetier.cli.main.main).
-INDEX_LOADED = False
-
-
 class _Precomputed:
     """Stands in for the index in ``get_licenses`` so that ScanCode's own
     post-processing runs on matches we already have."""
@@ -150,21 +165,10 @@ class Engine:
             started = time.perf_counter()
             from licensedcode.cache import get_index
 
-            # Unpickling the index makes millions of objects, none of them garbage:
-            # without the collector running over and over as they pile up, the load
-            # takes 40% less time. Once loaded they are moved out of the collector's
-            # sight (gc.freeze), or every later collection would walk them all again.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
+            # millions of objects: the load takes 40% less time
+            with long_lived():
                 self._index = get_index()
-                gc.freeze()
-            finally:
-                if collecting:
-                    gc.enable()
             self.index_load_seconds = time.perf_counter() - started
-            global INDEX_LOADED
-            INDEX_LOADED = True
         return self._index
 
     # -- files ---------------------------------------------------------------------

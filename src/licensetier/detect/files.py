@@ -27,7 +27,13 @@ from typing import Any
 
 from licensetier.cache import DetectionCache, blob_id
 from licensetier.detect import spdx_light
-from licensetier.detect.engine import NOTHING_FOUND, Engine, FileDetection, scancode_version
+from licensetier.detect.engine import (
+    NOTHING_FOUND,
+    Engine,
+    FileDetection,
+    long_lived,
+    scancode_version,
+)
 from licensetier.detect.pool import (
     DEFAULT_WORKER_MEMORY,
     FREEZE_FROM,
@@ -338,7 +344,8 @@ class FileDetector:
         time the index was loaded): a file with only SPDX lines never needs the index."""
         if self._light is None:
             directory = self._directory()
-            found = load_light(directory, scancode_version()) if directory else None
+            with long_lived():  # ScanCode's modules imported, its tables unpickled
+                found = load_light(directory, scancode_version()) if directory else None
             self._light = found if found is not None else False
         return self._light if isinstance(self._light, spdx_light.Light) else None
 
@@ -361,7 +368,8 @@ class FileDetector:
             cache = self.cache
             directory = cache.path.parent if cache and cache.enabled else None
             if directory is not None:
-                self._sieve = load_sieve(directory, version)
+                with long_lived():
+                    self._sieve = load_sieve(directory, version)
             if self._sieve is None:
                 if self.progress:
                     self.progress(0, 0, "loading ScanCode's license index")

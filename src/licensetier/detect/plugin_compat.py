@@ -27,13 +27,20 @@ modules are imported when first used, as before).
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import sys
 import threading
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader as _LoaderBase
+    from importlib.abc import MetaPathFinder as _FinderBase
+else:
+    # the import system only calls these methods; importlib.abc would import
+    # importlib.resources (25 ms of every run, a commit hook's included)
+    _LoaderBase = _FinderBase = object
 
 # The modules of ScanCode 32.5 that call PluginManager.add_hookspecs on a module whose
 # specifications are classes.
@@ -89,7 +96,7 @@ def _class_specs(namespace: Any, marker: str) -> list[str]:
     ]
 
 
-class _Loader(importlib.abc.Loader):
+class _Loader(_LoaderBase):
     """Runs a ScanCode plugin module with ``pluggy.PluginManager`` set to the subclass."""
 
     def __init__(self, loader: Any) -> None:
@@ -119,7 +126,7 @@ class _Loader(importlib.abc.Loader):
         return getattr(self._loader, name)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder(_FinderBase):
     def find_spec(
         self,
         fullname: str,
