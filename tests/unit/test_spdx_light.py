@@ -22,7 +22,7 @@ import pytest
 
 from licensetier.detect import spdx_light
 from licensetier.detect.engine import Engine, FileDetection, long_lived, scancode_version
-from licensetier.detect.prefilter import RuleSieve
+from licensetier.detect.prefilter import BIN_LINE_THRESHOLD, TEXT_LINE_THRESHOLD, RuleSieve
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "spdx_lines"
 PREFIXES = ["", "# ", "// ", " * ", "/* ", "-- ", "; ", ";; ", "REM ", "@REM # ", "% ", "<!-- "]
@@ -156,6 +156,87 @@ def test_the_same_result_as_scancode_on_many_spdx_lines(
     assert answered >= 0.75 * len(files), (answered, len(files))
 
 
+def _whole_file_candidates(path: Path, light: spdx_light.Light, sieve: RuleSieve) -> bool:
+    """Whether some rule passes the approximate matcher's set stage on all the file's
+    ids outside its SPDX lines taken as one set (the test before query runs)."""
+    from licensedcode import query as sc_query
+
+    with spdx_light._standing_in(light) as idx:
+        qry = sc_query.build_query(
+            location=str(path),
+            idx=idx,
+            text_line_threshold=TEXT_LINE_THRESHOLD,
+            bin_line_threshold=BIN_LINE_THRESHOLD,
+        )
+    spans = [(a, b) for _text, a, b in qry.spdx_lines]
+    outside = [int(t) for n, t in enumerate(qry.tokens) if not any(a <= n <= b for a, b in spans)]
+    return bool(sieve.candidates(outside))
+
+
+def test_legalese_words_in_the_code_around_the_line(
+    tmp_path: Path, full: Engine, tables: tuple[spdx_light.Light, RuleSieve]
+) -> None:
+    """REUSE headers on code whose comments hold legalese words here and there (KDE's
+    kcalc: "latest", "changed", "ensures"), and on code with license phrases spread
+    through it, which ScanCode's approximate matcher does match: where the reader
+    answers, it answers as ScanCode does; it answers files whose legalese words let
+    a rule through on the whole file but in no query run ScanCode could cut."""
+    light, sieve = tables
+    legalese = sorted(w for w, tid in light.dictionary.items() if tid < light.len_legalese)
+    phrases = [
+        "Permission is hereby granted, free of charge, to any person obtaining a copy",
+        "THE SOFTWARE IS PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED",
+        "IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM",
+        "Redistribution and use in source and binary forms, with or without modification",
+        "are permitted provided that the following conditions are met",
+        "you may not use this file except in compliance with the License",
+    ]
+    # words that let no rule through on their own, with the code around them, as
+    # kcalc's comments hold them
+    around = ["keep", "the", "values", "here", "total", "compute", "item", "0", "offset"]
+    context = [light.dictionary[w] for w in around if w in light.dictionary]
+    lone = [w for w in legalese if not sieve.candidates([light.dictionary[w], *context])]
+    pick = random.Random(1604)
+    files: list[Path] = []
+    for n in range(90):
+        before, after = HEADERS[n % len(HEADERS)]
+        body: list[str] = []
+        gap = pick.choice([3, 8, 14, 20, 40])  # lines of code between comments
+        comments = pick.randint(2, 9)
+        # the legalese words of a license phrase, each in a comment of its own, far
+        # apart: together they let rules through, in no query run ScanCode cuts
+        spread = [w for w in pick.choice(phrases).lower().replace(",", "").split() if w in lone]
+        if n % 3 == 1:
+            gap, comments = 30, len(spread)
+        for c in range(comments):
+            body += [f"    total += compute(item_{k}, offset);" for k in range(gap)]
+            if n % 3 == 2:  # license phrases, which can be matched
+                body.append(f"// {pick.choice(phrases)}")
+            elif n % 3 == 1:
+                body.append(f"// keep the {spread[c]} values here")
+            else:
+                words = " ".join(pick.choice(legalese) for _ in range(pick.randint(1, 3)))
+                body.append(f"// keep the {words} values here")
+        path = tmp_path / f"reuse_{n}.cpp"
+        text = f"{before}SPDX-License-Identifier: GPL-2.0-or-later{after}\n" + "\n".join(body)
+        path.write_text(text + "\n", encoding="utf-8")
+        files.append(path)
+    answered = beyond_whole_file = matched_elsewhere = 0
+    for path in files:
+        theirs = full.detect_file(path)
+        if any(m.matcher != "1-spdx-id" for det in theirs.detections for m in det.matches):
+            matched_elsewhere += 1
+        mine = spdx_light.detect(str(path), light, sieve)
+        if mine is None:
+            continue
+        answered += 1
+        assert _compared(mine) == _compared(theirs), path.read_text()
+        beyond_whole_file += _whole_file_candidates(path, light, sieve)
+    assert matched_elsewhere >= 5  # the reader must have had something to refuse
+    assert answered >= 20, answered
+    assert beyond_whole_file >= 5, beyond_whole_file
+
+
 def test_other_license_text_goes_to_the_index(
     tmp_path: Path, tables: tuple[spdx_light.Light, RuleSieve]
 ) -> None:
@@ -171,6 +252,10 @@ def test_other_license_text_goes_to_the_index(
         "none.c": "int main(void) { return 0; }\n",
         # a tag with nothing after it: no match, the words stay in the query
         "empty.c": "// SPDX-License-Identifier:\nint x;\n",
+        # the line is also one of ScanCode's false-positive rules (fsfe/reuse-tool's
+        # header template): its exact match takes the SPDX match away, nothing is found
+        "header.jinja2": "{% for expression in spdx_expressions %}\n"
+        "SPDX-License-Identifier: {{ expression }}\n{% endfor %}\n",
     }
     for name, text in cases.items():
         path = tmp_path / name

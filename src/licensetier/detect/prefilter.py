@@ -729,8 +729,41 @@ class RuleSieve:
             no_legalese = all(tid >= len_legalese for tid in line_counts)
             blank.append(no_legalese)
             counted.append(no_legalese and tokens_everywhere)
+        qsets = (plain, unescaped) if unescaped != plain else (plain,)
+        return self._could_match(counts, blank, counted, qsets, gate, line_threshold)
+
+    def could_match_in_query(self, lines: Sequence[tuple[dict[int, int], bool]]) -> bool:
+        """:meth:`could_match_in_runs` (without the gate) on a text file's query as
+        ScanCode built it, from which some positions were taken out by matches that
+        cover them wholly (the SPDX lines: :mod:`licensetier.detect.spdx_light`).
+
+        ``lines`` holds, for each line with a known token, in order: the ids at its
+        positions still matchable, with their counts, and whether any of its tokens,
+        matched ones included, is legalese. ScanCode cut the query into runs on all
+        its tokens, before matching, and tests each run's candidates on its matchable
+        positions, and the whole query's near duplicates on the query's: so a line
+        with a legalese word keeps a run going even when that word was matched, and
+        the ids of matched positions count nowhere. A line without known tokens adds
+        to ScanCode's count of lines without legalese and is left out here, as the
+        test does with a line without tokens: the pieces it tests then only grow."""
+        counts = [ids for ids, _legalese in lines]
+        blank = [not legalese for _ids, legalese in lines]
+        counted = [not legalese and bool(ids) for ids, legalese in lines]
+        whole = set(_sum_counts(counts))
+        return self._could_match(counts, blank, counted, (whole,), False, TEXT_LINE_THRESHOLD)
+
+    def _could_match(
+        self,
+        counts: Sequence[dict[int, int]],
+        blank: Sequence[bool],
+        counted: Sequence[bool],
+        qsets: Sequence[set[int]],
+        gate: bool,
+        line_threshold: int,
+    ) -> bool:
+        """The two places of :meth:`could_match_in_runs` on its lines' ids."""
         whole = _sum_counts(counts)
-        for qset in (plain, unescaped) if unescaped != plain else (plain,):
+        for qset in qsets:
             for rid, shared, high in self._passing(qset):
                 resemblance = shared / (len(qset) + self.approx[rid][2] - shared)
                 if resemblance >= NEAR_DUPLICATE_BOUND and (
@@ -753,7 +786,7 @@ class RuleSieve:
                 start -= 1
                 seen += counted[start]
             end, seen = last, 0
-            while end < len(lines) - 1 and seen < reach:
+            while end < len(counts) - 1 and seen < reach:
                 end += 1
                 seen += counted[end]
             piece = _sum_counts(counts[start : end + 1])

@@ -31,8 +31,11 @@ matches alone (:func:`_nothing_else`):
   whole line ("SPDX-License-Identifier: GPL-2.0" is a rule, which ScanCode's refinement
   prefers to the SPDX match of the same tokens);
 * the approximate matcher does not run (no legalese token outside the SPDX lines,
-  ScanCode's own condition), or no rule passes its candidate tests on the tokens
-  outside the SPDX lines;
+  ScanCode's own condition), or it finds no candidate: no rule passes its candidate
+  tests on the tokens outside the SPDX lines, in the whole file (near duplicates) or in
+  any query run ScanCode could have cut around them
+  (:meth:`licensetier.detect.prefilter.RuleSieve.could_match_in_query`, the first
+  pass's test of query runs);
 * ScanCode's code asked for nothing that ``Light`` does not hold (then it raises, and
   the file goes to the full index).
 
@@ -55,13 +58,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from licensetier.detect.prefilter import BIN_LINE_THRESHOLD, SPDX_LINE_PREFIXES, TEXT_LINE_THRESHOLD
+from licensetier.detect.prefilter import (
+    BIN_LINE_THRESHOLD,
+    SPDX_LINE_PREFIXES,
+    TEXT_LINE_THRESHOLD,
+    _encode,
+)
 
 if TYPE_CHECKING:
     from licensetier.detect.engine import FileDetection
     from licensetier.detect.prefilter import RuleSieve
 
-FORMAT = 2  # 2: the licenses without their texts
+FORMAT = 3  # 2: the licenses without their texts; 3: the false-positive rules
 _lock = threading.Lock()
 
 
@@ -81,6 +89,12 @@ class Light:
     # the token ids of every rule that holds an SPDX line's first words: ScanCode's
     # whole-file hash match, which comes first, could answer with one of them
     spdx_rule_tokens: frozenset[tuple[int, ...]]
+
+    # the token ids of ScanCode's false-positive rules (encoded as the first pass's
+    # table encodes them), which the first pass's table leaves out: one matched
+    # exactly over an SPDX line takes that line's match away ("SPDX-License-Identifier:
+    # {{ expression }}" in a template is one of them)
+    false_positives: tuple[bytes, ...] = ()
 
     @classmethod
     def build(cls, cache: Any, scancode_version: str) -> Light:
@@ -116,6 +130,9 @@ class Light:
             len_legalese=int(idx.len_legalese),
             digit_only_tids=idx.digit_only_tids,
             spdx_rule_tokens=frozenset(holding),
+            false_positives=tuple(
+                _encode(idx.tids_by_rid[rid]) for rid in sorted(idx.false_positive_rids)
+            ),
         )
 
 
@@ -251,11 +268,11 @@ def _nothing_else(light: Light, sieve: RuleSieve, qry: Any) -> bool:
     prefers to the SPDX match of the same tokens; within a longer line it drops it). The approximate
     matcher: it does not run (no legalese token outside the SPDX lines), or no rule
     passes its candidate tests on the token ids outside the SPDX lines (which the SPDX
-    matcher took out of the query)."""
-    from licensetier.detect.prefilter import _encode
-
+    matcher took out of the query), in the whole file or in a query run."""
     tokens = [int(t) for t in qry.tokens]
     spans = [(start, end) for _text, start, end in qry.spdx_lines]
+    if _false_positive_over(light, tokens, spans):
+        return False
     spdx_rules = {_encode(r) for r in light.spdx_rule_tokens}
     for start, end, rule in sieve.exact_spans(tokens):
         inside = [(a, b) for a, b in spans if a <= start and end <= b]
@@ -268,11 +285,45 @@ def _nothing_else(light: Light, sieve: RuleSieve, qry: Any) -> bool:
             return False
     # ScanCode runs its approximate matcher only while legalese tokens are left
     # outside the matches of full coverage: here, the SPDX lines' matches
-    outside = [t for pos, t in enumerate(tokens) if not any(a <= pos <= b for a, b in spans)]
+    matched = {pos for a, b in spans for pos in range(a, b + 1)}
+    outside = [t for pos, t in enumerate(tokens) if pos not in matched]
     if not any(tid < light.len_legalese for tid in outside):
         return True
-    # the SPDX lines' positions are taken out of the query before it runs
-    return not sieve.candidates(outside)
+    if qry.is_binary:  # cut into runs at another threshold: the whole file at once
+        return not sieve.candidates(outside)
+    # the SPDX lines' positions are taken out of the query before the matcher runs on
+    # each query run (which ScanCode cut on all the tokens, matched ones included)
+    lines: dict[int, tuple[dict[int, int], bool]] = {}
+    for pos, (tid, line) in enumerate(zip(tokens, qry.line_by_pos, strict=True)):
+        ids, legalese = lines.setdefault(line, ({}, False))
+        if pos not in matched:
+            ids[tid] = ids.get(tid, 0) + 1
+        if tid < light.len_legalese and not legalese:
+            lines[line] = (ids, True)
+    return not sieve.could_match_in_query([lines[n] for n in sorted(lines)])
+
+
+def _false_positive_over(light: Light, tokens: list[int], spans: list[tuple[int, int]]) -> bool:
+    """Whether one of ScanCode's false-positive rules occurs in ``tokens`` over a
+    position of one of the SPDX lines (``spans``): ScanCode's exact matcher would match
+    it there, and its refinement could drop the line's match for it."""
+    if not light.false_positives:
+        return False
+    longest = max(len(sequence) for sequence in light.false_positives) // 3
+    for a, b in spans:
+        # the tokens an occurrence over this line can reach
+        low, high = max(0, a - longest + 1), min(len(tokens), b + longest)
+        window = _encode(tokens[low:high])
+        for sequence in light.false_positives:
+            length = len(sequence) // 3
+            found = window.find(sequence)
+            while found >= 0:
+                if found % 3 == 0:  # on a token boundary
+                    start = low + found // 3
+                    if start <= b and a <= start + length - 1:
+                        return True
+                found = window.find(sequence, found + 1)
+    return False
 
 
 def detect(location: str, light: Light, sieve: RuleSieve) -> FileDetection | None:
