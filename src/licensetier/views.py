@@ -19,7 +19,7 @@ from licensetier import reuse, vcs
 from licensetier.compare import against_base
 from licensetier.config import CONFIG_FILE_NAMES, MAX_CONFIG_BYTES
 from licensetier.deps import discover
-from licensetier.formats import tomllib
+from licensetier.formats import TOMLDecodeError, load_toml
 from licensetier.models import ScanResult, SkippedFile
 from licensetier.paths import is_license_file_name
 from licensetier.readers import readme
@@ -143,8 +143,8 @@ def _configuration_changed(
         if data is None:
             return None
         try:
-            return tomllib.loads(data.decode("utf-8")).get("tool", {}).get("licensetier")
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+            return load_toml(data.decode("utf-8")).get("tool", {}).get("licensetier")
+        except (UnicodeDecodeError, TOMLDecodeError, AttributeError):
             return data  # unreadable: compared as bytes (the scan reports the error)
 
     return table(head) != table(now)

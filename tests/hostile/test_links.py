@@ -400,6 +400,25 @@ def test_a_deeply_nested_pyproject_without_configuration_is_a_scan_problem(
     assert "main.py" in {f["path"] for f in report["files"]}
 
 
+def test_a_deeply_nested_pyproject_staged_is_a_scan_problem_of_the_commit(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """The commit hook compares a staged pyproject.toml's [tool.licensetier] with the
+    last commit's: a file nested too deeply to be read is judged anew, not a crash."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n', encoding="utf-8")
+    make_git_repo(root)
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as fh:
+        fh.write(deep_array())
+    git(root, "add", "pyproject.toml")
+    run = run_cli(*SCAN, "--staged", root)
+    assert run.exit_code == 0, run.stderr
+    report = run.json()
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [("pyproject.toml", 4)]
+    assert "nested too deeply" in report["errors"][0]["message"]
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [
