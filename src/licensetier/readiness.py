@@ -46,6 +46,7 @@ from licensetier.notice import NOTICE_NAME_RE, is_apache
 from licensetier.paths import is_license_file_name, owning_artifact
 from licensetier.readers.readme import README_NAME, preference
 from licensetier.reasoning import is_clue
+from licensetier.reporters import plural
 
 # the rules of the catalogue the failed items are reported under
 LICENSE_FILE_RULE = "readiness-license-file"
@@ -642,7 +643,8 @@ def _boundary(
         ), []
     findings = []
     for m in mixed:
-        licenses = _listed(m.ids, unit="directory" if m.directories > 1 else "file")
+        unit = ("directory", "directories") if m.directories > 1 else ("file", "files")
+        licenses = _listed(m.ids, unit)
         what = (
             f"{m.directories} directories under other licenses"
             if m.directories > 1
@@ -659,7 +661,7 @@ def _boundary(
                 snippet=snippet(m.directory, art.tier, _single(m.licenses)),
             )
         )
-    names = [f"{m.directory}/ ({_listed(m.ids, unit=None)})" for m in mixed]
+    names = [f"{m.directory}/ ({_listed(m.ids)})" for m in mixed]
     blocks = [snippet(m.directory, art.tier, _single(m.licenses), lines=True) for m in mixed]
     detail = f"declare as their own artifacts: {_shown(names)}"
     return CheckItem(
@@ -684,13 +686,10 @@ def snippet(directory: str, tier: Tier | None, license: str | None, *, lines: bo
     return "[[artifacts]] " + ", ".join(parts)
 
 
-def _listed(ids: Counter[str], *, unit: str | None = "file") -> str:
-    """The most named licenses first, each with the number of files (or directories)
-    that name it, then how many more."""
-    shown = [
-        f"{lic} ({n} {unit if n == 1 else unit.replace('y', 'ie') + 's'})" if unit else lic
-        for lic, n in ids.most_common(SHOWN)
-    ]
+def _listed(ids: Counter[str], unit: tuple[str, str] | None = None) -> str:
+    """The most named licenses first, with ``unit``, each with the number of files (or
+    directories) that name it; then how many more."""
+    shown = [f"{lic} ({plural(n, *unit)})" if unit else lic for lic, n in ids.most_common(SHOWN)]
     more = len(ids) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
